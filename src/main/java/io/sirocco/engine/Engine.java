@@ -1,0 +1,42 @@
+package io.sirocco.engine;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A loaded model and its scheduler: the whole public surface of the engine.
+ * Thread-safe: any thread may submit, cancel or embed.
+ */
+public interface Engine extends AutoCloseable {
+
+    /** Maps the GGUF file and starts the scheduler. Throws {@link EngineException} naming the file and the problem. */
+    static Engine load(Path gguf, EngineOptions options) {
+        return io.sirocco.engine.runtime.LocalEngine.open(gguf, options);
+    }
+
+    ModelInfo info();
+
+    /** Text → ids (llama.cpp-compatible SentencePiece); BOS first when {@code addBos}. */
+    int[] tokenize(String text, boolean addBos);
+
+    /** Ids → text; control tokens are dropped, byte tokens are joined into UTF-8. */
+    String detokenize(int[] ids);
+
+    /**
+     * The Mistral instruct template: {@code <s>[INST] user [/INST] assistant</s>[INST] …}, a system message
+     * folded into the first user turn; {@code safePrompt} prepends Mistral's guardrail system prompt.
+     * Throws {@link EngineException} on an invalid message order.
+     */
+    int[] encodeChat(List<ChatMessage> messages, boolean safePrompt);
+
+    /** Starts a generation; tokens go to {@code listener} as they are produced. Never blocks on the model. */
+    Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener);
+
+    /** One L2-normalised embedding per input (pooled final hidden state). */
+    float[][] embed(List<int[]> inputs);
+
+    EngineStats stats();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,22 @@
+package io.sirocco.engine;
+
+import java.util.List;
+
+/**
+ * Sampling parameters of one generation.
+ *
+ * @param temperature 0 means greedy (lowest token id wins ties)
+ * @param topP        nucleus mass in (0, 1]
+ * @param maxTokens   upper bound on generated tokens; also clamped by the context length
+ * @param stop        stop strings; generation ends before the first occurrence and it is not emitted
+ * @param randomSeed  seed of the sampler; null picks one at random
+ */
+public record GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed) {
+    public GenerationParams {
+        stop = stop == null ? List.of() : List.copyOf(stop);
+    }
+
+    public static GenerationParams greedy(int maxTokens) {
+        return new GenerationParams(0f, 1f, maxTokens, List.of(), 0L);
+    }
+}
