@@ -1,0 +1,19 @@
+package io.sirocco.billing;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * One request's usage, as published on the {@code usage-events} channel. Consumers are idempotent by requestId.
+ *
+ * @param status  completed, aborted (client went away; billed for what was produced) or failed
+ * @param costEur exact cost at the prices valid at {@code admittedAt}
+ */
+public record UsageEvent(String requestId, UUID orgId, UUID keyId, String model, int promptTokens,
+                         int completionTokens, String status, Instant admittedAt, Instant finishedAt,
+                         BigDecimal costEur) {
+    public static final String COMPLETED = "completed";
+    public static final String ABORTED = "aborted";
+    public static final String FAILED = "failed";
+}

@@ -1,0 +1,80 @@
+# Starts or installs the shared engines the service and its tests need. Sourced by run.sh and test.sh.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# PostgreSQL on 127.0.0.1:5432 with trust auth for the tests: used when running, else installed and started.
+ensure_postgres() {
+  if port_open 127.0.0.1 5432; then return 0; fi
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    log "installing PostgreSQL (Debian package)"
+    apt_install postgresql
+  fi
+  local version; version=$(ls /etc/postgresql | sort -V | tail -1)
+  local hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+    sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || pg_ctlcluster "$version" main start
+  for _ in $(seq 1 30); do port_open 127.0.0.1 5432 && return 0; sleep 1; done
+  log "PostgreSQL did not start"; return 1
+}
+
+# psql_admin SQL: runs SQL as the postgres superuser on the local server.
+psql_admin() { psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qAtc "$1"; }
+
+# RabbitMQ on 127.0.0.1:5672 (guest/guest): used when running, else installed and started.
+ensure_rabbitmq() {
+  if port_open 127.0.0.1 5672; then return 0; fi
+  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    log "installing RabbitMQ (Debian package)"
+    apt_install rabbitmq-server
+  fi
+  rabbitmq-server -detached || true
+  for _ in $(seq 1 60); do port_open 127.0.0.1 5672 && return 0; sleep 1; done
+  log "RabbitMQ did not start"; return 1
+}
+
+# Keycloak from the Maven Central distribution, built once for fast optimized starts.
+keycloak_home() { echo "$CACHE_DIR/keycloak-$KEYCLOAK_VERSION"; }
+
+ensure_keycloak_dist() {
+  local home; home=$(keycloak_home)
+  if [ -x "$home/bin/kc.sh" ] && [ -f "$home/.sirocco-built" ]; then return 0; fi
+  mkdir -p "$CACHE_DIR"
+  log "fetching Keycloak $KEYCLOAK_VERSION from Maven Central"
+  mvnw dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" -DoutputDirectory="$CACHE_DIR" >&2
+  rm -rf "$home" && (cd "$CACHE_DIR" && unzip -q "keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip" && rm -f "keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip")
+  log "building Keycloak (once)"
+  JAVA_OPTS_APPEND="-XX:TieredStopAtLevel=1" "$home/bin/kc.sh" build --db=dev-file --health-enabled=true >"$CACHE_DIR/keycloak-build.log" 2>&1
+  touch "$home/.sirocco-built"
+}
+
+# start_keycloak DATA_DIR PORT ADMIN_PASSWORD: starts Keycloak with the realm import; writes DATA_DIR/keycloak.pid.
+start_keycloak() {
+  local data="$1" port="$2" password="$3" home; home=$(keycloak_home)
+  ensure_keycloak_dist
+  mkdir -p "$data" "$home/data/import"
+  cp "$ROOT/src/main/keycloak/sirocco-realm.json" "$home/data/import/"
+  log "starting Keycloak on :$port"
+  KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD="$password" \
+  JAVA_OPTS_APPEND="-XX:TieredStopAtLevel=1" \
+    nohup "$home/bin/kc.sh" start --optimized --http-enabled=true --http-host=127.0.0.1 --http-port="$port" \
+      --hostname="http://localhost:$port" --cache=local --import-realm \
+      --db-url="jdbc:h2:file:$data/h2/keycloakdb;NON_KEYWORDS=VALUE;AUTO_SERVER=TRUE" \
+      >"$data/keycloak.log" 2>&1 &
+  echo $! >"$data/keycloak.pid"
+  if ! wait_http "http://localhost:$port/realms/sirocco/.well-known/openid-configuration" 240; then
+    log "Keycloak did not become ready; see $data/keycloak.log"; tail -30 "$data/keycloak.log" >&2; return 1
+  fi
+  log "Keycloak ready"
+}
+
+stop_keycloak() {
+  local data="$1" pid
+  [ -f "$data/keycloak.pid" ] || return 0
+  pid=$(cat "$data/keycloak.pid")
+  # kc.sh may have re-exec'd into java, or java may be its child: stop both, gracefully.
+  pkill -TERM -P "$pid" 2>/dev/null || true
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+  rm -f "$data/keycloak.pid"
+}

@@ -1,0 +1,41 @@
+# ./sirocco test: the whole suite against real PostgreSQL, Keycloak and RabbitMQ.
+# Uses the services running on this machine, installs and starts missing ones, and gives each run
+# its own database, RabbitMQ vhost and Keycloak instance.
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+set -euo pipefail
+cd "$ROOT"
+
+RUN_ID="t$(date +%s)$$"
+RUN_DIR="$ROOT/target/test-run"
+rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"
+
+cleanup() {
+  stop_keycloak "$RUN_DIR/keycloak" || true
+  psql_admin "drop database if exists sirocco_$RUN_ID with (force)" 2>/dev/null || true
+  rabbitmqctl delete_vhost "sirocco_$RUN_ID" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+ensure_postgres
+psql_admin "create database sirocco_$RUN_ID"
+export SIROCCO_DB_URL="jdbc:postgresql://127.0.0.1:5432/sirocco_$RUN_ID"
+export SIROCCO_DB_ADMIN_URL="jdbc:postgresql://127.0.0.1:5432/postgres"
+
+ensure_rabbitmq
+rabbitmqctl add_vhost "sirocco_$RUN_ID" >/dev/null
+rabbitmqctl set_permissions -p "sirocco_$RUN_ID" guest '.*' '.*' '.*' >/dev/null
+export SIROCCO_RABBITMQ_VHOST="sirocco_$RUN_ID"
+
+KC_PORT=$((18000 + RANDOM % 1000))
+start_keycloak "$RUN_DIR/keycloak" "$KC_PORT" admin
+export SIROCCO_KEYCLOAK_URL="http://localhost:$KC_PORT"
+
+# Browser and SDK tests (Node): dependencies from the npm registry, Chromium from Debian.
+if [ -f src/test/js/package.json ]; then
+  command -v node >/dev/null 2>&1 || apt_install nodejs npm
+  command -v chromium >/dev/null 2>&1 || apt_install chromium
+  (cd src/test/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+log "running the test suite"
+./mvnw -B verify "$@"
