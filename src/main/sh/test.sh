@@ -30,11 +30,14 @@ KC_PORT=$((18000 + RANDOM % 1000))
 start_keycloak "$RUN_DIR/keycloak" "$KC_PORT" admin
 export SIROCCO_KEYCLOAK_URL="http://localhost:$KC_PORT"
 
-# Browser and SDK tests (Node): dependencies from the npm registry, Chromium from Debian.
-if [ -f src/test/js/package.json ]; then
-  command -v node >/dev/null 2>&1 || apt_install nodejs npm
+# Browser and SDK tests (Node): each src/test/js/<suite>/ has its own package.json; Chromium from Debian.
+if compgen -G "src/test/js/*/package.json" >/dev/null; then
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   command -v chromium >/dev/null 2>&1 || apt_install chromium
-  (cd src/test/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  for suite in src/test/js/*/; do
+    [ -f "$suite/package.json" ] || continue
+    (cd "$suite" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi) >/dev/null
+  done
 fi
 
 log "running the test suite"
