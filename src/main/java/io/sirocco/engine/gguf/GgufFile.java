@@ -338,7 +338,20 @@ public final class GgufFile implements AutoCloseable {
             };
         }
 
+        private int depth;
+
         private Object array(String key) {
+            if (++depth > 8) {
+                throw fail("arrays nested too deeply in " + key);
+            }
+            try {
+                return arrayBody(key);
+            } finally {
+                depth--;
+            }
+        }
+
+        private Object arrayBody(String key) {
             GgufValueType elem = valueType();
             long n = count(elem.minBytes, "array length of " + key);
             int len = (int) n;

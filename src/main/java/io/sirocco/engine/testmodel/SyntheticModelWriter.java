@@ -24,6 +24,15 @@ public final class SyntheticModelWriter {
     }
 
     public static void write(ModelSpec spec, List<SyntheticModel.Weights> weights, GgmlType type, Path out) {
+        write(spec, weights, type, out, java.util.Map.of());
+    }
+
+    /**
+     * With extra metadata after {@code llama.vocab_size} (Integer → u32, Float → f32, String → string),
+     * e.g. {@code llama.attention.sliding_window}; the pack's files have none.
+     */
+    public static void write(ModelSpec spec, List<SyntheticModel.Weights> weights, GgmlType type, Path out,
+                             java.util.Map<String, Object> extra) {
         if (type != GgmlType.F32 && type != GgmlType.Q8_0 && type != GgmlType.Q4_0
                 && type != GgmlType.F16 && type != GgmlType.BF16) {
             throw new IllegalArgumentException("cannot write " + type + " models");
@@ -49,6 +58,14 @@ public final class SyntheticModelWriter {
         if (spec.embedding()) {
             w.putU32("llama.pooling_type", 1);
         }
+        extra.forEach((k, v) -> {
+            switch (v) {
+                case Integer i -> w.putU32(k, i);
+                case Float f -> w.putF32(k, f);
+                case String str -> w.putString(k, str);
+                default -> throw new IllegalArgumentException(k + ": " + v);
+            }
+        });
         if (!quantized) {
             w.putU32("general.file_type", 0);
         }
@@ -73,6 +90,9 @@ public final class SyntheticModelWriter {
         }
         for (SyntheticModel.Weights t : order) {
             GgmlType tt = keepF32(t) ? GgmlType.F32 : type;
+            if (tt.blockSize > 1 && t.ne()[0] % tt.blockSize != 0) {
+                tt = GgmlType.F32;
+            }
             w.addTensor(t.name(), tt, t.ne(), Quantizer.encode(tt, t.data()));
         }
         w.write(out);
