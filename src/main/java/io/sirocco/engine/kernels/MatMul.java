@@ -3,6 +3,8 @@ package io.sirocco.engine.kernels;
 /** Matrix × batch of vectors over the worker pool: quantizes activations once, splits by rows. */
 public final class MatMul {
     private static final int ROW_GRAIN = 16;
+    /** Below this much weight traffic per thread, handing work to another thread costs more than it saves. */
+    private static final long MIN_BYTES_PER_THREAD = 64 * 1024;
     private final Kernels kernels;
     private final WorkerPool pool;
 
@@ -33,6 +35,8 @@ public final class MatMul {
         if (w.type().quantizedActivations()) {
             x.quantize();
         }
-        pool.parallelFor(w.rows(), ROW_GRAIN, (r0, r1) -> kernels.matmul(w, r0, r1, x, y, w.rows()));
+        long bytesPerRow = w.rowBytes() * Math.max(1, x.count);
+        int grain = (int) Math.max(ROW_GRAIN, (MIN_BYTES_PER_THREAD / bytesPerRow + ROW_GRAIN - 1) / ROW_GRAIN * ROW_GRAIN);
+        pool.parallelFor(w.rows(), grain, (r0, r1) -> kernels.matmul(w, r0, r1, x, y, w.rows()));
     }
 }

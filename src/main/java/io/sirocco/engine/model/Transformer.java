@@ -139,7 +139,9 @@ public final class Transformer {
         }
         float[] out = new float[n * qDim];
         int heads = c.nHead();
-        mm.pool().parallelFor(n * heads, 1, (from, to) -> {
+        long work = (long) c.headDim() * (b.positions[n - 1] + 1); // per (token, head), roughly
+        int grain = (int) Math.max(1, (1 << 15) / work);
+        mm.pool().parallelFor(n * heads, grain, (from, to) -> {
             float[] scores = new float[0];
             for (int task = from; task < to; task++) {
                 int i = task / heads;

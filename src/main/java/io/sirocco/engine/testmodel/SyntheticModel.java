@@ -35,6 +35,13 @@ public final class SyntheticModel {
     }
 
     public static List<Weights> generate(ModelSpec s) {
+        List<Weights> out = new ArrayList<>();
+        generate(s, out::add);
+        return out;
+    }
+
+    /** Streams the tensors in generation order (one tensor's floats alive at a time). */
+    public static void generate(ModelSpec s, java.util.function.Consumer<Weights> out) {
         int e = s.nEmbd();
         int d = s.headDim();
         int qDim = s.nHead() * d;
@@ -42,32 +49,30 @@ public final class SyntheticModel {
         int f = s.nFf();
         int x = s.nExpert();
         SplitMix64 rng = new SplitMix64(s.seed());
-        List<Weights> out = new ArrayList<>();
-        out.add(random(rng, "token_embd.weight", "token_embd", 1, e, ModelSpec.VOCAB));
+        out.accept(random(rng, "token_embd.weight", "token_embd", 1, e, ModelSpec.VOCAB));
         for (int l = 0; l < s.nLayer(); l++) {
             String p = "blk." + l + ".";
-            out.add(norm(p + "attn_norm.weight", e));
-            out.add(random(rng, p + "attn_q.weight", "attn_q", e, e, qDim));
-            out.add(random(rng, p + "attn_k.weight", "attn_k", e, e, kvDim));
-            out.add(random(rng, p + "attn_v.weight", "attn_v", e, e, kvDim));
-            out.add(random(rng, p + "attn_output.weight", "attn_output", qDim, qDim, e));
-            out.add(norm(p + "ffn_norm.weight", e));
+            out.accept(norm(p + "attn_norm.weight", e));
+            out.accept(random(rng, p + "attn_q.weight", "attn_q", e, e, qDim));
+            out.accept(random(rng, p + "attn_k.weight", "attn_k", e, e, kvDim));
+            out.accept(random(rng, p + "attn_v.weight", "attn_v", e, e, kvDim));
+            out.accept(random(rng, p + "attn_output.weight", "attn_output", qDim, qDim, e));
+            out.accept(norm(p + "ffn_norm.weight", e));
             if (s.moe()) {
-                out.add(random(rng, p + "ffn_gate_inp.weight", "ffn_gate_inp", e, e, x));
-                out.add(random(rng, p + "ffn_gate_exps.weight", "ffn_gate", e, e, f, x));
-                out.add(random(rng, p + "ffn_up_exps.weight", "ffn_up", e, e, f, x));
-                out.add(random(rng, p + "ffn_down_exps.weight", "ffn_down", f, f, e, x));
+                out.accept(random(rng, p + "ffn_gate_inp.weight", "ffn_gate_inp", e, e, x));
+                out.accept(random(rng, p + "ffn_gate_exps.weight", "ffn_gate", e, e, f, x));
+                out.accept(random(rng, p + "ffn_up_exps.weight", "ffn_up", e, e, f, x));
+                out.accept(random(rng, p + "ffn_down_exps.weight", "ffn_down", f, f, e, x));
             } else {
-                out.add(random(rng, p + "ffn_gate.weight", "ffn_gate", e, e, f));
-                out.add(random(rng, p + "ffn_up.weight", "ffn_up", e, e, f));
-                out.add(random(rng, p + "ffn_down.weight", "ffn_down", f, f, e));
+                out.accept(random(rng, p + "ffn_gate.weight", "ffn_gate", e, e, f));
+                out.accept(random(rng, p + "ffn_up.weight", "ffn_up", e, e, f));
+                out.accept(random(rng, p + "ffn_down.weight", "ffn_down", f, f, e));
             }
         }
-        out.add(norm("output_norm.weight", e));
+        out.accept(norm("output_norm.weight", e));
         if (!s.embedding()) {
-            out.add(random(rng, "output.weight", "output", e, e, ModelSpec.VOCAB));
+            out.accept(random(rng, "output.weight", "output", e, e, ModelSpec.VOCAB));
         }
-        return out;
     }
 
     private static Weights norm(String name, int n) {

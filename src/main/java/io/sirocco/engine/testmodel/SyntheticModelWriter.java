@@ -18,9 +18,11 @@ public final class SyntheticModelWriter {
     private SyntheticModelWriter() {
     }
 
-    /** Generates and writes in one go. */
+    /** Generates and writes in one go, encoding each tensor as it is generated (low memory). */
     public static void write(ModelSpec spec, GgmlType type, Path out) {
-        write(spec, SyntheticModel.generate(spec), type, out);
+        List<Encoded> encoded = new ArrayList<>();
+        SyntheticModel.generate(spec, t -> encoded.add(encode(t, type)));
+        writeEncoded(spec, encoded, type, out, java.util.Map.of());
     }
 
     public static void write(ModelSpec spec, List<SyntheticModel.Weights> weights, GgmlType type, Path out) {
@@ -33,6 +35,20 @@ public final class SyntheticModelWriter {
      */
     public static void write(ModelSpec spec, List<SyntheticModel.Weights> weights, GgmlType type, Path out,
                              java.util.Map<String, Object> extra) {
+        writeEncoded(spec, weights.stream().map(t -> encode(t, type)).toList(), type, out, extra);
+    }
+
+    /** A tensor in its file type. */
+    private record Encoded(String name, GgmlType type, long[] ne, byte[] data) {
+    }
+
+    private static Encoded encode(SyntheticModel.Weights t, GgmlType type) {
+        GgmlType tt = keepF32(t) || (type.blockSize > 1 && t.ne()[0] % type.blockSize != 0) ? GgmlType.F32 : type;
+        return new Encoded(t.name(), tt, t.ne(), Quantizer.encode(tt, t.data()));
+    }
+
+    private static void writeEncoded(ModelSpec spec, List<Encoded> tensors, GgmlType type, Path out,
+                              java.util.Map<String, Object> extra) {
         if (type != GgmlType.F32 && type != GgmlType.Q8_0 && type != GgmlType.Q4_0
                 && type != GgmlType.F16 && type != GgmlType.BF16) {
             throw new IllegalArgumentException("cannot write " + type + " models");
@@ -83,17 +99,13 @@ public final class SyntheticModelWriter {
             w.putU32("general.quantization_version", 2);
             w.putU32("general.file_type", fileType(type));
         }
-        List<SyntheticModel.Weights> order = new ArrayList<>(weights);
+        List<Encoded> order = new ArrayList<>(tensors);
         if (quantized) {
-            order.sort(Comparator.comparingInt((SyntheticModel.Weights t) -> layerOf(t.name()))
-                    .thenComparing(SyntheticModel.Weights::name, SyntheticModelWriter::compareBytes));
+            order.sort(Comparator.comparingInt((Encoded t) -> layerOf(t.name()))
+                    .thenComparing(Encoded::name, SyntheticModelWriter::compareBytes));
         }
-        for (SyntheticModel.Weights t : order) {
-            GgmlType tt = keepF32(t) ? GgmlType.F32 : type;
-            if (tt.blockSize > 1 && t.ne()[0] % tt.blockSize != 0) {
-                tt = GgmlType.F32;
-            }
-            w.addTensor(t.name(), tt, t.ne(), Quantizer.encode(tt, t.data()));
+        for (Encoded t : order) {
+            w.addTensor(t.name(), t.type(), t.ne(), t.data());
         }
         w.write(out);
     }
