@@ -17,6 +17,7 @@ public class FakeEngineProfile implements QuarkusTestProfile {
         return Map.of(
                 "sirocco.models.max-sequences", "2",
                 "sirocco.models.queue-capacity", "2",
-                "sirocco.gateway.queue.timeout", "2s");
+                "sirocco.gateway.queue.timeout", "2s",
+                "sirocco.test.hold-model-loading", "true");
     }
 }

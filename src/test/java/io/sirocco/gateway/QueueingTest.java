@@ -47,9 +47,22 @@ class QueueingTest {
 
     @BeforeEach
     void ready() {
+        if (FakeEngineFactory.LOAD_GATE.getCount() > 0) {
+            notReadyWhileModelsLoad();
+        }
         await().atMost(Duration.ofSeconds(30)).until(registry::ready);
         FakeEngine.paused = false;
         FakeEngine.stepMillis = 5;
+    }
+
+    /** Until every tier is loaded: readiness is DOWN and /v1 answers 503 with Retry-After. */
+    void notReadyWhileModelsLoad() {
+        assertTrue(!registry.ready());
+        given().get("/q/health/ready").then().statusCode(503);
+        given().get("/q/health/live").then().statusCode(200);
+        ErrorsApiTest.error(given().header("Authorization", "Bearer sk-" + "A".repeat(43)).get("/v1/models").then(),
+                503, "service_unavailable_error", "models_loading").header("Retry-After", notNullValue());
+        FakeEngineFactory.LOAD_GATE.countDown();
     }
 
     @AfterEach
