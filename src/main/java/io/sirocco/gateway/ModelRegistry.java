@@ -53,11 +53,9 @@ public class ModelRegistry {
         try {
             if (config.getOptionalValue("sirocco.models.write-demo", Boolean.class).orElse(true)) {
                 Path dir = dataDir().resolve("models");
-                if (engines.writeDemoModels(dir)) {
-                    LOG.infof("demo models present in %s", dir);
-                } else {
-                    LOG.warn("this build has no demo models (io.sirocco.engine.demo.DemoModels)");
-                }
+                long t0 = System.nanoTime();
+                engines.writeDemoModels(dir);
+                LOG.infof("demo models present in %s (%d ms)", dir, (System.nanoTime() - t0) / 1_000_000);
             }
             for (ModelTier tier : ModelTier.ALL) {
                 Path path = pathOf(tier.id());

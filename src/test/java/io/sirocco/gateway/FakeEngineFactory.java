@@ -33,7 +33,7 @@ public class FakeEngineFactory extends EngineFactory {
     }
 
     @Override
-    public boolean writeDemoModels(Path dir) {
-        return true;
+    public void writeDemoModels(Path dir) {
+        // fake engines need no files
     }
 }
