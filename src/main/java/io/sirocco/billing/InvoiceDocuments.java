@@ -35,7 +35,7 @@ public final class InvoiceDocuments {
         String head = q(inv.displayNumber()) + ',' + inv.period() + ',' + q(inv.orgName()) + ',';
         for (InvoiceLine l : inv.lines()) {
             sb.append(head).append(q(l.model())).append(',').append(l.direction()).append(',').append(l.tokens())
-                    .append(',').append(l.unitEurPerMTok().toPlainString()).append(',')
+                    .append(',').append(plain(l.unitEurPerMTok())).append(',')
                     .append(l.amountEur().toPlainString()).append("\r\n");
         }
         sb.append(head).append(",subtotal,,,").append(inv.subtotalEur().toPlainString()).append("\r\n");
@@ -51,6 +51,10 @@ public final class InvoiceDocuments {
             v = "'" + v; // keep spreadsheet formulas out of customer-controlled text
         }
         return '"' + v.replace("\"", "\"\"") + '"';
+    }
+
+    private static String plain(BigDecimal v) {
+        return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
     }
 
     static String percent(BigDecimal rate) {
@@ -82,7 +86,7 @@ public final class InvoiceDocuments {
                 t.addCell(new Phrase(l.model(), normal));
                 t.addCell(new Phrase(l.direction(), normal));
                 t.addCell(right(Long.toString(l.tokens()), normal));
-                t.addCell(right(l.unitEurPerMTok().stripTrailingZeros().toPlainString(), normal));
+                t.addCell(right(plain(l.unitEurPerMTok()), normal));
                 t.addCell(right(l.amountEur().toPlainString(), normal));
             }
             total(t, "Subtotal", inv.subtotalEur(), bold);

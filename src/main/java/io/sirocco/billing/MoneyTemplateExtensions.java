@@ -4,8 +4,9 @@ import io.quarkus.qute.TemplateExtension;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.YearMonth;
 
-/** Money formatting for Qute pages: {@code {amount.cents}}, {@code {price.exact}}, {@code {rate.pct}}. */
+/** Formatting for Qute pages: {@code {amount.cents}}, {@code {price.exact}}, {@code {rate.pct}}, {@code {month.previous}}. */
 @TemplateExtension
 public final class MoneyTemplateExtensions {
     private MoneyTemplateExtensions() {
@@ -27,5 +28,13 @@ public final class MoneyTemplateExtensions {
     /** A rate as a percentage, e.g. 0.2 → 20%. */
     static String pct(BigDecimal rate) {
         return rate == null ? "" : InvoiceDocuments.percent(rate);
+    }
+
+    static YearMonth previous(YearMonth m) {
+        return m.minusMonths(1);
+    }
+
+    static YearMonth next(YearMonth m) {
+        return m.plusMonths(1);
     }
 }

@@ -40,7 +40,7 @@ final class Rollups {
     }
 
     static void add(Connection c, UsageEvent e, Prices p) throws SQLException {
-        boolean billed = e.costEur().signum() != 0 || !UsageEvent.FAILED.equals(e.status());
+        boolean billed = !(UsageEvent.FAILED.equals(e.status()) && e.completionTokens() == 0); // Metering.costOf
         long in = billed ? e.promptTokens() : 0;
         long out = billed ? e.completionTokens() : 0;
         BigDecimal inCost = billed ? p.cost(in, 0) : BigDecimal.ZERO;
@@ -73,7 +73,7 @@ final class Rollups {
                            sum(case when billed then completion_tokens else 0 end),
                            sum(case when billed then prompt_tokens * input_eur_per_mtok / 1000000 else 0 end),
                            sum(case when billed then completion_tokens * output_eur_per_mtok / 1000000 else 0 end)
-                    from (select *, (cost_eur <> 0 or status <> 'failed') as billed from usage_ledger) l
+                    from (select *, not (status = 'failed' and completion_tokens = 0) as billed from usage_ledger) l
                     group by 1, 2, 3, 4, 5, 6""");
         }
     }
