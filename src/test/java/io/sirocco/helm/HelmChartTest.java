@@ -161,6 +161,7 @@ class HelmChartTest {
             assertEquals("rabbitmq", config.get("SIROCCO_RABBITMQ_HOST"));
             assertEquals("http://keycloak:8080/realms/sirocco", config.get("QUARKUS_OIDC_AUTH_SERVER_URL"));
             assertEquals("false", config.get("QUARKUS_FLYWAY_MIGRATE_AT_START"), "pods never migrate; the hook Job does");
+            assertTrue(config.get("sirocco.properties").contains("sirocco.models.write-demo=false"));
         }
 
         @Test
@@ -208,8 +209,9 @@ class HelmChartTest {
                 assertEquals("registry.example/sirocco:1.2.3", container(d).getImage());
                 assertEquals("inference", pod(d).getNodeSelector().get("sirocco.io/pool"));
             });
-            assertEquals("16", env(container(chart.one(Deployment.class, "sirocco-worker-mistral-small")),
-                    "SIROCCO_WORKER_MAX_SEQUENCES").getValue());
+            String properties = chart.one(ConfigMap.class, "sirocco").getData().get("sirocco.properties");
+            assertTrue(properties.contains("sirocco.models.mistral-small.max-sequences=16"), properties);
+            assertTrue(properties.contains("sirocco.models.mistral-tiny.max-sequences=8"), properties);
         }
 
         @Test
@@ -230,7 +232,7 @@ class HelmChartTest {
             String properties = chart.one(ConfigMap.class, "sirocco").getData().get("sirocco.properties");
             assertTrue(properties.contains("sirocco.models.mistral-medium.path=/models/mixtral-8x22b-instruct.Q4_0.gguf"), properties);
             assertTrue(properties.contains("sirocco.models.mistral-small.kv-cache-tokens=65536"), properties);
-            assertTrue(properties.contains("sirocco.gateway.queue-timeout=45s"), properties);
+            assertTrue(properties.contains("sirocco.gateway.queue.timeout=45s"), properties);
         }
 
         @Test
