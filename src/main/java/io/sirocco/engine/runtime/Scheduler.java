@@ -236,7 +236,6 @@ final class Scheduler implements Runnable {
                 for (int d = 0; d < dim; d++) {
                     s.pooled[d] += out.hidden()[row * dim + d];
                 }
-                s.pooledCount++;
             }
         }
         if (s.prefilling()) {
