@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GoldenLogitsTest {
     static final WorkerPool POOL = new WorkerPool(2);
-    static final MatMul MM = new MatMul(Kernels.best(true), POOL);
+    /** The engine's kernels (native where built) and the Java fallback: both must pass every golden. */
+    static final List<MatMul> KERNELS = List.of(new MatMul(Kernels.best(true), POOL), new MatMul(Kernels.best(false), POOL));
 
     @AfterAll
     static void close() {
@@ -38,8 +39,10 @@ class GoldenLogitsTest {
             for (GgmlType type : GoldenPack.TYPES) {
                 for (String prompt : List.of("P1", "P2")) {
                     String name = model + "-" + type + "-" + prompt;
-                    tests.add(DynamicTest.dynamicTest(name + " (" + MM.kernels().name() + ")",
-                            () -> check(model, type, name)));
+                    for (MatMul mm : KERNELS) {
+                        tests.add(DynamicTest.dynamicTest(name + " (" + mm.kernels().name() + ")",
+                                () -> check(mm, model, type, name)));
+                    }
                 }
             }
         }
@@ -47,7 +50,7 @@ class GoldenLogitsTest {
     }
 
     @SuppressWarnings("unchecked")
-    static void check(String modelName, GgmlType type, String name) {
+    static void check(MatMul mm, String modelName, GgmlType type, String name) {
         Map<String, Object> g = GoldenPack.json("goldens/" + name + ".json");
         Map<String, Object> tol = (Map<String, Object>) g.get("tolerance");
         double maxAbs = ((Number) tol.get("max_abs")).doubleValue();
@@ -59,7 +62,7 @@ class GoldenLogitsTest {
         List<Object> top1 = (List<Object>) g.get("greedy_top1_logit");
 
         try (Model model = Model.load(GoldenPack.model(modelName, type))) {
-            SingleSequence seq = new SingleSequence(model, MM, 512);
+            SingleSequence seq = new SingleSequence(model, mm, 512);
             float[] logits = seq.prefill(prompt);
             double max = 0;
             double sq = 0;
@@ -69,7 +72,7 @@ class GoldenLogitsTest {
                 sq += d * d;
             }
             double rms = Math.sqrt(sq / golden.length);
-            System.out.printf("%s: max %.3g rms %.3g%n", name, max, rms);
+            System.out.printf("%s (%s): max %.3g rms %.3g%n", name, mm.kernels().name(), max, rms);
             assertTrue(max <= maxAbs, name + ": max abs diff " + max + " > " + maxAbs);
             assertTrue(rms <= rmsTol, name + ": rms diff " + rms + " > " + rmsTol);
 
