@@ -138,6 +138,26 @@ class ErrorsApiTest {
                 .header("Retry-After", notNullValue()).header("x-ratelimit-remaining-tokens", "0");
     }
 
+    @Inject
+    io.agroal.api.AgroalDataSource db;
+
+    @Test
+    void budgetExceeded402FromMeteringAdmit() throws Exception {
+        Key key = keys.create();
+        try (var c = db.getConnection(); var ps = c.prepareStatement(
+                "insert into spend_caps (scope, scope_id, org_id, monthly_cap_eur) values ('org', ?, ?, 0.000001)")) {
+            ps.setObject(1, key.orgId());
+            ps.setObject(2, key.orgId());
+            ps.executeUpdate();
+        }
+        error(given().header("Authorization", key.bearer()).contentType("application/json")
+                .body(CHAT.replace("\"max_tokens\":2", "\"max_tokens\":100")).post("/v1/chat/completions").then(),
+                402, "billing_error", "budget_exceeded")
+                .body("error.message", containsString("organization monthly cap"))
+                .header("x-ratelimit-remaining-requests", notNullValue());
+        org.junit.jupiter.api.Assertions.assertTrue(keys.ledger(key.orgId()).isEmpty(), "nothing admitted, nothing billed");
+    }
+
     @Test
     void budgetExceededMapsTo402() {
         var e = ErrorResponses.map(new io.sirocco.billing.BudgetExceededException("organization monthly cap",
