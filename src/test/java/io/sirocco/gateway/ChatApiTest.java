@@ -41,6 +41,8 @@ class ChatApiTest {
     TestKeys keys;
     @Inject
     ModelRegistry registry;
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL base;
 
     @BeforeEach
     void ready() {
@@ -50,6 +52,7 @@ class ChatApiTest {
     @Test
     void completesWithUsageCostAndHeaders() {
         Key key = keys.create(50, 100_000, List.of());
+        keys.awaitWindowWithRoom(15);
         Response r = given().header("Authorization", key.bearer()).contentType("application/json")
                 .body(HELLO + "}").post("/v1/chat/completions");
         r.then().statusCode(200)
@@ -79,6 +82,10 @@ class ChatApiTest {
         assertEquals(100_000 - prompt, remainingTokens);
         String ledger = keys.ledger(key.orgId()).get(r.header("x-request-id"));
         assertEquals("completed " + prompt + " " + completion + " " + expected.stripTrailingZeros().toPlainString(), ledger);
+        // the completion tokens count against the minute's token budget once the request ends
+        Response second = given().header("Authorization", key.bearer()).get("/v1/models");
+        second.then().statusCode(200).header("x-ratelimit-remaining-requests", "48");
+        assertEquals(100_000 - prompt - completion, Long.parseLong(second.header("x-ratelimit-remaining-tokens")));
     }
 
     @Test
@@ -128,6 +135,39 @@ class ChatApiTest {
         assertEquals(List.of(), last.get("choices"));
         assertNotNull(last.get("usage"));
         assertNotNull(Sse.choice(chunks.get(chunks.size() - 2)).get("finish_reason"));
+    }
+
+    @Test
+    void disconnectCancelsTheRealEngineSequenceAndFreesItsKvCache() throws Exception {
+        Key key = keys.create();
+        var engine = registry.get("mistral-medium").orElseThrow().engine();
+        assertEquals(0, engine.stats().kvBlocksUsed());
+        java.net.Socket socket = new java.net.Socket("localhost", base.getPort());
+        String body = "{\"model\":\"mistral-medium\",\"stream\":true,\"max_tokens\":3000,\"temperature\":1,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Write forever\"}]}";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: "
+                + key.bearer() + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(bytes);
+        socket.getOutputStream().flush();
+        var in = socket.getInputStream();
+        byte[] buf = new byte[8192];
+        int got = 0;
+        while (got < 2000) { // headers, the role chunk and some tokens
+            int n = in.read(buf);
+            assertTrue(n > 0, "stream ended early");
+            got += n;
+        }
+        assertTrue(engine.stats().kvBlocksUsed() > 0, "the sequence holds KV blocks while it runs");
+        socket.close(); // the client goes away mid-stream
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.stats().kvBlocksUsed() == 0
+                && engine.stats().runningSequences() == 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> keys.ledger(key.orgId()).size() == 1);
+        String row = keys.ledger(key.orgId()).values().iterator().next();
+        assertTrue(row.startsWith("aborted "), row);
+        int completion = Integer.parseInt(row.split(" ")[2]);
+        assertTrue(completion > 0 && completion < 3000, "billed for the tokens produced: " + row);
     }
 
     @Test
