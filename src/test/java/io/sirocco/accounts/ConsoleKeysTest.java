@@ -87,6 +87,12 @@ class ConsoleKeysTest {
         assertEquals(200, revoked.status());
         assertTrue(revoked.body().contains(">revoked<"));
         assertTrue(apiKeys.authenticate(secret).isEmpty(), "revocation is immediate on this node");
+
+        // Signing out ends the Keycloak session too: the console asks for the login again.
+        WebSession.Page out = s.get("/logout");
+        assertEquals(200, out.status());
+        assertTrue(out.body().contains("waitlist-form"), "back on the home page");
+        assertTrue(s.get("/console/keys").body().contains("kc-form-login"));
     }
 
     @Test
