@@ -2,7 +2,6 @@ package io.sirocco.console;
 
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
-import io.quarkus.security.identity.SecurityIdentity;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.BillingReports;
 import io.sirocco.billing.Months;
@@ -37,13 +36,11 @@ public class UsagePageResource {
     BillingAccounts accounts;
     @Inject
     CallerOrg callerOrg;
-    @Inject
-    SecurityIdentity identity;
 
     @GET
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance usage(@QueryParam("month") String month) {
-        UUID org = callerOrg.of(identity);
+        UUID org = callerOrg.orgId();
         return Templates.usage(view(org, parseMonth(month)));
     }
 
