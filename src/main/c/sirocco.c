@@ -133,32 +133,60 @@ static inline float hsum(__m256 v) {
     return _mm_cvtss_f32(lo);
 }
 
-static float dot_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, int nb) {
-    __m256 acc = _mm256_setzero_ps();
-    for (int b = 0; b < nb; b++) {
-        const uint8_t *blk = w + 34 * b;
-        __m256i wv = _mm256_loadu_si256((const __m256i *)(blk + 2));
-        __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + QK * b));
-        __m256 d = _mm256_set1_ps(fp16_to_f32(load_u16(blk)) * xd[b]);
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot32_i8(wv, xv)), acc);
-    }
-    return hsum(acc);
+/* one weight block as 32 signed bytes */
+static inline __m256i load_q8_0(const uint8_t *blk) {
+    return _mm256_loadu_si256((const __m256i *)(blk + 2));
 }
 
-static float dot_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, int nb) {
-    __m256 acc = _mm256_setzero_ps();
-    const __m256i low4 = _mm256_set1_epi8(0x0f), eight = _mm256_set1_epi8(8);
-    for (int b = 0; b < nb; b++) {
-        const uint8_t *blk = w + 18 * b;
-        __m128i qs = _mm_loadu_si128((const __m128i *)(blk + 2));
-        __m256i wv = _mm256_set_m128i(_mm_srli_epi16(qs, 4), qs); /* high nibbles are elements 16..31 */
-        wv = _mm256_sub_epi8(_mm256_and_si256(wv, low4), eight);
-        __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + QK * b));
-        __m256 d = _mm256_set1_ps(fp16_to_f32(load_u16(blk)) * xd[b]);
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot32_i8(wv, xv)), acc);
-    }
-    return hsum(acc);
+static inline __m256i load_q4_0(const uint8_t *blk) {
+    __m128i qs = _mm_loadu_si128((const __m128i *)(blk + 2));
+    __m256i wv = _mm256_set_m128i(_mm_srli_epi16(qs, 4), qs); /* high nibbles are elements 16..31 */
+    return _mm256_sub_epi8(_mm256_and_si256(wv, _mm256_set1_epi8(0x0f)), _mm256_set1_epi8(8));
 }
+
+/*
+ * TILE activation vectors (tokens) against one weight row: each weight block is loaded and unpacked
+ * once and used for all of them (prefill and batched decode reuse it from registers).
+ */
+#define TILE 4
+#define DOT_TILE(NAME, LOAD, BB)                                                                         \
+    static void NAME(const uint8_t *w, const int8_t *xq, const float *xd, int nb, int64_t cols, int n,   \
+                     float *out) {                                                                       \
+        __m256 acc[TILE];                                                                                \
+        for (int k = 0; k < TILE; k++) acc[k] = _mm256_setzero_ps();                                     \
+        for (int b = 0; b < nb; b++) {                                                                   \
+            const uint8_t *blk = w + BB * b;                                                             \
+            __m256i wv = LOAD(blk);                                                                      \
+            float dw = fp16_to_f32(load_u16(blk));                                                       \
+            for (int k = 0; k < TILE && k < n; k++) { /* constant bound: unrolled, acc stays in registers */ \
+                __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + k * cols + QK * b));              \
+                __m256 d = _mm256_set1_ps(dw * xd[k * nb + b]);                                          \
+                acc[k] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot32_i8(wv, xv)), acc[k]);               \
+            }                                                                                            \
+        }                                                                                                \
+        for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);                                               \
+    }
+
+DOT_TILE(dot_tile_q8_0, load_q8_0, 34)
+DOT_TILE(dot_tile_q4_0, load_q4_0, 18)
+
+#define QUANT_MATMUL(NAME, TILE_DOT)                                                                   \
+    void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,         \
+              const float *xd, int count, float *y, int y_stride) {                                    \
+        int nb = cols / QK;                                                                            \
+        float out[TILE];                                                                               \
+        for (int r = r0; r < r1; r++) {                                                                \
+            const uint8_t *row = w + (int64_t)r * row_bytes;                                           \
+            for (int t = 0; t < count; t += TILE) {                                                    \
+                int n = count - t < TILE ? count - t : TILE;                                           \
+                TILE_DOT(row, xq + (int64_t)t * cols, xd + (int64_t)t * nb, nb, cols, n, out);         \
+                for (int k = 0; k < n; k++) y[(int64_t)(t + k) * y_stride + r] = out[k];               \
+            }                                                                                          \
+        }                                                                                              \
+    }
+
+QUANT_MATMUL(sr_matmul_q8_0, dot_tile_q8_0)
+QUANT_MATMUL(sr_matmul_q4_0, dot_tile_q4_0)
 #else
 static float dot_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, int nb) {
     float s = 0.f;
@@ -185,7 +213,6 @@ static float dot_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, int n
     }
     return s;
 }
-#endif
 
 #define QUANT_MATMUL(NAME, DOT)                                                                        \
     void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,         \
@@ -200,3 +227,6 @@ static float dot_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, int n
 
 QUANT_MATMUL(sr_matmul_q8_0, dot_q8_0)
 QUANT_MATMUL(sr_matmul_q4_0, dot_q4_0)
+#endif
+
+

@@ -12,6 +12,7 @@ public final class Activations {
     public final int dim;
     public final float[] values;
     private byte[] q;
+    private float[] qf;
     private float[] scales;
 
     public Activations(float[] values, int count, int dim) {
@@ -56,6 +57,19 @@ public final class Activations {
     /** Q8_0 values, count × dim. */
     public byte[] quants() {
         return q;
+    }
+
+    /** The Q8_0 values as floats (exact), for kernels that multiply in float lanes. */
+    public float[] quantsAsFloats() {
+        float[] f = qf;
+        if (f == null) {
+            f = new float[q.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = q[i];
+            }
+            qf = f;
+        }
+        return f;
     }
 
     /** Q8_0 block scales, count × dim/32. */

@@ -2,8 +2,8 @@ package io.sirocco.engine.kernels;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -11,10 +11,12 @@ import java.nio.ByteOrder;
 
 /** Kernels in pure Java with the Vector API: the fallback when the native library is unavailable. */
 public final class JavaKernels implements Kernels {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    /** At least 8 float lanes (so the byte species below is a real shape of ≥ 64 bits). */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() >= 8
+            ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_256;
+    /** Bytes with as many lanes as F (for widening int8 → float). */
+    private static final VectorSpecies<Byte> BF = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     @Override
@@ -72,48 +74,52 @@ public final class JavaKernels implements Kernels {
         return sum;
     }
 
+    /*
+     * Quantized blocks: the int8 values are widened to float lanes. Every product and every block sum
+     * is an integer below 2^24, so float lanes compute the int8 dot exactly; the per-block scale is
+     * then applied with one fma per lane and the lanes are reduced once per row.
+     */
     static float dotQ8_0(MemorySegment s, long row, Activations x, int t, int cols) {
-        byte[] xq = x.quants();
+        float[] xq = x.quantsAsFloats();
         float[] xd = x.scales();
         int nb = cols / 32;
-        float sum = 0f;
+        FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
             long o = row + 34L * b;
             int xo = t * cols + b * 32;
-            IntVector acc = IntVector.zero(I8);
-            for (int j = 0; j < 32; j += 8) {
-                IntVector wv = (IntVector) ByteVector.fromMemorySegment(B8, s, o + 2 + j, LE)
-                        .convertShape(VectorOperators.B2I, I8, 0);
-                IntVector xv = (IntVector) ByteVector.fromArray(B8, xq, xo + j).convertShape(VectorOperators.B2I, I8, 0);
-                acc = acc.add(wv.mul(xv));
+            FloatVector block = FloatVector.zero(F);
+            for (int j = 0; j < 32; j += F.length()) {
+                FloatVector w = (FloatVector) ByteVector.fromMemorySegment(BF, s, o + 2 + j, LE)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                block = w.fma(FloatVector.fromArray(F, xq, xo + j), block);
             }
-            sum += Fp16.f16(s, o) * xd[t * nb + b] * acc.reduceLanes(VectorOperators.ADD);
+            acc = block.fma(FloatVector.broadcast(F, Fp16.f16(s, o) * xd[t * nb + b]), acc);
         }
-        return sum;
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     static float dotQ4_0(MemorySegment s, long row, Activations x, int t, int cols) {
-        byte[] xq = x.quants();
+        float[] xq = x.quantsAsFloats();
         float[] xd = x.scales();
         int nb = cols / 32;
-        float sum = 0f;
+        int parts = 16 / F.length();
+        FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
             long o = row + 18L * b;
             int xo = t * cols + b * 32;
             ByteVector qs = ByteVector.fromMemorySegment(B16, s, o + 2, LE);
-            ByteVector lo = qs.and((byte) 15).sub((byte) 8);
-            ByteVector hi = qs.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
-            ByteVector xlo = ByteVector.fromArray(B16, xq, xo);
-            ByteVector xhi = ByteVector.fromArray(B16, xq, xo + 16);
-            IntVector acc = IntVector.zero(I8);
-            for (int part = 0; part < 2; part++) {
-                acc = acc.add(((IntVector) lo.convertShape(VectorOperators.B2I, I8, part))
-                        .mul((IntVector) xlo.convertShape(VectorOperators.B2I, I8, part)));
-                acc = acc.add(((IntVector) hi.convertShape(VectorOperators.B2I, I8, part))
-                        .mul((IntVector) xhi.convertShape(VectorOperators.B2I, I8, part)));
+            ByteVector lo = qs.and((byte) 15).sub((byte) 8);              // elements 0..15
+            ByteVector hi = qs.lanewise(VectorOperators.LSHR, 4).sub((byte) 8); // elements 16..31
+            FloatVector block = FloatVector.zero(F);
+            for (int part = 0; part < parts; part++) {
+                int j = part * F.length();
+                block = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, part))
+                        .fma(FloatVector.fromArray(F, xq, xo + j), block);
+                block = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, part))
+                        .fma(FloatVector.fromArray(F, xq, xo + 16 + j), block);
             }
-            sum += Fp16.f16(s, o) * xd[t * nb + b] * acc.reduceLanes(VectorOperators.ADD);
+            acc = block.fma(FloatVector.broadcast(F, Fp16.f16(s, o) * xd[t * nb + b]), acc);
         }
-        return sum;
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 }

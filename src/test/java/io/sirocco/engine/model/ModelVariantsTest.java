@@ -129,6 +129,29 @@ class ModelVariantsTest {
     }
 
     @Test
+    void tensorTypesTheKernelsCannotComputeAreRefusedByName() throws Exception {
+        Path file = dir.resolve("i8.gguf");
+        SyntheticModelWriter.write(SMALL, SyntheticModel.generate(SMALL), GgmlType.F32, file);
+        byte[] b = java.nio.file.Files.readAllBytes(file);
+        byte[] name = "blk.0.attn_q.weight".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int at = indexOfTensorInfo(b, name) + name.length + 4 + 2 * 8; // n_dims, ne[0], ne[1] → type
+        b[at] = (byte) GgmlType.I8.code;  // 1 byte per element: still inside the file
+        java.nio.file.Files.write(file, b);
+        EngineException e = assertThrows(EngineException.class, () -> Model.load(file));
+        assertTrue(e.getMessage().contains("blk.0.attn_q.weight has type I8"), e.getMessage());
+    }
+
+    /** The offset of a tensor name in the tensor-info section (the last occurrence of the string). */
+    static int indexOfTensorInfo(byte[] hay, byte[] needle) {
+        for (int i = hay.length - needle.length; i >= 0; i--) {
+            if (Arrays.equals(hay, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("not found");
+    }
+
+    @Test
     void missingOrMisshapenTensorsAreNamed() {
         List<SyntheticModel.Weights> w = new ArrayList<>(SyntheticModel.generate(SMALL));
         w.removeIf(t -> t.name().equals("blk.1.attn_k.weight"));

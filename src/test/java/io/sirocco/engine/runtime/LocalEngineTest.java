@@ -178,6 +178,18 @@ class LocalEngineTest {
     }
 
     @Test
+    void failingListenerEndsOnlyItsSequenceWithError() throws Exception {
+        Generation bad = engine.generate(P1, GenerationParams.greedy(8), (id, d) -> {
+            throw new IllegalStateException("client gone");
+        });
+        Generation good = engine.generate(P1, GenerationParams.greedy(8), null);
+        GenerationResult r = bad.result().get(60, TimeUnit.SECONDS);
+        assertEquals(FinishReason.ERROR, r.finishReason());
+        assertEquals("client gone", r.error().getMessage());
+        assertEquals(FinishReason.LENGTH, good.result().get(60, TimeUnit.SECONDS).finishReason());
+    }
+
+    @Test
     void chatTemplateThroughTheEngine() {
         int[] ids = engine.encodeChat(List.of(new ChatMessage("user", "Hi")), false);
         assertEquals(1, ids[0]);
