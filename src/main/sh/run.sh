@@ -9,7 +9,7 @@ DATA="${SIROCCO_DATA:-$ROOT/data}"
 mkdir -p "$DATA"
 export SIROCCO_DATA="$DATA"
 
-if [ ! -f target/quarkus-app/quarkus-app.jar ] || [ -n "$(find src migrations pom.xml -newer target/quarkus-app/quarkus-app.jar -type f | head -1)" ]; then
+if [ ! -f target/quarkus-app/quarkus-run.jar ] || [ -n "$(find src migrations pom.xml -newer target/quarkus-app/quarkus-run.jar -type f | head -1)" ]; then
   log "building (first time takes a few minutes)"
   ./mvnw -B -q package -DskipTests
 fi
@@ -47,4 +47,4 @@ cat <<INFO
           -d '{"model":"mistral-tiny","stream":true,"messages":[{"role":"user","content":"Hello"}]}'
 
 INFO
-java $SIROCCO_JVM_FLAGS -jar target/quarkus-app/quarkus-app.jar
+java $SIROCCO_JVM_FLAGS -jar target/quarkus-app/quarkus-run.jar

@@ -1,0 +1,164 @@
+package io.sirocco.gateway.dispatch;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import io.sirocco.engine.TokenListener;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The gateway side of dispatch. Publishes each request on its model's durable queue, with the plan's priority and
+ * a TTL equal to the queue timeout, and receives the worker's replies on this gateway's own reply queue.
+ * A watchdog ends requests no worker took in time, and requests whose worker went silent mid-stream.
+ */
+public final class Dispatcher implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Dispatcher.class);
+    /** Epoch millis after which a worker must not start the request (the gateway has given up on it). */
+    static final String DEADLINE_HEADER = "x-sirocco-deadline";
+
+    private final Connection connection;
+    private final String gatewayId;
+    private final Duration stallTimeout;
+    private final Map<String, RemoteCall> calls = new ConcurrentHashMap<>();
+    private final Set<String> declaredModels = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("sirocco-dispatch-watchdog").daemon().factory());
+    private Channel publish;
+    private Channel consume;
+    private String replyQueue;
+
+    public Dispatcher(Connection connection, String gatewayId, Duration stallTimeout) {
+        this.connection = connection;
+        this.gatewayId = gatewayId;
+        this.stallTimeout = stallTimeout;
+    }
+
+    public synchronized void start() throws IOException {
+        publish = connection.createChannel();
+        publish.confirmSelect();
+        Topology.declareCancelExchange(publish);
+        consume = connection.createChannel();
+        replyQueue = Topology.declareReplyQueue(consume, gatewayId);
+        consume.basicConsume(replyQueue, true, (tag, delivery) -> onReply(delivery.getBody()), tag -> { });
+        watchdog.scheduleAtFixedRate(this::check, 200, 200, TimeUnit.MILLISECONDS);
+        LOG.infof("gateway %s dispatching through RabbitMQ, replies on %s", gatewayId, replyQueue);
+    }
+
+    /** Requests sent and not yet ended. */
+    public int inFlight() {
+        return calls.size();
+    }
+
+    /**
+     * Sends {@code request} to a worker of its model. The message waits at most {@code queueTimeout} in the queue
+     * (then RabbitMQ drops it and the call ends with {@link RemoteResult.Outcome#QUEUE_TIMEOUT}).
+     *
+     * @param priority 0 (lowest) to {@link Topology#MAX_PRIORITY}; higher plans are taken first
+     */
+    public RemoteCall submit(Wire.Request request, int priority, Duration queueTimeout, TokenListener listener)
+            throws IOException {
+        String model = request.model();
+        if (declaredModels.add(model)) {
+            synchronized (this) {
+                Topology.declareModelQueue(publish, model);
+            }
+        }
+        long deadlineMillis = System.currentTimeMillis() + queueTimeout.toMillis();
+        RemoteCall call = new RemoteCall(request.requestId(), model, listener, this, System.nanoTime() + queueTimeout.toNanos());
+        if (calls.putIfAbsent(call.requestId, call) != null) {
+            throw new IllegalArgumentException("request " + call.requestId + " is already in flight");
+        }
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .deliveryMode(2)
+                .priority(Math.clamp(priority, 0, Topology.MAX_PRIORITY))
+                .expiration(Long.toString(Math.max(1, queueTimeout.toMillis())))
+                .replyTo(replyQueue)
+                .correlationId(call.requestId)
+                .messageId(call.requestId)
+                .contentType("application/json")
+                .headers(Map.of(DEADLINE_HEADER, deadlineMillis))
+                .build();
+        try {
+            synchronized (this) {
+                publish.basicPublish(Topology.INFERENCE_EXCHANGE, model, true, props, Wire.encode(request));
+                publish.waitForConfirmsOrDie(5_000);
+            }
+        } catch (IOException | InterruptedException | TimeoutException | RuntimeException e) {
+            calls.remove(call.requestId);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("could not hand request " + call.requestId + " to RabbitMQ: " + e.getMessage(), e);
+        }
+        return call;
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+        calls.values().forEach(c -> c.end(RemoteResult.Outcome.WORKER_LOST, io.sirocco.engine.FinishReason.ERROR,
+                "the gateway is shutting down"));
+        try {
+            if (connection.isOpen()) {
+                connection.close(5_000);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("closing the RabbitMQ connection: %s", e.getMessage());
+        }
+    }
+
+    void publishCancel(String requestId) {
+        try {
+            synchronized (this) {
+                publish.basicPublish(Topology.CANCEL_EXCHANGE, "", null, Wire.encode(new Wire.Cancel(requestId)));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("request %s: cancel not sent: %s", requestId, e.getMessage());
+        }
+    }
+
+    void forget(RemoteCall call) {
+        calls.remove(call.requestId, call);
+    }
+
+    private void onReply(byte[] body) {
+        Wire.Reply reply;
+        try {
+            reply = Wire.decode(body, Wire.Reply.class);
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("ignoring an unreadable reply: %s", e.getMessage());
+            return;
+        }
+        RemoteCall call = calls.get(reply.requestId());
+        if (call != null) {
+            try {
+                call.onReply(reply);
+            } catch (RuntimeException e) { // a listener failing must not stop this queue's consumer
+                LOG.errorf(e, "request %s: reply handling failed", reply.requestId());
+                call.cancel();
+            }
+        }
+    }
+
+    private void check() {
+        long now = System.nanoTime();
+        long stall = stallTimeout.toNanos();
+        for (RemoteCall call : calls.values()) {
+            try {
+                call.check(now, stall);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "request %s: watchdog failed", call.requestId);
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.sirocco.gateway.dispatch;
+
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * The RabbitMQ objects of dispatch. Gateways and workers declare them alike (declaring is idempotent while the
+ * arguments match), so either may start first.
+ * <ul>
+ *   <li>{@value #INFERENCE_EXCHANGE}: direct exchange; routing key = model id;</li>
+ *   <li>{@code inference.<model>}: one durable priority queue per model;</li>
+ *   <li>{@value #CANCEL_EXCHANGE}: fanout to every worker's private cancel queue;</li>
+ *   <li>{@code sirocco.reply.<gateway>}: one exclusive, auto-deleted queue per gateway for the streamed replies.</li>
+ * </ul>
+ */
+public final class Topology {
+    public static final String INFERENCE_EXCHANGE = "sirocco.inference";
+    public static final String CANCEL_EXCHANGE = "sirocco.cancel";
+    /** Priorities run 0 (lowest) … MAX_PRIORITY; RabbitMQ keeps one sub-queue per level, so keep it small. */
+    public static final int MAX_PRIORITY = 9;
+
+    private Topology() {
+    }
+
+    public static String queueOf(String model) {
+        return "inference." + model;
+    }
+
+    public static String replyQueueOf(String gatewayId) {
+        return "sirocco.reply." + gatewayId;
+    }
+
+    /** Declares the exchange and the durable queue of {@code model}; returns the queue name. */
+    static String declareModelQueue(Channel ch, String model) throws IOException {
+        ch.exchangeDeclare(INFERENCE_EXCHANGE, BuiltinExchangeType.DIRECT, true);
+        String queue = queueOf(model);
+        ch.queueDeclare(queue, true, false, false, Map.of("x-max-priority", MAX_PRIORITY));
+        ch.queueBind(queue, INFERENCE_EXCHANGE, model);
+        return queue;
+    }
+
+    /** Declares the cancel fanout and binds a new private queue to it; returns that queue's name. */
+    static String declareCancelQueue(Channel ch) throws IOException {
+        ch.exchangeDeclare(CANCEL_EXCHANGE, BuiltinExchangeType.FANOUT, true);
+        String queue = ch.queueDeclare().getQueue();
+        ch.queueBind(queue, CANCEL_EXCHANGE, "");
+        return queue;
+    }
+
+    static void declareCancelExchange(Channel ch) throws IOException {
+        ch.exchangeDeclare(CANCEL_EXCHANGE, BuiltinExchangeType.FANOUT, true);
+    }
+
+    /** The gateway's reply queue: exclusive and auto-deleted, so it disappears with the gateway's connection. */
+    static String declareReplyQueue(Channel ch, String gatewayId) throws IOException {
+        String queue = replyQueueOf(gatewayId);
+        ch.queueDeclare(queue, false, true, true, null);
+        return queue;
+    }
+}

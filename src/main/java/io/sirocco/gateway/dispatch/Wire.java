@@ -1,0 +1,86 @@
+package io.sirocco.gateway.dispatch;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sirocco.engine.ChatMessage;
+import io.sirocco.engine.FinishReason;
+import io.sirocco.engine.GenerationParams;
+
+import java.io.IOException;
+import java.util.List;
+
+/** The messages between gateways and workers, as JSON bodies. */
+public final class Wire {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private Wire() {
+    }
+
+    /**
+     * A generation to run. The prompt is either token ids (when the gateway tokenized) or chat messages, which the
+     * worker encodes with the model's template: gateways load no model.
+     */
+    public record Request(String requestId, String model, int[] promptTokens, List<ChatMessage> messages,
+                          boolean safePrompt, GenerationParams params) {
+        public Request {
+            if ((promptTokens == null) == (messages == null)) {
+                throw new IllegalArgumentException("a request carries either prompt tokens or chat messages");
+            }
+        }
+    }
+
+    public enum ReplyType {
+        /** The worker took the request: promptTokens is known. */
+        STARTED,
+        /** One generated token and the text that became final with it. */
+        TOKEN,
+        /** Still alive (long prefill or a slow step): resets the gateway's stall timer. */
+        HEARTBEAT,
+        /** The generation ended: finishReason, counts (and error when the engine failed). */
+        DONE,
+        /** The worker refused the request (bad prompt, unknown model): error says why. Nothing was generated. */
+        REJECTED
+    }
+
+    /** A message on a gateway's reply queue. Fields not meaningful for the type are 0 or null. */
+    public record Reply(String requestId, ReplyType type, int tokenId, String text, int promptTokens,
+                        int completionTokens, FinishReason finishReason, String error) {
+        static Reply started(String id, int promptTokens) {
+            return new Reply(id, ReplyType.STARTED, 0, null, promptTokens, 0, null, null);
+        }
+
+        static Reply token(String id, int tokenId, String text, int completionTokens) {
+            return new Reply(id, ReplyType.TOKEN, tokenId, text, 0, completionTokens, null, null);
+        }
+
+        static Reply heartbeat(String id, int completionTokens) {
+            return new Reply(id, ReplyType.HEARTBEAT, 0, null, 0, completionTokens, null, null);
+        }
+
+        static Reply done(String id, int promptTokens, int completionTokens, FinishReason reason, String error) {
+            return new Reply(id, ReplyType.DONE, 0, null, promptTokens, completionTokens, reason, error);
+        }
+
+        static Reply rejected(String id, String error) {
+            return new Reply(id, ReplyType.REJECTED, 0, null, 0, 0, null, error);
+        }
+    }
+
+    /** Stop a request wherever it is: running on a worker, or still in a queue. */
+    public record Cancel(String requestId) {
+    }
+
+    static byte[] encode(Object message) {
+        try {
+            return JSON.writeValueAsBytes(message);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + message.getClass().getSimpleName(), e);
+        }
+    }
+
+    static <T> T decode(byte[] body, Class<T> type) throws IOException {
+        return JSON.readValue(body, type);
+    }
+}
