@@ -141,7 +141,7 @@ class BillingCrashIT {
     }
 
     private Process start(int port) throws IOException {
-        File jar = new File("target/quarkus-app/quarkus-run.jar");
+        File jar = new File("target/quarkus-app/quarkus-run.jar"); // Quarkus' fast-jar launcher
         assertTrue(jar.isFile(), "run mvn package first: " + jar);
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules=jdk.incubator.vector",
