@@ -2,6 +2,7 @@ package io.sirocco.billing;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import io.smallrye.reactive.messaging.annotations.Broadcast;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
@@ -23,6 +24,7 @@ public class Metering {
     UsageLedger ledger;
     @Inject
     @Channel("usage-events")
+    @Broadcast // scaled out, the events also go to RabbitMQ (application.properties, scale-out section)
     Emitter<UsageEvent> usageEvents;
 
     /** Throws {@link UnpricedModelException} when the model has no price at this instant. */

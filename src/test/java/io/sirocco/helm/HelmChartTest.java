@@ -66,6 +66,9 @@ class HelmChartTest {
             Container tiny = container(chart.one(Deployment.class, "sirocco-worker-mistral-tiny"));
             assertEquals("worker", env(tiny, "SIROCCO_ROLE").getValue());
             assertEquals("mistral-tiny", env(tiny, "SIROCCO_WORKER_MODELS").getValue());
+            assertEquals(env(tiny, "QUARKUS_SHUTDOWN_TIMEOUT").getValue(), env(tiny, "SIROCCO_WORKER_DRAIN_TIMEOUT").getValue());
+            assertEquals("prod,scaleout", chart.one(ConfigMap.class, "sirocco").getData().get("QUARKUS_PROFILE"),
+                    "usage events through RabbitMQ");
         }
 
         @Test
