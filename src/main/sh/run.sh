@@ -9,7 +9,7 @@ DATA="${SIROCCO_DATA:-$ROOT/data}"
 mkdir -p "$DATA"
 export SIROCCO_DATA="$DATA"
 
-if [ ! -f target/quarkus-app/quarkus-app.jar ] || [ -n "$(find src migrations pom.xml -newer target/quarkus-app/quarkus-app.jar -type f | head -1)" ]; then
+if [ ! -f target/quarkus-app/quarkus-run.jar ] || [ -n "$(find src migrations pom.xml -newer target/quarkus-app/quarkus-run.jar -type f | head -1)" ]; then
   log "building (first time takes a few minutes)"
   ./mvnw -B -q package -DskipTests
 fi
@@ -29,22 +29,40 @@ if [ -z "${SIROCCO_KEYCLOAK_URL:-}" ]; then
   fi
   export SIROCCO_KEYCLOAK_URL="http://localhost:8180"
 fi
-stop_all() { [ -n "$KC_STARTED" ] && stop_keycloak "$DATA/keycloak"; }
+APP_PID=""
+stop_all() {
+  if [ -n "$APP_PID" ] && kill -0 "$APP_PID" 2>/dev/null; then kill -TERM "$APP_PID"; wait "$APP_PID" 2>/dev/null || true; fi
+  if [ -n "$KC_STARTED" ]; then stop_keycloak "$DATA/keycloak"; fi
+}
 trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+PORT="${QUARKUS_HTTP_PORT:-8080}"
+BASE="http://localhost:$PORT"
+log "starting the service on :$PORT (data in $DATA; the demo models are written on first start)"
+java $SIROCCO_JVM_FLAGS -jar target/quarkus-app/quarkus-run.jar &
+APP_PID=$!
+
+# The banner once the models are loaded (/q/health/ready), so the curl below works at once.
+until curl -fsS -o /dev/null "$BASE/q/health/ready" 2>/dev/null; do
+  if ! kill -0 "$APP_PID" 2>/dev/null; then log "the service stopped; see the log above"; wait "$APP_PID"; exit 1; fi
+  sleep 1
+done
 
 cat <<INFO
 
-  Sirocco is starting on http://localhost:8080
-    API            http://localhost:8080/v1   (OpenAPI: http://localhost:8080/q/swagger-ui)
-    Waitlist       http://localhost:8080/
-    Console        http://localhost:8080/console
-    Admin          http://localhost:8080/admin   (Keycloak login: admin / admin)
+  Sirocco is ready on $BASE
+    API            $BASE/v1   (OpenAPI: $BASE/q/openapi, Swagger UI: $BASE/q/swagger-ui)
+    Waitlist       $BASE/
+    Console        $BASE/console
+    Admin          $BASE/admin   (Keycloak login: admin / admin)
     Keycloak       $SIROCCO_KEYCLOAK_URL  (master admin: admin / ${KC_ADMIN_PASSWORD:-see your Keycloak})
-    Demo API key   $SIROCCO_DEMO_API_KEY
+    Health         $BASE/q/health/ready    Metrics  $BASE/q/metrics
+    Demo API key   $SIROCCO_DEMO_API_KEY   (kept in $DATA/demo-api-key)
 
-  Try:  curl -N http://localhost:8080/v1/chat/completions -H "Authorization: Bearer $SIROCCO_DEMO_API_KEY" \\
+  Try:  curl -N $BASE/v1/chat/completions -H "Authorization: Bearer $SIROCCO_DEMO_API_KEY" \\
           -H 'Content-Type: application/json' \\
           -d '{"model":"mistral-tiny","stream":true,"messages":[{"role":"user","content":"Hello"}]}'
 
 INFO
-java $SIROCCO_JVM_FLAGS -jar target/quarkus-app/quarkus-app.jar
+wait "$APP_PID"

@@ -1,49 +1,149 @@
 package io.sirocco.billing;
 
+import io.agroal.api.AgroalDataSource;
+import io.smallrye.reactive.messaging.annotations.OnOverflow;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import io.smallrye.reactive.messaging.annotations.Broadcast;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The gateway's entry to billing. {@link #admit} prices a request (and reserves its worst case against budgets);
- * {@link #settle} writes its ledger row in the request path, so it survives a crash right after the response,
- * then publishes the usage event.
+ * The gateway's entry to billing. {@link #admit} prices a request and reserves its worst case against the
+ * org cap, the key cap and the prepaid credit in one transaction; {@link #settle} writes its ledger row in the
+ * request path (so it survives a crash right after the response), replaces the reservation with the real cost,
+ * then publishes the usage event. Every admission ends in {@link #settle} or {@link #release}; reservations
+ * left by a crash are released by {@link ReservationSweeper}.
  */
 @ApplicationScoped
 public class Metering {
+    private static final Logger LOG = Logger.getLogger(Metering.class);
 
     @Inject
     PriceBook priceBook;
     @Inject
     UsageLedger ledger;
     @Inject
+    AgroalDataSource db;
+    @Inject
     @Channel("usage-events")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
     @Broadcast // scaled out, the events also go to RabbitMQ (application.properties, scale-out section)
     Emitter<UsageEvent> usageEvents;
+    @Inject
+    @Channel("budget-alerts")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
+    Emitter<BudgetAlert> budgetAlerts;
+    @ConfigProperty(name = "sirocco.billing.node-id", defaultValue = "single")
+    String nodeId;
 
-    /** Throws {@link UnpricedModelException} when the model has no price at this instant. */
+    /**
+     * Prices the request at this instant and reserves its worst case (prompt tokens at the input price plus
+     * max_tokens at the output price). Throws {@link UnpricedModelException} when the model has no price, and
+     * {@link BudgetExceededException} (HTTP 402) when the worst case does not fit a cap or the credit.
+     */
     public Admission admit(String requestId, UUID orgId, UUID keyId, String model, int promptTokens, int maxTokens) {
         Instant now = Instant.now();
         Prices prices = priceBook.pricesAt(model, now).orElseThrow(() -> new UnpricedModelException(model));
         BigDecimal worstCase = prices.cost(promptTokens, maxTokens);
-        return new Admission(requestId, orgId, keyId, model, now, prices, worstCase);
+        Admission a = new Admission(requestId, orgId, keyId, model, now, prices, worstCase);
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Budgets.reserve(c, a, nodeId);
+                c.commit();
+            } catch (BudgetExceededException refused) {
+                c.rollback();
+                alertExhausted(c, a, refused);
+                throw refused;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not reserve budget for request " + requestId, e);
+        }
+        return a;
     }
 
     /** Records the request's real usage exactly once and returns the event with its exact cost. */
     public UsageEvent settle(Admission a, int promptTokens, int completionTokens, String status) {
-        BigDecimal cost = UsageEvent.FAILED.equals(status) && completionTokens == 0
-                ? BigDecimal.ZERO
-                : a.prices().cost(promptTokens, completionTokens);
+        BigDecimal cost = costOf(a.prices(), promptTokens, completionTokens, status);
         UsageEvent event = new UsageEvent(a.requestId(), a.orgId(), a.keyId(), a.model(), promptTokens,
                 completionTokens, status, a.admittedAt(), Instant.now(), cost);
-        ledger.record(event, a.prices());
-        usageEvents.send(event);
+        UsageLedger.Recorded recorded = ledger.recordAll(event, a.prices());
+        publish(usageEvents, event);
+        recorded.alerts().forEach(alert -> publish(budgetAlerts, alert));
         return event;
     }
+
+    /** The billed cost: exact at the admission prices; a request that failed before any output costs nothing. */
+    public static BigDecimal costOf(Prices prices, int promptTokens, int completionTokens, String status) {
+        return UsageEvent.FAILED.equals(status) && completionTokens == 0
+                ? BigDecimal.ZERO
+                : prices.cost(promptTokens, completionTokens);
+    }
+
+    /** Gives back a reservation without recording usage: for a request refused before it reached the engine. */
+    public void release(Admission a) {
+        release(a.requestId());
+    }
+
+    /** Releases one reservation by request id; returns false when it was already settled or released. */
+    public boolean release(String requestId) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                boolean released = Budgets.release(c, requestId);
+                c.commit();
+                return released;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not release the reservation of request " + requestId, e);
+        }
+    }
+
+    String nodeId() {
+        return nodeId;
+    }
+
+    private void alertExhausted(Connection c, Admission a, BudgetExceededException refused) {
+        if (Budgets.CREDIT.equals(refused.cap())) {
+            return;
+        }
+        boolean org = Budgets.ORG_CAP.equals(refused.cap());
+        try {
+            c.setAutoCommit(true);
+            Optional<BudgetAlert> alert = Budgets.exhausted(c, a.orgId(), org ? Budgets.ORG : Budgets.KEY,
+                    org ? a.orgId() : a.keyId(), a.admittedAt());
+            alert.ifPresent(x -> publish(budgetAlerts, x));
+        } catch (SQLException e) {
+            LOG.warnf("could not flag the exhausted %s of org %s: %s", refused.cap(), a.orgId(), e.getMessage());
+        }
+    }
+
+    /** The ledger row is already committed: a failed publish is logged, never turned into a request error. */
+    private static <T> void publish(Emitter<T> emitter, T payload) {
+        try {
+            emitter.send(payload).exceptionally(e -> {
+                LOG.warnf("publishing %s failed: %s", payload.getClass().getSimpleName(), e.getMessage());
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.warnf("publishing %s failed: %s", payload.getClass().getSimpleName(), e.getMessage());
+        }
+    }
+
 }

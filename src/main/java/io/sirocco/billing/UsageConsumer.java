@@ -7,7 +7,8 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
 
 /**
  * Consumes usage events into the ledger. On a single node the gateway already wrote the row in the request
- * path, so this is an idempotent no-op; scaled out it is the at-least-once path from durable queues.
+ * path, so this is an idempotent no-op; scaled out it is the at-least-once path from durable queues (the
+ * message is acked only after this method returns, i.e. after the ledger transaction committed).
  */
 @ApplicationScoped
 public class UsageConsumer {

@@ -8,8 +8,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.List;
 
-/** The append-only usage ledger: one row per request id; writing the same request twice is a no-op. */
+/**
+ * The append-only usage ledger: one row per request id; writing the same request twice is a no-op.
+ * One transaction writes the row, its hourly rollup, the month's spend (org, key, credit) and releases the
+ * request's reservation, so the ledger, the rollups and the budgets always agree.
+ */
 @ApplicationScoped
 public class UsageLedger {
 
@@ -19,12 +24,37 @@ public class UsageLedger {
             values (?,?,?,?,?,?,?,?,?,?,?,?) on conflict (request_id) do nothing
             """;
 
+    /** What one record call did: whether the row was new, and the cap thresholds it crossed. */
+    public record Recorded(boolean inserted, List<BudgetAlert> alerts) {
+    }
+
     @Inject
     AgroalDataSource db;
 
     /** Returns true when the row was written, false when the request was already recorded. */
     public boolean record(UsageEvent e, Prices prices) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
+        return recordAll(e, prices).inserted();
+    }
+
+    public Recorded recordAll(UsageEvent e, Prices prices) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Recorded r = record(c, e, prices);
+                c.commit();
+                return r;
+            } catch (SQLException | RuntimeException ex) {
+                c.rollback();
+                throw ex;
+            }
+        } catch (SQLException ex) {
+            throw new IllegalStateException("could not record usage of request " + e.requestId(), ex);
+        }
+    }
+
+    static Recorded record(Connection c, UsageEvent e, Prices prices) throws SQLException {
+        boolean inserted;
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
             ps.setString(1, e.requestId());
             ps.setObject(2, e.orgId());
             ps.setObject(3, e.keyId());
@@ -37,9 +67,14 @@ public class UsageLedger {
             ps.setString(10, e.status());
             ps.setTimestamp(11, Timestamp.from(e.admittedAt()));
             ps.setTimestamp(12, Timestamp.from(e.finishedAt()));
-            return ps.executeUpdate() == 1;
-        } catch (SQLException ex) {
-            throw new IllegalStateException("could not record usage of request " + e.requestId(), ex);
+            inserted = ps.executeUpdate() == 1;
         }
+        List<BudgetAlert> alerts = List.of();
+        if (inserted) {
+            Rollups.add(c, e, prices);
+            alerts = Budgets.charge(c, e);
+        }
+        Budgets.release(c, e.requestId());
+        return new Recorded(inserted, alerts);
     }
 }

@@ -1,17 +1,179 @@
 package io.sirocco.engine.runtime;
 
+import io.sirocco.engine.ChatMessage;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.EngineOptions;
+import io.sirocco.engine.EngineStats;
+import io.sirocco.engine.Generation;
+import io.sirocco.engine.GenerationParams;
+import io.sirocco.engine.ModelInfo;
+import io.sirocco.engine.TokenListener;
+import io.sirocco.engine.kernels.Kernels;
+import io.sirocco.engine.kernels.MatMul;
+import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.model.KvCache;
+import io.sirocco.engine.model.Model;
+import io.sirocco.engine.model.Transformer;
+import io.sirocco.engine.tokenizer.ChatTemplate;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
-/** Placeholder until the engine lands (issue 2): replaced by the real implementation. */
-public final class LocalEngine {
-    private LocalEngine() {
+/**
+ * The in-process engine: a mapped model, a kernel thread pool, a KV-cache pool and a scheduler thread.
+ *
+ * <p>Requests that can never be served are refused at once with an {@link EngineException} from
+ * {@link #generate} / {@link #embed}: an empty prompt, a token id outside the vocabulary, a prompt that
+ * fills the whole context (no room for one generated token), or one needing more KV positions than the
+ * pool holds. Reaching the context while generating ends with {@code MODEL_LENGTH}.
+ */
+public final class LocalEngine implements Engine {
+    private final Model model;
+    private final ModelInfo info;
+    private final WorkerPool pool;
+    private final KvCache kv;
+    private final Transformer transformer;
+    private final Scheduler scheduler;
+    private final Thread thread;
+    private final ChatTemplate chat;
+    private final String kernelName;
+
+    private LocalEngine(Model model, EngineOptions o) {
+        this.model = model;
+        int ctx = o.maxContext() > 0 ? Math.min(o.maxContext(), model.config.contextLength()) : model.config.contextLength();
+        this.info = new ModelInfo(model.config.name(), ctx, model.config.nEmbd(), model.vocabSize(),
+                model.config.nExpert(), model.config.nExpertUsed(), model.file.fileSize());
+        this.pool = new WorkerPool(o.threads());
+        Kernels kernels = Kernels.best(o.useNative());
+        this.kernelName = kernels.name();
+        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx);
+        this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
+        this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
+        this.chat = new ChatTemplate(model.tokenizer);
+        this.thread = new Thread(scheduler, "sirocco-scheduler-" + model.config.name());
+        thread.setDaemon(true);
+        thread.start();
     }
 
     public static Engine open(Path gguf, EngineOptions options) {
-        throw new EngineException(gguf + ": engine not implemented yet");
+        Model m = Model.load(gguf);
+        try {
+            return new LocalEngine(m, options == null ? EngineOptions.defaults() : options);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            m.close();
+            throw new EngineException(gguf + ": cannot start engine: " + e.getMessage(), e);
+        }
+    }
+
+    /** Which kernel implementation runs (e.g. native-avx2 or java-vector). */
+    public String kernelName() {
+        return kernelName;
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public int[] tokenize(String text, boolean addBos) {
+        return model.tokenizer.encode(text, addBos);
+    }
+
+    @Override
+    public String detokenize(int[] ids) {
+        return model.tokenizer.decode(ids);
+    }
+
+    @Override
+    public int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
+        return chat.encode(messages, safePrompt);
+    }
+
+    @Override
+    public Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener) {
+        int[] prompt = checkInput(promptTokens);
+        if (prompt.length >= info.contextLength()) {
+            throw new EngineException("prompt of " + prompt.length + " tokens leaves no room to generate in the model's "
+                    + "context of " + info.contextLength() + " tokens");
+        }
+        Sequence s = Sequence.generation(prompt, params == null ? GenerationParams.greedy(0) : params, listener,
+                info.contextLength());
+        checkFits(s);
+        scheduler.submit(s);
+        return s;
+    }
+
+    @Override
+    public float[][] embed(List<int[]> inputs) {
+        List<Sequence> seqs = new ArrayList<>();
+        for (int[] input : inputs) {
+            int[] in = checkInput(input);
+            if (in.length > info.contextLength()) {
+                throw new EngineException("input of " + in.length + " tokens exceeds the model's context of "
+                        + info.contextLength() + " tokens");
+            }
+            Sequence s = Sequence.embedding(in, model.config.pooling());
+            checkFits(s);
+            seqs.add(s);
+        }
+        seqs.forEach(scheduler::submit);
+        float[][] out = new float[seqs.size()][];
+        try {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = seqs.get(i).embedding.get();
+            }
+        } catch (InterruptedException e) {
+            seqs.forEach(Sequence::cancel);
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted while embedding", e);
+        } catch (ExecutionException | CompletionException | java.util.concurrent.CancellationException e) {
+            seqs.forEach(Sequence::cancel);
+            throw new EngineException("embedding failed: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private int[] checkInput(int[] tokens) {
+        if (tokens == null || tokens.length == 0) {
+            throw new EngineException("empty input: at least one token is needed");
+        }
+        for (int t : tokens) {
+            if (t < 0 || t >= model.vocabSize()) {
+                throw new EngineException("token id " + t + " is outside the vocabulary of " + model.vocabSize());
+            }
+        }
+        return tokens.clone();
+    }
+
+    private void checkFits(Sequence s) {
+        if (KvCache.blocksFor(s.reserve) > kv.totalBlocks()) {
+            throw new EngineException("request needs " + s.reserve + " KV-cache positions but the pool holds "
+                    + kv.totalBlocks() * KvCache.BLOCK + " (lower max_tokens or raise kvCacheTokens)");
+        }
+    }
+
+    @Override
+    public EngineStats stats() {
+        return new EngineStats(scheduler.runningCount(), scheduler.waitingCount(), kv.totalBlocks() - kv.freeBlocks(),
+                kv.totalBlocks(), transformer.expertCounts());
+    }
+
+    @Override
+    public void close() {
+        scheduler.close();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        pool.close();
+        if (!thread.isAlive()) {
+            model.close(); // unmap only when no step can still read the weights
+        }
     }
 }

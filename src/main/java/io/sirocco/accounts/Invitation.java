@@ -1,0 +1,26 @@
+package io.sirocco.accounts;
+
+import io.quarkus.qute.TemplateData;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** An invitation as admins see it (never with its token). */
+@TemplateData
+public record Invitation(UUID id, UUID entryId, String email, String name, String invitedBy, Instant createdAt,
+                         Instant expiresAt, Instant acceptedAt, Instant revokedAt, UUID orgId) {
+    public static final String PENDING = "pending";
+    public static final String ACCEPTED = "accepted";
+    public static final String REVOKED = "revoked";
+    public static final String EXPIRED = "expired";
+
+    public String status() {
+        if (acceptedAt != null) {
+            return ACCEPTED;
+        }
+        if (revokedAt != null) {
+            return REVOKED;
+        }
+        return expiresAt.isAfter(Instant.now()) ? PENDING : EXPIRED;
+    }
+}

@@ -1,0 +1,82 @@
+package io.sirocco.accounts.web;
+
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+import io.sirocco.accounts.AcceptForm;
+import io.sirocco.accounts.AccountsException;
+import io.sirocco.accounts.InvitationLink;
+import io.sirocco.accounts.Invitations;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.CookieParam;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+
+/**
+ * The invitation link: shows the account form (or why the link is unusable), and on submit creates the account and
+ * org, then sends the person to the console, which signs them in through Keycloak (authorization code + PKCE).
+ */
+@Path("/invite/{token}")
+@Produces(MediaType.TEXT_HTML)
+public class InvitePages {
+
+    @Inject
+    Invitations invitations;
+    @Inject
+    Csrf csrf;
+    @Inject
+    AccountsErrors errors;
+    @Inject
+    @Location("accounts/invite.html")
+    Template page;
+
+    @GET
+    public Response open(@PathParam("token") String token, @CookieParam(Csrf.COOKIE) String csrfCookie) {
+        InvitationLink link = invitations.open(token);
+        if (!link.usable()) {
+            throw Invitations.unusable(link.state());
+        }
+        String csrfToken = csrf.token(csrfCookie);
+        return Response.ok(render(link, csrfToken, null, null, new AcceptForm("", "", null, null, "")))
+                .cookie(csrf.cookie(csrfToken)).header("Cache-Control", "no-store")
+                .header("Referrer-Policy", "no-referrer").build();
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response accept(@PathParam("token") String token, @CookieParam(Csrf.COOKIE) String csrfCookie,
+                           @FormParam(Csrf.FIELD) String csrfField, @FormParam("first_name") String firstName,
+                           @FormParam("last_name") String lastName, @FormParam("password") String password,
+                           @FormParam("password_confirm") String passwordConfirm,
+                           @FormParam("org_name") String orgName) {
+        csrf.verify(csrfCookie, csrfField);
+        AcceptForm form = new AcceptForm(firstName, lastName, password, passwordConfirm, orgName);
+        try {
+            invitations.accept(token, form);
+        } catch (AccountsException e) {
+            if (!"invalid_request".equals(e.code())) {
+                throw e; // unknown, expired, used or revoked: the plain page
+            }
+            InvitationLink link = invitations.open(token);
+            if (!link.usable()) {
+                throw Invitations.unusable(link.state());
+            }
+            return Response.status(400).entity(render(link, csrfCookie, e.getMessage(), e.param(), form))
+                    .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").build();
+        }
+        return Response.seeOther(URI.create("/console")).build();
+    }
+
+    private String render(InvitationLink link, String csrfToken, String error, String param, AcceptForm form) {
+        return page.data("invitation", link.invitation()).data("existing", link.existingAccount())
+                .data("csrf", csrfToken).data("error", error).data("param", param).data("form", form).render();
+    }
+}

@@ -1,0 +1,205 @@
+package io.sirocco.admin;
+
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.sirocco.accounts.web.Csrf;
+import io.sirocco.billing.BillingAccounts;
+import io.sirocco.billing.BillingReports;
+import io.sirocco.billing.Invoice;
+import io.sirocco.billing.InvoiceDocuments;
+import io.sirocco.billing.Invoices;
+import io.sirocco.billing.Months;
+import io.sirocco.billing.PriceBook;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.CookieParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+
+/** The admin billing dashboard (Keycloak role admin): revenue, orgs, prices, caps, credit and invoices. */
+@Path("/admin/billing")
+@RolesAllowed("admin")
+public class BillingDashboardResource {
+
+    @CheckedTemplate(basePath = "admin", defaultName = CheckedTemplate.HYPHENATED_ELEMENT_NAME)
+    static class Templates {
+        static native TemplateInstance billing(AdminBillingView view, String csrf);
+
+        static native TemplateInstance billingInvoice(Invoice invoice);
+
+        static native TemplateInstance billingError(String message);
+    }
+
+    @Inject
+    BillingReports reports;
+    @Inject
+    BillingAccounts accounts;
+    @Inject
+    Invoices invoices;
+    @Inject
+    PriceBook priceBook;
+    @Inject
+    SecurityIdentity identity;
+    @Inject
+    Csrf csrf;
+
+    @GET
+    @Produces(MediaType.TEXT_HTML)
+    public Response dashboard(@QueryParam("message") String message, @CookieParam(Csrf.COOKIE) String csrfCookie) {
+        Instant now = Instant.now();
+        YearMonth month = Months.of(now);
+        Instant from = now.truncatedTo(ChronoUnit.DAYS).minus(29, ChronoUnit.DAYS);
+        Instant to = now.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS);
+        String chart = ChartSeries.revenueByDay(reports.revenueByDay(from, to),
+                from.atZone(ZoneOffset.UTC).toLocalDate(), to.atZone(ZoneOffset.UTC).toLocalDate());
+        AdminBillingView view = new AdminBillingView(month,
+                reports.revenue(Months.start(month), Months.end(month)),
+                reports.revenue(Months.start(month.minusMonths(1)), Months.start(month)),
+                chart,
+                reports.topOrgs(Months.start(month), Months.end(month), 10),
+                reports.tokensPerModel(Months.start(month), Months.end(month)),
+                reports.openReservationTotals(),
+                reports.openReservations(20),
+                invoices.list(null, 100),
+                priceBook.currentAndScheduled(),
+                accounts.profiles(),
+                message);
+        String token = csrf.token(csrfCookie);
+        return Response.ok(Templates.billing(view, token).render(), MediaType.TEXT_HTML_TYPE).cookie(csrf.cookie(token)).build();
+    }
+
+    @POST
+    @Path("/prices")
+    public Response schedulePrice(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                                  @RestForm String model, @RestForm String input, @RestForm String output,
+                                  @RestForm String validFrom) {
+        csrf.verify(csrfCookie, csrfField);
+        priceBook.schedule(trim(model), money(input, "input price"), money(output, "output price"), utc(validFrom));
+        return back("Scheduled new prices for " + model);
+    }
+
+    @POST
+    @Path("/orgs/{org}/cap")
+    public Response setCap(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                           @PathParam("org") UUID org, @RestForm String cap) {
+        csrf.verify(csrfCookie, csrfField);
+        accounts.setOrgCap(org, cap == null || cap.isBlank() ? null : money(cap, "cap"));
+        return back("Cap updated");
+    }
+
+    @POST
+    @Path("/orgs/{org}/profile")
+    public Response setProfile(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                               @PathParam("org") UUID org, @RestForm String country, @RestForm String vatNumber,
+                               @RestForm String credit) {
+        csrf.verify(csrfCookie, csrfField);
+        accounts.setProfile(org, country, vatNumber, "on".equals(credit) || "true".equals(credit));
+        return back("Billing profile updated");
+    }
+
+    @POST
+    @Path("/orgs/{org}/topup")
+    public Response topUp(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                          @PathParam("org") UUID org, @RestForm String amount, @RestForm String note) {
+        csrf.verify(csrfCookie, csrfField);
+        accounts.topUp(org, money(amount, "amount"), trim(note), identity.getPrincipal().getName());
+        return back("Credit recorded");
+    }
+
+    @POST
+    @Path("/invoices/issue")
+    public Response issue(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                          @RestForm String month) {
+        csrf.verify(csrfCookie, csrfField);
+        YearMonth m;
+        try {
+            m = YearMonth.parse(trim(month));
+        } catch (DateTimeParseException | NullPointerException e) {
+            throw new IllegalArgumentException("month must look like 2026-10");
+        }
+        int n = invoices.issueAll(m);
+        return back(n + " invoices issued for " + m);
+    }
+
+    @GET
+    @Path("/invoices/{id}")
+    @Produces(MediaType.TEXT_HTML)
+    public TemplateInstance invoice(@PathParam("id") UUID id) {
+        return Templates.billingInvoice(find(id));
+    }
+
+    @GET
+    @Path("/invoices/{id}/pdf")
+    @Produces("application/pdf")
+    public Response pdf(@PathParam("id") UUID id) {
+        Invoice inv = find(id);
+        return Response.ok(InvoiceDocuments.pdf(inv)).header("Content-Disposition",
+                "attachment; filename=\"" + InvoiceDocuments.fileName(inv, "pdf") + "\"").build();
+    }
+
+    @GET
+    @Path("/invoices/{id}/csv")
+    @Produces("text/csv")
+    public Response csv(@PathParam("id") UUID id) {
+        Invoice inv = find(id);
+        return Response.ok(InvoiceDocuments.csv(inv)).header("Content-Disposition",
+                "attachment; filename=\"" + InvoiceDocuments.fileName(inv, "csv") + "\"").build();
+    }
+
+    @ServerExceptionMapper
+    public Response badInput(IllegalArgumentException e) {
+        return Response.status(400).type(MediaType.TEXT_HTML).entity(Templates.billingError(e.getMessage()).render()).build();
+    }
+
+    private Invoice find(UUID id) {
+        return invoices.get(id, null).orElseThrow(() -> new NotFoundException("no such invoice"));
+    }
+
+    private static Response back(String message) {
+        return Response.seeOther(URI.create("/admin/billing?message="
+                + URLEncoder.encode(message, StandardCharsets.UTF_8))).build();
+    }
+
+    private static String trim(String s) {
+        return s == null ? null : s.trim();
+    }
+
+    private static BigDecimal money(String s, String what) {
+        try {
+            return new BigDecimal(s.trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException(what + " must be a decimal number of euros, e.g. 0.25");
+        }
+    }
+
+    /** A datetime-local form value, read as UTC. */
+    private static Instant utc(String s) {
+        try {
+            return LocalDateTime.parse(s.trim()).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException | NullPointerException e) {
+            throw new IllegalArgumentException("valid from must be a date and time, e.g. 2027-01-01T00:00 (UTC)");
+        }
+    }
+}

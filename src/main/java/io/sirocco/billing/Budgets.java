@@ -1,0 +1,252 @@
+package io.sirocco.billing;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Spend caps and reservations, as SQL run inside the caller's transaction. Each reservation is one conditional
+ * UPDATE per budget row ({@code spent + reserved + worst <= cap}), which row-locks it: concurrent admissions
+ * against the same cap serialize there, so spent never passes the cap by more than one request's worst case.
+ */
+final class Budgets {
+    static final String ORG = "org";
+    static final String KEY = "key";
+    static final String ORG_CAP = "organization monthly cap";
+    static final String KEY_CAP = "key monthly cap";
+    static final String CREDIT = "prepaid credit";
+
+    private Budgets() {
+    }
+
+    /** Reserves {@code worst} against the org cap, the key cap and the prepaid credit, or throws 402. */
+    static void reserve(Connection c, Admission a, String nodeId) throws SQLException {
+        LocalDate period = Months.periodOf(a.admittedAt());
+        reserveOn(c, ORG, a.orgId(), period, a.reservedEur(), ORG_CAP, a);
+        if (a.keyId() != null) {
+            reserveOn(c, KEY, a.keyId(), period, a.reservedEur(), KEY_CAP, a);
+        }
+        boolean onCredit = reserveCredit(c, a.orgId(), a.reservedEur());
+        try (PreparedStatement ps = c.prepareStatement("""
+                insert into budget_reservations (request_id, org_id, key_id, period, amount_eur, on_credit, node_id)
+                values (?,?,?,?,?,?,?)""")) {
+            ps.setString(1, a.requestId());
+            ps.setObject(2, a.orgId());
+            ps.setObject(3, a.keyId());
+            ps.setDate(4, Date.valueOf(period));
+            ps.setBigDecimal(5, a.reservedEur());
+            ps.setBoolean(6, onCredit);
+            ps.setString(7, nodeId);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void reserveOn(Connection c, String scope, UUID id, LocalDate period, BigDecimal worst,
+                                  String capName, Admission a) throws SQLException {
+        ensurePeriod(c, scope, id, period);
+        Optional<BigDecimal> cap = cap(c, scope, id);
+        try (PreparedStatement ps = c.prepareStatement("""
+                update budget_periods set reserved_eur = reserved_eur + ?
+                where scope = ? and scope_id = ? and period = ?
+                  and (cast(? as numeric) is null or spent_eur + reserved_eur + ? <= ?)""")) {
+            ps.setBigDecimal(1, worst);
+            ps.setString(2, scope);
+            ps.setObject(3, id);
+            ps.setDate(4, Date.valueOf(period));
+            ps.setBigDecimal(5, cap.orElse(null));
+            ps.setBigDecimal(6, worst);
+            ps.setBigDecimal(7, cap.orElse(null));
+            if (ps.executeUpdate() == 0) {
+                throw new BudgetExceededException(capName, Months.resetDate(a.admittedAt()));
+            }
+        }
+    }
+
+    /** When the org uses prepaid credit, reserves against balance - reserved; returns whether it did. */
+    private static boolean reserveCredit(Connection c, UUID orgId, BigDecimal worst) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                update billing_accounts set credit_reserved_eur = credit_reserved_eur + ?
+                where org_id = ? and credit_enabled and credit_balance_eur - credit_reserved_eur - ? >= 0""")) {
+            ps.setBigDecimal(1, worst);
+            ps.setObject(2, orgId);
+            ps.setBigDecimal(3, worst);
+            if (ps.executeUpdate() == 1) {
+                return true;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "select 1 from billing_accounts where org_id = ? and credit_enabled")) {
+            ps.setObject(1, orgId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    throw new BudgetExceededException(CREDIT, null);
+                }
+            }
+        }
+        return false;
+    }
+
+    static void ensurePeriod(Connection c, String scope, UUID id, LocalDate period) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                insert into budget_periods (scope, scope_id, period) values (?,?,?)
+                on conflict (scope, scope_id, period) do nothing""")) {
+            ps.setString(1, scope);
+            ps.setObject(2, id);
+            ps.setDate(3, Date.valueOf(period));
+            ps.executeUpdate();
+        }
+    }
+
+    static Optional<BigDecimal> cap(Connection c, String scope, UUID id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "select monthly_cap_eur from spend_caps where scope = ? and scope_id = ?")) {
+            ps.setString(1, scope);
+            ps.setObject(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getBigDecimal(1)) : Optional.empty();
+            }
+        }
+    }
+
+    /** Deletes a request's open reservation (if any) and gives its amount back to every budget it held. */
+    static boolean release(Connection c, String requestId) throws SQLException {
+        UUID orgId;
+        UUID keyId;
+        LocalDate period;
+        BigDecimal amount;
+        boolean onCredit;
+        try (PreparedStatement ps = c.prepareStatement("""
+                delete from budget_reservations where request_id = ?
+                returning org_id, key_id, period, amount_eur, on_credit""")) {
+            ps.setString(1, requestId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+                orgId = rs.getObject(1, UUID.class);
+                keyId = rs.getObject(2, UUID.class);
+                period = rs.getDate(3).toLocalDate();
+                amount = rs.getBigDecimal(4);
+                onCredit = rs.getBoolean(5);
+            }
+        }
+        addReserved(c, ORG, orgId, period, amount.negate());
+        if (keyId != null) {
+            addReserved(c, KEY, keyId, period, amount.negate());
+        }
+        if (onCredit) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update billing_accounts set credit_reserved_eur = greatest(credit_reserved_eur - ?, 0)
+                    where org_id = ?""")) {
+                ps.setBigDecimal(1, amount);
+                ps.setObject(2, orgId);
+                ps.executeUpdate();
+            }
+        }
+        return true;
+    }
+
+    private static void addReserved(Connection c, String scope, UUID id, LocalDate period, BigDecimal delta)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                update budget_periods set reserved_eur = greatest(reserved_eur + ?, 0)
+                where scope = ? and scope_id = ? and period = ?""")) {
+            ps.setBigDecimal(1, delta);
+            ps.setString(2, scope);
+            ps.setObject(3, id);
+            ps.setDate(4, Date.valueOf(period));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Adds a recorded request's real cost to its month's spend (org and key) and draws down credit. */
+    static List<BudgetAlert> charge(Connection c, UsageEvent e) throws SQLException {
+        LocalDate period = Months.periodOf(e.admittedAt());
+        List<BudgetAlert> alerts = new ArrayList<>();
+        addSpent(c, ORG, e.orgId(), period, e.costEur());
+        alerts.addAll(crossedThresholds(c, e.orgId(), ORG, e.orgId(), period));
+        if (e.keyId() != null) {
+            addSpent(c, KEY, e.keyId(), period, e.costEur());
+            alerts.addAll(crossedThresholds(c, e.orgId(), KEY, e.keyId(), period));
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                update billing_accounts set credit_balance_eur = credit_balance_eur - ?
+                where org_id = ? and credit_enabled""")) {
+            ps.setBigDecimal(1, e.costEur());
+            ps.setObject(2, e.orgId());
+            ps.executeUpdate();
+        }
+        return alerts;
+    }
+
+    private static void addSpent(Connection c, String scope, UUID id, LocalDate period, BigDecimal cost)
+            throws SQLException {
+        ensurePeriod(c, scope, id, period);
+        try (PreparedStatement ps = c.prepareStatement("""
+                update budget_periods set spent_eur = spent_eur + ?
+                where scope = ? and scope_id = ? and period = ?""")) {
+            ps.setBigDecimal(1, cost);
+            ps.setString(2, scope);
+            ps.setObject(3, id);
+            ps.setDate(4, Date.valueOf(period));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Flags each threshold once per month and returns the alerts newly crossed. */
+    static List<BudgetAlert> crossedThresholds(Connection c, UUID orgId, String scope, UUID id, LocalDate period)
+            throws SQLException {
+        List<BudgetAlert> alerts = new ArrayList<>();
+        for (int threshold : new int[]{80, 100}) {
+            String flag = threshold == 80 ? "alerted_80" : "alerted_100";
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update budget_periods b set %1$s = true from spend_caps s
+                    where b.scope = ? and b.scope_id = ? and b.period = ? and s.scope = b.scope
+                      and s.scope_id = b.scope_id and not b.%1$s and b.spent_eur * 100 >= s.monthly_cap_eur * ?
+                    returning b.spent_eur, s.monthly_cap_eur""".formatted(flag))) {
+                ps.setString(1, scope);
+                ps.setObject(2, id);
+                ps.setDate(3, Date.valueOf(period));
+                ps.setInt(4, threshold);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        alerts.add(new BudgetAlert(orgId, scope, id, period, threshold, rs.getBigDecimal(1),
+                                rs.getBigDecimal(2)));
+                    }
+                }
+            }
+        }
+        return alerts;
+    }
+
+    /** A refused admission means the cap is exhausted: raise the 100% alert once for the month. */
+    static Optional<BudgetAlert> exhausted(Connection c, UUID orgId, String scope, UUID id, Instant at)
+            throws SQLException {
+        LocalDate period = Months.periodOf(at);
+        ensurePeriod(c, scope, id, period);
+        try (PreparedStatement ps = c.prepareStatement("""
+                update budget_periods b set alerted_100 = true from spend_caps s
+                where b.scope = ? and b.scope_id = ? and b.period = ? and s.scope = b.scope
+                  and s.scope_id = b.scope_id and not b.alerted_100
+                returning b.spent_eur, s.monthly_cap_eur""")) {
+            ps.setString(1, scope);
+            ps.setObject(2, id);
+            ps.setDate(3, Date.valueOf(period));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next()
+                        ? Optional.of(new BudgetAlert(orgId, scope, id, period, 100, rs.getBigDecimal(1),
+                        rs.getBigDecimal(2)))
+                        : Optional.empty();
+            }
+        }
+    }
+}

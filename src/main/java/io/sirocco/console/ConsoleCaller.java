@@ -1,0 +1,58 @@
+package io.sirocco.console;
+
+import io.quarkus.security.identity.SecurityIdentity;
+import io.sirocco.accounts.AccountsException;
+import io.sirocco.accounts.Member;
+import io.sirocco.accounts.Organizations;
+import io.sirocco.accounts.web.Actors;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The signed-in console user (Keycloak subject) and the org memberships behind every console route. A customer who
+ * is a member of no org gets 403; an org they are not a member of looks like it does not exist (404).
+ */
+@RequestScoped
+public class ConsoleCaller {
+
+    @Inject
+    SecurityIdentity identity;
+    @Inject
+    Organizations organizations;
+
+    public String userId() {
+        if (identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getSubject() != null) {
+            return jwt.getSubject();
+        }
+        throw new AccountsException(401, "unauthenticated", null, "Sign in first.");
+    }
+
+    /** The email (or user name) to record as actor. */
+    public String actor() {
+        return Actors.of(identity);
+    }
+
+    /** The caller's first org: the one the console pages show. */
+    public Member primary() {
+        List<Member> memberships = organizations.membershipsOf(userId());
+        if (memberships.isEmpty()) {
+            throw new AccountsException(403, "no_organization", null,
+                    "Your account is not a member of any organization yet. Accept your invitation first.");
+        }
+        return memberships.getFirst();
+    }
+
+    /** The caller's membership of this org, or 404 (never reveals whether another org exists). */
+    public Member of(UUID orgId) {
+        return organizations.membership(userId(), orgId)
+                .orElseThrow(() -> AccountsException.notFound("No such organization."));
+    }
+
+    public List<Member> memberships() {
+        return organizations.membershipsOf(userId());
+    }
+}

@@ -1,0 +1,164 @@
+package io.sirocco.engine.cli;
+
+import io.sirocco.engine.EngineException;
+import io.sirocco.engine.GenerationParams;
+import io.sirocco.engine.demo.DemoModels;
+import io.sirocco.engine.gguf.GgmlType;
+import io.sirocco.engine.kernels.Kernels;
+import io.sirocco.engine.kernels.MatMul;
+import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.model.Model;
+import io.sirocco.engine.model.SingleSequence;
+import io.sirocco.engine.runtime.Sampler;
+import io.sirocco.engine.testmodel.ModelSpec;
+import io.sirocco.engine.testmodel.SyntheticModelWriter;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Engine command line: {@code generate}, {@code tokenize}, {@code bench}, {@code write-demo-models},
+ * {@code write-golden-model}. Run as {@code java --add-modules=jdk.incubator.vector
+ * --enable-native-access=ALL-UNNAMED -cp … io.sirocco.engine.cli.EngineCli <command> …}.
+ */
+public final class EngineCli {
+    private static final String USAGE = """
+            usage: EngineCli <command> [options]
+              generate --model F.gguf (--prompt-ids 1,415,2936 | --prompt "text") [--max-tokens 24]
+                       [--temperature 0] [--top-p 1] [--seed S] [--threads N] [--ignore-eos] [--json]
+              tokenize --model F.gguf --text "..." [--no-bos] [--json]
+              bench --model F.gguf [--threads N] [--prompt-tokens 128] [--decode-tokens 32] [--json]
+              write-demo-models --dir D
+              write-golden-model --model moe-a|dense-a --type F32|Q8_0|Q4_0 --out F.gguf
+            """;
+
+    private EngineCli() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs a command; returns the exit status (0 ok, 1 engine error, 2 usage). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.print(USAGE);
+            return 2;
+        }
+        try {
+            Set<String> flags = Set.of("json", "no-bos", "ignore-eos");
+            Args a = new Args(args, 1, flags);
+            switch (args[0]) {
+                case "generate" -> generate(a, out);
+                case "tokenize" -> tokenize(a, out);
+                case "bench" -> Bench.run(a, out);
+                case "write-demo-models" -> out.println(String.join("\n",
+                        DemoModels.writeIfMissing(Path.of(a.require("dir"))).stream().map(Path::toString).toList()));
+                case "write-golden-model" -> {
+                    SyntheticModelWriter.write(ModelSpec.byName(a.require("model")),
+                            GgmlType.valueOf(a.require("type")), Path.of(a.require("out")));
+                    out.println(a.require("out"));
+                }
+                default -> {
+                    err.print(USAGE);
+                    return 2;
+                }
+            }
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        } catch (EngineException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static void generate(Args a, PrintStream out) {
+        try (Model model = Model.load(Path.of(a.require("model")));
+             WorkerPool pool = new WorkerPool(a.getInt("threads", 0))) {
+            int[] prompt = a.has("prompt-ids") ? parseIds(a.require("prompt-ids"))
+                    : model.tokenizer.encode(a.require("prompt"), true);
+            int maxTokens = a.getInt("max-tokens", 24);
+            GenerationParams params = new GenerationParams(Float.parseFloat(a.get("temperature", "0")),
+                    Float.parseFloat(a.get("top-p", "1")), maxTokens, List.of(),
+                    a.has("seed") ? Long.parseLong(a.get("seed", "0")) : null);
+            int vocab = model.vocabSize();
+            for (int id : prompt) {
+                if (id < 0 || id >= vocab) {
+                    throw new EngineException("token id " + id + " is outside the vocabulary of " + vocab);
+                }
+            }
+            int ctx = Math.min(model.config.contextLength(), prompt.length + maxTokens);
+            SingleSequence seq = new SingleSequence(model, new MatMul(Kernels.best(true), pool), ctx);
+            float[] logits = seq.prefill(prompt);
+            float[] lastPromptLogits = logits.clone();
+            Sampler sampler = new Sampler(params);
+            List<Integer> ids = new ArrayList<>();
+            for (int i = 0; i < maxTokens; i++) {
+                int id = sampler.sample(logits, 0, vocab);
+                ids.add(id);
+                boolean eos = id == model.tokenizer.vocabulary().eos && !a.flag("ignore-eos");
+                if (eos || seq.position() >= ctx || i == maxTokens - 1) {
+                    break;
+                }
+                logits = seq.decode(id);
+            }
+            int[] gen = ids.stream().mapToInt(Integer::intValue).toArray();
+            if (a.flag("json")) {
+                out.println("{\"ids\":" + Arrays.toString(gen).replace(" ", "") + ",\"last_logits\":"
+                        + logitsJson(lastPromptLogits) + "}");
+            } else {
+                out.println(model.tokenizer.decode(gen, false, false));
+                out.println("ids: " + Arrays.toString(gen));
+            }
+        }
+    }
+
+    /** {"top10":[{"id":..,"logit":..}],"sum":..,"l2_norm":..} */
+    static String logitsJson(float[] logits) {
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (x, y) -> logits[x] != logits[y] ? Float.compare(logits[y], logits[x]) : Integer.compare(x, y));
+        StringBuilder sb = new StringBuilder("{\"top10\":[");
+        for (int i = 0; i < Math.min(10, order.length); i++) {
+            sb.append(i > 0 ? "," : "").append("{\"id\":").append(order[i]).append(",\"logit\":")
+                    .append(num(logits[order[i]])).append('}');
+        }
+        double sum = 0;
+        double sq = 0;
+        for (float v : logits) {
+            sum += v;
+            sq += (double) v * v;
+        }
+        return sb.append("],\"sum\":").append(num(sum)).append(",\"l2_norm\":").append(num(Math.sqrt(sq))).append('}').toString();
+    }
+
+    static String num(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.7g", v) : "null";
+    }
+
+    private static void tokenize(Args a, PrintStream out) {
+        try (Model model = Model.load(Path.of(a.require("model")))) {
+            int[] ids = model.tokenizer.encode(a.require("text"), !a.flag("no-bos"));
+            String list = Arrays.toString(ids).replace(" ", "");
+            out.println(a.flag("json") ? "{\"ids\":" + list + "}" : list);
+        }
+    }
+
+    static int[] parseIds(String s) {
+        try {
+            return Arrays.stream(s.split(",")).map(String::trim).filter(t -> !t.isEmpty()).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad --prompt-ids: " + s);
+        }
+    }
+}

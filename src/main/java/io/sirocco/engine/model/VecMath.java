@@ -1,0 +1,55 @@
+package io.sirocco.engine.model;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Small float-vector helpers for the parts of the forward pass outside the matmul kernels. */
+final class VecMath {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private VecMath() {
+    }
+
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += a[ao + i] * b[bo + i];
+        }
+        return s;
+    }
+
+    /** y += a·x */
+    static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0;
+        FloatVector av = FloatVector.broadcast(F, a);
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xo + i).fma(av, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += a * x[xo + i];
+        }
+    }
+
+    /** RMSNorm as llama.cpp computes it: double sum of squares, float scale, then × weight. */
+    static void rmsNorm(float[] x, int xo, float[] w, float eps, float[] out, int oo, int n) {
+        double ss = 0;
+        for (int i = 0; i < n; i++) {
+            ss += (double) x[xo + i] * x[xo + i];
+        }
+        float mean = (float) (ss / n);
+        float scale = 1.0f / (float) Math.sqrt(mean + eps);
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = (x[xo + i] * scale) * w[i];
+        }
+    }
+
+    static float silu(float x) {
+        return x / (1.0f + (float) Math.exp(-x));
+    }
+}

@@ -1,0 +1,255 @@
+package io.sirocco.engine.runtime;
+
+import io.sirocco.engine.FinishReason;
+import io.sirocco.engine.model.Batch;
+import io.sirocco.engine.model.KvCache;
+import io.sirocco.engine.model.ModelConfig;
+import io.sirocco.engine.model.Transformer;
+import io.sirocco.engine.tokenizer.Tokenizer;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Continuous batching on one thread. Each step: drop cancelled sequences (freeing their KV blocks),
+ * admit waiting ones FIFO while fewer than {@code maxSequences} run and the pool has their blocks,
+ * then run one forward pass holding one decode token per decoding sequence plus prefill chunks,
+ * under a token budget.
+ */
+final class Scheduler implements Runnable {
+    /** Tokens per forward step (decode tokens plus prefill chunks). */
+    static final int STEP_TOKENS = 512;
+
+    private final Transformer transformer;
+    private final KvCache kv;
+    private final Tokenizer tokenizer;
+    private final int maxSequences;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
+    private final List<Sequence> running = new ArrayList<>();
+    private volatile int runningCount;
+    private volatile boolean closed;
+
+    Scheduler(Transformer transformer, KvCache kv, Tokenizer tokenizer, int maxSequences) {
+        this.transformer = transformer;
+        this.kv = kv;
+        this.tokenizer = tokenizer;
+        this.maxSequences = Math.max(1, maxSequences);
+    }
+
+    void submit(Sequence s) {
+        lock.lock();
+        try {
+            if (closed) {
+                s.finish(FinishReason.CANCELLED, null);
+                return;
+            }
+            waiting.add(s);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int waitingCount() {
+        lock.lock();
+        try {
+            return waiting.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int runningCount() {
+        return runningCount;
+    }
+
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                if (!awaitWork()) {
+                    break;
+                }
+                step();
+            }
+        } finally {
+            lock.lock();
+            try {
+                waiting.forEach(s -> s.finish(FinishReason.CANCELLED, null));
+                waiting.clear();
+            } finally {
+                lock.unlock();
+            }
+            running.forEach(s -> end(s, FinishReason.CANCELLED, null));
+            running.clear();
+            runningCount = 0;
+        }
+    }
+
+    /** Admits what fits; blocks while there is nothing to run. False once closed. */
+    private boolean awaitWork() {
+        lock.lock();
+        try {
+            while (true) {
+                if (closed) {
+                    return false;
+                }
+                running.removeIf(s -> s.isCancelled() && end(s, FinishReason.CANCELLED, null));
+                for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
+                    Sequence s = it.next();
+                    if (s.isCancelled()) {
+                        it.remove();
+                        s.finish(FinishReason.CANCELLED, null);
+                    }
+                }
+                while (running.size() < maxSequences && !waiting.isEmpty()) {
+                    KvCache.BlockTable table = kv.allocate(KvCache.blocksFor(waiting.peek().reserve));
+                    if (table == null) {
+                        break; // wait for blocks: FIFO, no overtaking
+                    }
+                    Sequence s = waiting.poll();
+                    s.table = table;
+                    running.add(s);
+                }
+                runningCount = running.size();
+                if (!running.isEmpty()) {
+                    return true;
+                }
+                work.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Frees a sequence's blocks, then completes it (so a finished result never still holds blocks). */
+    private boolean end(Sequence s, FinishReason reason, Throwable error) {
+        kv.release(s.table);
+        s.finish(reason, error);
+        return true;
+    }
+
+    private void step() {
+        Batch batch = new Batch(STEP_TOKENS + running.size());
+        int budget = STEP_TOKENS;
+        List<Sequence> members = new ArrayList<>();
+        List<int[]> spans = new ArrayList<>(); // per member: first batch index, token count
+        for (Sequence s : running) {
+            if (!s.prefilling() && s.nextToken >= 0) {
+                spans.add(new int[]{batch.add(s.nextToken, s.processed, s.table, true, false), 1});
+                members.add(s);
+                budget--;
+            }
+        }
+        for (Sequence s : running) {
+            if (s.prefilling() && budget > 0) {
+                int n = Math.min(budget, s.prompt.length - s.processed);
+                boolean last = s.processed + n == s.prompt.length;
+                int first = -1;
+                for (int i = 0; i < n; i++) {
+                    int pos = s.processed + i;
+                    boolean hidden = s.isEmbedding() && wantsHidden(s, pos);
+                    int idx = batch.add(s.prompt[pos], pos, s.table, !s.isEmbedding() && last && i == n - 1, hidden);
+                    first = first < 0 ? idx : first;
+                }
+                spans.add(new int[]{first, n});
+                members.add(s);
+                budget -= n;
+            }
+        }
+        Transformer.Output out;
+        try {
+            out = transformer.forward(batch);
+        } catch (RuntimeException | Error e) {
+            for (Sequence s : members) {
+                end(s, FinishReason.ERROR, e);
+                running.remove(s);
+            }
+            runningCount = running.size();
+            return;
+        }
+        for (int m = 0; m < members.size(); m++) {
+            Sequence s = members.get(m);
+            int[] span = spans.get(m);
+            s.processed += span[1];
+            FinishReason reason;
+            Throwable error = null;
+            try {
+                reason = s.isEmbedding() ? pool(s, out, span) : sample(s, out, span[0] + span[1] - 1);
+            } catch (RuntimeException e) {
+                reason = FinishReason.ERROR;
+                error = e;
+            }
+            if (reason == null && s.isCancelled()) {
+                reason = FinishReason.CANCELLED;
+            }
+            if (reason != null) {
+                end(s, reason, error);
+                running.remove(s);
+            }
+        }
+        runningCount = running.size();
+    }
+
+    private FinishReason sample(Sequence s, Transformer.Output out, int lastIndex) {
+        int row = out.logitsRow(lastIndex);
+        if (row < 0) {
+            return null; // prompt not complete yet
+        }
+        int vocab = transformer.vocab();
+        return s.accept(out.logits(), row * vocab, vocab, tokenizer.vocabulary().eos, tokenizer);
+    }
+
+    private static boolean wantsHidden(Sequence s, int pos) {
+        return switch (s.pooling) {
+            case ModelConfig.POOL_LAST -> pos == s.prompt.length - 1;
+            case ModelConfig.POOL_CLS -> pos == 0;
+            default -> true;
+        };
+    }
+
+    /** Accumulates pooled hidden states; when the input is done, L2-normalises them (STOP = ready). */
+    private FinishReason pool(Sequence s, Transformer.Output out, int[] span) {
+        int dim = transformer.config().nEmbd();
+        if (s.pooled == null) {
+            s.pooled = new float[dim];
+        }
+        for (int i = span[0]; i < span[0] + span[1]; i++) {
+            int row = out.hiddenRows()[i];
+            if (row >= 0) {
+                for (int d = 0; d < dim; d++) {
+                    s.pooled[d] += out.hidden()[row * dim + d];
+                }
+                s.pooledCount++;
+            }
+        }
+        if (s.prefilling()) {
+            return null;
+        }
+        double norm = 0;
+        for (float v : s.pooled) {
+            norm += (double) v * v;
+        }
+        float inv = norm > 0 ? (float) (1 / Math.sqrt(norm)) : 0f;
+        for (int d = 0; d < dim; d++) {
+            s.pooled[d] *= inv; // the mean's 1/count cancels in the normalisation
+        }
+        return FinishReason.STOP;
+    }
+}

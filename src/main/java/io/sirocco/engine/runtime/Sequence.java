@@ -1,0 +1,134 @@
+package io.sirocco.engine.runtime;
+
+import io.sirocco.engine.FinishReason;
+import io.sirocco.engine.Generation;
+import io.sirocco.engine.GenerationParams;
+import io.sirocco.engine.GenerationResult;
+import io.sirocco.engine.TokenListener;
+import io.sirocco.engine.model.KvCache;
+import io.sirocco.engine.tokenizer.Tokenizer;
+import io.sirocco.engine.tokenizer.Utf8Stream;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One request inside the scheduler: a generation or an embedding. Its state (KV blocks, position,
+ * output text) is touched only by the scheduler thread; {@link #cancel} only sets a flag.
+ */
+final class Sequence implements Generation {
+    final int[] prompt;
+    /** KV positions to reserve at admission: the most this sequence can ever hold. */
+    final int reserve;
+    KvCache.BlockTable table;
+    /** Tokens already written to the KV cache. */
+    int processed;
+    private volatile boolean cancelled;
+
+    // generation
+    private final GenerationParams params;
+    private final TokenListener listener;
+    private final int maxNew;
+    private final int contextLength;
+    private final Sampler sampler;
+    private final Utf8Stream utf8 = new Utf8Stream();
+    private final StopFilter stop;
+    private final StringBuilder text = new StringBuilder();
+    int generated;
+    int nextToken = -1;
+    private final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
+
+    // embedding
+    final int pooling;
+    float[] pooled;
+    int pooledCount;
+    final CompletableFuture<float[]> embedding;
+
+    private Sequence(int[] prompt, int reserve, GenerationParams params, TokenListener listener, int maxNew,
+                     int contextLength, int pooling) {
+        this.prompt = prompt;
+        this.reserve = reserve;
+        this.params = params;
+        this.listener = listener == null ? (id, delta) -> { } : listener;
+        this.maxNew = maxNew;
+        this.contextLength = contextLength;
+        this.sampler = params == null ? null : new Sampler(params);
+        this.stop = new StopFilter(params == null ? java.util.List.of() : params.stop());
+        this.pooling = pooling;
+        this.embedding = pooling > 0 ? new CompletableFuture<>() : null;
+    }
+
+    static Sequence generation(int[] prompt, GenerationParams params, TokenListener listener, int contextLength) {
+        int room = contextLength - prompt.length;
+        int maxNew = params.maxTokens() > 0 ? Math.min(params.maxTokens(), room) : room;
+        return new Sequence(prompt, prompt.length + maxNew, params, listener, maxNew, contextLength, 0);
+    }
+
+    static Sequence embedding(int[] input, int pooling) {
+        return new Sequence(input, input.length, null, null, 0, input.length, pooling);
+    }
+
+    boolean isEmbedding() {
+        return pooling > 0;
+    }
+
+    boolean prefilling() {
+        return processed < prompt.length;
+    }
+
+    boolean isCancelled() {
+        return cancelled;
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+    }
+
+    @Override
+    public CompletableFuture<GenerationResult> result() {
+        return result;
+    }
+
+    /**
+     * Takes the token sampled from this step's logits: streams its text (the EOS token too, with the
+     * held-back text flushed) and decides whether the sequence ends: returns the finish reason, or null
+     * to go on. The caller frees the KV blocks, then calls {@link #finish}.
+     */
+    FinishReason accept(float[] logits, int off, int vocab, int eos, Tokenizer tokenizer) {
+        int token = sampler.sample(logits, off, vocab);
+        generated++;
+        String delta = token == eos ? "" : stop.push(utf8.push(tokenizer.pieceBytes(token, false)));
+        FinishReason reason = null;
+        if (token == eos || stop.stopped()) {
+            reason = FinishReason.STOP;
+        } else if (generated >= maxNew) {
+            boolean byContext = params.maxTokens() <= 0 || params.maxTokens() > maxNew;
+            reason = byContext ? FinishReason.MODEL_LENGTH : FinishReason.LENGTH;
+        }
+        if (reason != null) {
+            delta += stop.push(utf8.flush());
+            delta += stop.flush();
+        }
+        text.append(delta);
+        listener.onToken(token, delta);
+        nextToken = token;
+        return reason;
+    }
+
+    /** Completes the result, or the embedding (STOP = pooled vector ready), idempotently. */
+    void finish(FinishReason reason, Throwable error) {
+        if (embedding != null) {
+            switch (reason) {
+                case STOP -> embedding.complete(pooled);
+                case ERROR -> embedding.completeExceptionally(error);
+                default -> embedding.cancel(false);
+            }
+        } else if (!result.isDone()) {
+            result.complete(new GenerationResult(prompt.length, generated, reason, text.toString(), error));
+        }
+    }
+
+    int contextLength() {
+        return contextLength;
+    }
+}

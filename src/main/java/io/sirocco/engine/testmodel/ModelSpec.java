@@ -1,0 +1,30 @@
+package io.sirocco.engine.testmodel;
+
+/**
+ * The shape of a seeded llama-architecture model (golden README §2). {@code nExpert == 0} is dense.
+ * {@code embedding} models have no output matrix (tied to the embeddings) and declare mean pooling.
+ */
+public record ModelSpec(String name, int nEmbd, int nLayer, int nHead, int nHeadKv, int nFf, int nExpert,
+                        int nExpertUsed, long seed, boolean embedding) {
+
+    public static final ModelSpec MOE_A = new ModelSpec("moe-a", 256, 4, 8, 2, 512, 8, 2, 20261126L, false);
+    public static final ModelSpec DENSE_A = new ModelSpec("dense-a", 256, 4, 8, 2, 768, 0, 0, 20261127L, false);
+    public static final int VOCAB = 32000;
+    public static final int CONTEXT_LENGTH = 4096;
+
+    public int headDim() {
+        return nEmbd / nHead;
+    }
+
+    public boolean moe() {
+        return nExpert > 0;
+    }
+
+    public static ModelSpec byName(String name) {
+        return switch (name) {
+            case "moe-a" -> MOE_A;
+            case "dense-a" -> DENSE_A;
+            default -> throw new IllegalArgumentException("unknown pack model " + name + " (moe-a or dense-a)");
+        };
+    }
+}

@@ -1,0 +1,140 @@
+package io.sirocco.gateway;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Mounts {@code /v1} on the HTTP router, ahead of the framework's handlers so the API owns every byte: the
+ * body size limit, the exact SSE framing, the error shape and the disconnect signal. The event loop reads the
+ * body; each request then runs on its own virtual thread.
+ */
+@ApplicationScoped
+public class ApiRoutes {
+    /** Before Quarkus' security and REST handlers: the API authenticates with its own keys. */
+    static final int ORDER = -1_000;
+    /** A declared body this many times over the limit is refused without reading it. */
+    private static final long REFUSE_UNREAD_FACTOR = 16;
+
+    @Inject
+    ChatCompletions chat;
+    @Inject
+    Embeddings embeddings;
+    @Inject
+    Models models;
+    @Inject
+    ModelRegistry registry;
+    @ConfigProperty(name = "sirocco.gateway.max-body-bytes", defaultValue = "1048576")
+    long maxBodyBytes;
+
+    private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("sirocco-api-", 0).factory());
+
+    interface Handler {
+        void handle(Call call, byte[] body) throws Exception;
+    }
+
+    void mount(@Observes Router router) {
+        router.route("/v1").order(ORDER).handler(this::route);
+        router.route("/v1/*").order(ORDER).handler(this::route);
+    }
+
+    private void route(RoutingContext ctx) {
+        Call call = new Call(ctx);
+        String path = ctx.normalizedPath();
+        HttpMethod method = ctx.request().method();
+        switch (path) {
+            case "/v1/chat/completions" -> expect(call, method, HttpMethod.POST, chat::handle);
+            case "/v1/embeddings" -> expect(call, method, HttpMethod.POST, embeddings::handle);
+            case "/v1/models" -> expect(call, method, HttpMethod.GET, (c, b) -> models.list(c));
+            default -> {
+                if (path.startsWith("/v1/models/") && path.length() > "/v1/models/".length()) {
+                    String id = path.substring("/v1/models/".length());
+                    expect(call, method, HttpMethod.GET, (c, b) -> models.get(c, id));
+                } else {
+                    ErrorResponses.send(call, ApiError.notFound("no such endpoint: " + method + " " + path));
+                }
+            }
+        }
+    }
+
+    private void expect(Call call, HttpMethod actual, HttpMethod wanted, Handler handler) {
+        if (!actual.equals(wanted)) {
+            call.response().putHeader("allow", wanted.name());
+            ErrorResponses.send(call, ApiError.methodNotAllowed(actual + " is not allowed here; use " + wanted));
+            return;
+        }
+        if (wanted.equals(HttpMethod.GET)) {
+            dispatch(call, new byte[0], handler);
+        } else {
+            readBody(call, handler);
+        }
+    }
+
+    /** Reads the body up to the limit; a larger one is drained and answered 413. */
+    private void readBody(Call call, Handler handler) {
+        HttpServerRequest req = call.ctx.request();
+        if (call.ctx.body() != null && call.ctx.body().available()) {
+            Buffer b = call.ctx.body().buffer();
+            byte[] bytes = b == null ? new byte[0] : b.getBytes();
+            if (bytes.length > maxBodyBytes) {
+                ErrorResponses.send(call, ApiError.tooLarge(maxBodyBytes));
+            } else {
+                dispatch(call, bytes, handler);
+            }
+            return;
+        }
+        String declared = req.getHeader("content-length");
+        if (declared != null && declared.chars().allMatch(Character::isDigit) && declared.length() < 19
+                && Long.parseLong(declared) > maxBodyBytes * REFUSE_UNREAD_FACTOR) {
+            call.response().putHeader("connection", "close");
+            ErrorResponses.send(call, ApiError.tooLarge(maxBodyBytes));
+            call.response().endHandler(v -> req.connection().close());
+            return;
+        }
+        Buffer body = Buffer.buffer();
+        boolean[] tooLarge = {false};
+        req.handler(chunk -> {
+            if (!tooLarge[0] && body.length() + chunk.length() > maxBodyBytes) {
+                tooLarge[0] = true;
+            }
+            if (!tooLarge[0]) {
+                body.appendBuffer(chunk);
+            }
+        });
+        req.exceptionHandler(e -> {
+            // the client broke off the upload: nothing to answer
+        });
+        req.endHandler(v -> {
+            if (tooLarge[0]) {
+                ErrorResponses.send(call, ApiError.tooLarge(maxBodyBytes));
+            } else {
+                dispatch(call, body.getBytes(), handler);
+            }
+        });
+        req.resume();
+    }
+
+    private void dispatch(Call call, byte[] body, Handler handler) {
+        workers.execute(() -> {
+            try {
+                if (!registry.ready()) {
+                    throw ApiError.unavailable("models_loading", registry.notReadyReason(),
+                            registry.failed() ? 60 : 5);
+                }
+                handler.handle(call, body);
+            } catch (Throwable t) {
+                ErrorResponses.send(call, t);
+            }
+        });
+    }
+}

@@ -1,0 +1,223 @@
+package io.sirocco.gateway;
+
+import io.sirocco.billing.UsageEvent;
+import io.sirocco.engine.EngineException;
+import io.sirocco.engine.FinishReason;
+import io.sirocco.engine.Generation;
+import io.sirocco.engine.GenerationParams;
+import io.sirocco.engine.GenerationResult;
+import io.sirocco.engine.TokenListener;
+import io.vertx.core.buffer.Buffer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** {@code POST /v1/chat/completions}: one JSON answer, or an SSE stream when {@code stream} is true. */
+@ApplicationScoped
+public class ChatCompletions {
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    @Inject
+    Pipeline pipeline;
+    @Inject
+    GatewayMetrics metrics;
+
+    void handle(Call call, byte[] body) throws InterruptedException {
+        pipeline.authenticate(call);
+        ChatValidation.Checked req = ChatValidation.check(StrictJson.read(body, ChatRequest.class));
+        ModelRegistry.Served model = pipeline.resolve(call, req.model(), ModelTier.Kind.CHAT);
+        int[] prompt = encode(model, req);
+        int context = model.engine().info().contextLength();
+        if (prompt.length >= context) {
+            throw ApiError.invalid("messages", "the prompt is " + prompt.length + " tokens; " + req.model()
+                    + " accepts at most " + (context - 1) + " prompt tokens");
+        }
+        int room = context - prompt.length;
+        int maxTokens = req.maxTokens() == null ? room : req.maxTokens();
+        pipeline.limit(call, prompt.length);
+        Settlement settlement = pipeline.admit(call, req.model(), prompt.length, Math.min(maxTokens, room));
+        try {
+            TierQueue.Ticket slot = pipeline.acquire(call, model, settlement, prompt.length);
+            if (slot == null) {
+                return; // the client left while waiting; settled as aborted
+            }
+            try (slot) {
+                GenerationParams params = new GenerationParams((float) req.temperature(), (float) req.topP(),
+                        maxTokens, req.stop(), req.randomSeed());
+                if (req.stream()) {
+                    stream(call, model, req, prompt, params, settlement);
+                } else {
+                    complete(call, model, req, prompt, params, settlement);
+                }
+            }
+        } finally {
+            settlement.failIfOpen(prompt.length);
+        }
+    }
+
+    /** Starts the generation; an engine that refuses it (e.g. no KV-cache room) is a 503. */
+    private static Generation start(ModelRegistry.Served model, int[] prompt, GenerationParams params,
+                                    TokenListener listener) {
+        try {
+            return model.engine().generate(prompt, params, listener);
+        } catch (EngineException e) {
+            throw ApiError.unavailable("engine_busy", model.tier().id() + " cannot take the request now: "
+                    + e.getMessage(), 1);
+        }
+    }
+
+    private static int[] encode(ModelRegistry.Served model, ChatValidation.Checked req) {
+        try {
+            return model.engine().encodeChat(req.messages(), req.safePrompt());
+        } catch (EngineException e) {
+            throw ApiError.invalid("messages", e.getMessage());
+        }
+    }
+
+    private void complete(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
+                          GenerationParams params, Settlement settlement) {
+        AtomicBoolean first = new AtomicBoolean(true);
+        Generation gen = start(model, prompt, params, (id, delta) -> {
+            if (first.compareAndSet(true, false)) {
+                metrics.timeToFirstToken(req.model(), System.nanoTime() - call.startNanos);
+            }
+        });
+        call.onClientGone(gen::cancel);
+        GenerationResult r = gen.result().join();
+        UsageEvent usage = settle(call, settlement, r);
+        if (r.finishReason() == FinishReason.CANCELLED || call.isClientGone()) {
+            return;
+        }
+        if (r.finishReason() == FinishReason.ERROR) {
+            throw new IllegalStateException("generation failed", r.error());
+        }
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("role", "assistant");
+        message.put("content", r.text());
+        Map<String, Object> choice = new LinkedHashMap<>();
+        choice.put("index", 0);
+        choice.put("message", message);
+        choice.put("finish_reason", finishReason(r.finishReason()));
+        Map<String, Object> out = envelope(call, req.model(), "chat.completion");
+        out.put("choices", List.of(choice));
+        out.put("usage", usage(r.promptTokens(), r.completionTokens(), null));
+        call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
+        call.json(200, out);
+    }
+
+    private void stream(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
+                        GenerationParams params, Settlement settlement) {
+        call.rateLimitHeaders();
+        call.response().setStatusCode(200).setChunked(true)
+                .putHeader("content-type", "text/event-stream; charset=utf-8")
+                .putHeader("cache-control", "no-cache")
+                .putHeader("x-accel-buffering", "no");
+        Map<String, Object> roleDelta = new LinkedHashMap<>();
+        roleDelta.put("role", "assistant");
+        roleDelta.put("content", "");
+        event(call, chunk(call, req.model(), roleDelta, null));
+        AtomicBoolean first = new AtomicBoolean(true);
+        Generation[] gen0 = new Generation[1];
+        Generation gen = start(model, prompt, params, (id, delta) -> {
+            if (first.compareAndSet(true, false)) {
+                metrics.timeToFirstToken(req.model(), System.nanoTime() - call.startNanos);
+            }
+            if (!delta.isEmpty() && !call.isClientGone()) {
+                try {
+                    event(call, chunk(call, req.model(), Map.of("content", delta), null));
+                } catch (RuntimeException e) {
+                    if (gen0[0] != null) {
+                        gen0[0].cancel(); // the connection broke under us
+                    }
+                }
+            }
+        });
+        gen0[0] = gen;
+        call.onClientGone(gen::cancel);
+        GenerationResult r = gen.result().join();
+        UsageEvent usage = settle(call, settlement, r);
+        if (r.finishReason() == FinishReason.CANCELLED || call.isClientGone()) {
+            return;
+        }
+        if (r.finishReason() == FinishReason.ERROR) {
+            ApiError e = ErrorResponses.map(new IllegalStateException("generation failed", r.error()), call.requestId);
+            event(call, ErrorResponses.body(e));
+            call.response().end();
+            return;
+        }
+        Map<String, Object> usageBody = usage(r.promptTokens(), r.completionTokens(), usage);
+        Map<String, Object> last = chunk(call, req.model(), Map.of(), finishReason(r.finishReason()));
+        if (req.includeUsage()) {
+            event(call, last);
+            Map<String, Object> usageOnly = envelope(call, req.model(), "chat.completion.chunk");
+            usageOnly.put("choices", List.of());
+            usageOnly.put("usage", usageBody);
+            event(call, usageOnly);
+        } else {
+            last.put("usage", usageBody);
+            event(call, last);
+        }
+        call.response().end(Buffer.buffer(DONE));
+    }
+
+    private UsageEvent settle(Call call, Settlement settlement, GenerationResult r) {
+        String status = switch (r.finishReason()) {
+            case STOP, LENGTH, MODEL_LENGTH -> call.isClientGone() ? UsageEvent.ABORTED : UsageEvent.COMPLETED;
+            case CANCELLED -> UsageEvent.ABORTED;
+            case ERROR -> UsageEvent.FAILED;
+        };
+        metrics.tokens(settlement.admission.model(), r.promptTokens(), r.completionTokens());
+        return settlement.settle(r.promptTokens(), r.completionTokens(), status);
+    }
+
+    /** {@code data: {json}\n\n}, exactly. */
+    private static void event(Call call, Object json) {
+        byte[] payload = StrictJson.write(json);
+        Buffer b = Buffer.buffer(payload.length + 8).appendString("data: ").appendBytes(payload).appendString("\n\n");
+        call.response().write(b);
+    }
+
+    private static Map<String, Object> envelope(Call call, String model, String object) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", "cmpl-" + call.requestId);
+        out.put("object", object);
+        out.put("created", call.createdEpochSeconds());
+        out.put("model", model);
+        return out;
+    }
+
+    private static Map<String, Object> chunk(Call call, String model, Map<String, Object> delta, String finish) {
+        Map<String, Object> choice = new LinkedHashMap<>();
+        choice.put("index", 0);
+        choice.put("delta", delta);
+        choice.put("finish_reason", finish);
+        Map<String, Object> out = envelope(call, model, "chat.completion.chunk");
+        out.put("choices", List.of(choice));
+        return out;
+    }
+
+    private static Map<String, Object> usage(int prompt, int completion, UsageEvent cost) {
+        Map<String, Object> u = new LinkedHashMap<>();
+        u.put("prompt_tokens", prompt);
+        u.put("completion_tokens", completion);
+        u.put("total_tokens", prompt + completion);
+        if (cost != null) {
+            u.put("cost_eur", cost.costEur().toPlainString());
+        }
+        return u;
+    }
+
+    static String finishReason(FinishReason r) {
+        return switch (r) {
+            case STOP -> "stop";
+            case LENGTH -> "length";
+            case MODEL_LENGTH -> "model_length";
+            case CANCELLED, ERROR -> "error";
+        };
+    }
+}

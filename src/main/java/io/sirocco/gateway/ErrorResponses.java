@@ -1,0 +1,65 @@
+package io.sirocco.gateway;
+
+import io.sirocco.billing.BudgetExceededException;
+import io.sirocco.billing.UnpricedModelException;
+import org.jboss.logging.Logger;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one error mapper of the API: any failure becomes the OpenAI error shape plus Mistral's object tag,
+ * {@code {"object":"error","error":{"message","type","param","code"},"message","type"}}. Unexpected failures are
+ * logged with the request id and answered 500 with no detail: no stack trace ever reaches a client.
+ */
+public final class ErrorResponses {
+    private static final Logger LOG = Logger.getLogger(ErrorResponses.class);
+
+    private ErrorResponses() {
+    }
+
+    /** Maps a failure to its API error. */
+    public static ApiError map(Throwable t, String requestId) {
+        if (t instanceof ApiError e) {
+            return e;
+        }
+        if (t instanceof BudgetExceededException e) {
+            return ApiError.budget(e.getMessage());
+        }
+        if (t instanceof UnpricedModelException e) {
+            return ApiError.unavailable("model_unpriced", e.getMessage(), 60);
+        }
+        if (t instanceof TierQueue.FullException) {
+            return ApiError.rateLimited("queue_full", "the model's queue is full; retry shortly", 1);
+        }
+        LOG.errorf(t, "request %s failed", requestId);
+        return ApiError.internal();
+    }
+
+    public static Map<String, Object> body(ApiError e) {
+        Map<String, Object> inner = new LinkedHashMap<>();
+        inner.put("message", e.getMessage());
+        inner.put("type", e.type());
+        inner.put("param", e.param());
+        inner.put("code", e.code());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "error");
+        body.put("error", inner);
+        body.put("message", e.getMessage());
+        body.put("type", e.type());
+        return body;
+    }
+
+    /** Answers the call with the error, unless the response has already started (then it is only logged). */
+    static void send(Call call, Throwable t) {
+        ApiError e = map(t, call.requestId);
+        if (call.response().ended() || call.response().headWritten()) {
+            LOG.debugf("request %s: %s after the response started", call.requestId, e.getMessage());
+            return;
+        }
+        if (e.retryAfterSeconds() != null) {
+            call.response().putHeader("retry-after", Long.toString(e.retryAfterSeconds()));
+        }
+        call.json(e.status(), body(e));
+    }
+}

@@ -1,0 +1,52 @@
+package io.sirocco.gateway;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Duration;
+
+/**
+ * Prometheus metrics named like vLLM's, tagged by model: {@code sirocco:num_requests_waiting},
+ * {@code sirocco:num_requests_running}, {@code sirocco:time_to_first_token_seconds},
+ * {@code sirocco:prompt_tokens_total}, {@code sirocco:generation_tokens_total},
+ * {@code sirocco:request_queue_time_seconds}.
+ */
+@ApplicationScoped
+public class GatewayMetrics {
+
+    @Inject
+    MeterRegistry registry;
+
+    void registerQueue(String model, TierQueue queue) {
+        Gauge.builder("sirocco:num_requests_waiting", queue, TierQueue::waiting)
+                .description("Requests waiting in the tier queue").tag("model", model).register(registry);
+        Gauge.builder("sirocco:num_requests_running", queue, TierQueue::running)
+                .description("Requests running on the engine").tag("model", model).register(registry);
+    }
+
+    void queueTime(String model, double seconds) {
+        timer("sirocco:request_queue_time", "Time spent waiting in the tier queue", model)
+                .record(Duration.ofNanos((long) (seconds * 1e9)));
+    }
+
+    void timeToFirstToken(String model, long nanos) {
+        timer("sirocco:time_to_first_token", "Time from request to the first generated token", model)
+                .record(Duration.ofNanos(nanos));
+    }
+
+    void tokens(String model, int prompt, int generated) {
+        Counter.builder("sirocco:prompt_tokens").description("Prompt tokens processed").tag("model", model)
+                .register(registry).increment(prompt);
+        Counter.builder("sirocco:generation_tokens").description("Tokens generated").tag("model", model)
+                .register(registry).increment(generated);
+    }
+
+    private Timer timer(String name, String description, String model) {
+        return Timer.builder(name).description(description).tag("model", model)
+                .publishPercentileHistogram().register(registry);
+    }
+}

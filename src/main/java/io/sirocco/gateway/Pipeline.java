@@ -1,0 +1,127 @@
+package io.sirocco.gateway;
+
+import io.sirocco.accounts.ApiKeys;
+import io.sirocco.accounts.KeyPrincipal;
+import io.sirocco.billing.Admission;
+import io.sirocco.billing.Metering;
+import io.sirocco.billing.UsageEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+
+/**
+ * The steps every model request takes, in order: authenticate the key, resolve the model, count it against
+ * the rate limits, admit it for billing, wait for a slot in the tier's queue; and, at the end, settle once.
+ */
+@ApplicationScoped
+public class Pipeline {
+
+    @Inject
+    ApiKeys apiKeys;
+    @Inject
+    ModelRegistry registry;
+    @Inject
+    RateLimits rateLimits;
+    @Inject
+    Metering metering;
+    @Inject
+    GatewayMetrics metrics;
+    @ConfigProperty(name = "sirocco.gateway.queue.timeout", defaultValue = "30s")
+    Duration queueTimeout;
+
+    /** 401 unless the request carries {@code Authorization: Bearer <a valid key>}. */
+    KeyPrincipal authenticate(Call call) {
+        String header = call.ctx.request().getHeader("authorization");
+        if (header == null || header.isBlank()) {
+            throw ApiError.unauthenticated("missing API key: send Authorization: Bearer <key>");
+        }
+        if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw ApiError.unauthenticated("the Authorization header must be Bearer <key>");
+        }
+        KeyPrincipal key = apiKeys.authenticate(header.substring(7).trim())
+                .orElseThrow(() -> ApiError.unauthenticated("invalid API key"));
+        call.key = key;
+        return key;
+    }
+
+    /** The served model: 404 unknown, 403 not allowed for the key, 422 wrong kind for the endpoint. */
+    ModelRegistry.Served resolve(Call call, String model, ModelTier.Kind kind) {
+        ModelTier tier = ModelTier.byId(model).orElseThrow(() -> ApiError.unknownModel(model));
+        if (!call.key.mayUse(model)) {
+            throw ApiError.forbiddenModel(model);
+        }
+        if (tier.kind() != kind) {
+            throw ApiError.invalid("model", model + (kind == ModelTier.Kind.CHAT
+                    ? " is an embedding model; use /v1/embeddings" : " is a chat model; use /v1/chat/completions"));
+        }
+        return registry.get(model).orElseThrow(() -> ApiError.unavailable("models_loading",
+                registry.notReadyReason(), 5));
+    }
+
+    /** Counts a request that carries no model work (e.g. listing models). */
+    void countRequest(Call call) {
+        limit(call, 0);
+    }
+
+    /** 429 with Retry-After when the key is over its requests or tokens per minute. */
+    void limit(Call call, int promptTokens) {
+        RateLimits.State s = rateLimits.admit(call.key, promptTokens);
+        call.rate = s;
+        if (!s.allowed()) {
+            boolean requests = s.requestsUsed() >= s.requestLimit();
+            throw ApiError.rateLimited(requests ? "rate_limit_requests" : "rate_limit_tokens",
+                    "rate limit reached: " + (requests ? s.requestLimit() + " requests" : s.tokenLimit() + " tokens")
+                            + " per minute for this key", s.retryAfterSeconds());
+        }
+    }
+
+    /** Reserves the worst case for billing (402 when a budget would be exceeded); settle the result once. */
+    Settlement admit(Call call, String model, int promptTokens, int maxTokens) {
+        Admission a = metering.admit(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens, maxTokens);
+        return new Settlement(this, call, a);
+    }
+
+    /**
+     * Waits for a slot in the tier's fair queue. 429 when the queue is full or the wait times out; null when the
+     * client left while waiting. Either way without a slot, the admission is settled here.
+     */
+    TierQueue.Ticket acquire(Call call, ModelRegistry.Served model, Settlement settlement, int promptTokens)
+            throws InterruptedException {
+        TierQueue queue = model.queue();
+        TierQueue.Ticket ticket;
+        try {
+            ticket = queue.enqueue(call.key.orgId());
+        } catch (TierQueue.FullException e) {
+            settlement.settle(promptTokens, 0, UsageEvent.FAILED);
+            throw ApiError.rateLimited("queue_full", model.tier().id() + " is at capacity; retry shortly", 1);
+        }
+        call.onClientGone(() -> queue.abandon(ticket));
+        try {
+            if (!queue.await(ticket, queueTimeout)) {
+                settlement.settle(promptTokens, 0, UsageEvent.FAILED);
+                throw ApiError.rateLimited("queue_timeout", model.tier().id() + " is busy: the request waited "
+                        + queueTimeout.toSeconds() + " s in the queue; retry shortly", Math.max(1, queueTimeout.toSeconds() / 2));
+            }
+        } catch (CancellationException e) {
+            settlement.settle(promptTokens, 0, UsageEvent.ABORTED);
+            return null;
+        }
+        metrics.queueTime(model.tier().id(), ticket.queueSeconds());
+        if (call.isClientGone()) {
+            ticket.close();
+            settlement.settle(promptTokens, 0, UsageEvent.ABORTED);
+            return null;
+        }
+        return ticket;
+    }
+
+    /** The one settlement of an admission; also feeds the token rate limit. */
+    UsageEvent settle(Call call, Admission admission, int promptTokens, int completionTokens, String status) {
+        UsageEvent event = metering.settle(admission, promptTokens, completionTokens, status);
+        rateLimits.addTokens(call.key, completionTokens);
+        return event;
+    }
+}

@@ -1,0 +1,36 @@
+package io.sirocco.gateway;
+
+import io.sirocco.billing.Admission;
+import io.sirocco.billing.UsageEvent;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** Guards the rule that every admission is settled exactly once: the first settle wins, later ones are ignored. */
+final class Settlement {
+    private final Pipeline pipeline;
+    private final Call call;
+    final Admission admission;
+    private final AtomicBoolean done = new AtomicBoolean();
+    private volatile UsageEvent event;
+
+    Settlement(Pipeline pipeline, Call call, Admission admission) {
+        this.pipeline = pipeline;
+        this.call = call;
+        this.admission = admission;
+    }
+
+    /** Settles now; returns the usage event, or the earlier one when already settled. */
+    UsageEvent settle(int promptTokens, int completionTokens, String status) {
+        if (done.compareAndSet(false, true)) {
+            event = pipeline.settle(call, admission, promptTokens, completionTokens, status);
+        }
+        return event;
+    }
+
+    /** Called in a finally block: an admission still open here ended in failure. */
+    void failIfOpen(int promptTokens) {
+        if (!done.get()) {
+            settle(promptTokens, 0, UsageEvent.FAILED);
+        }
+    }
+}

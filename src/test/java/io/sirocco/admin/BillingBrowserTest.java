@@ -1,0 +1,81 @@
+package io.sirocco.admin;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.sirocco.billing.Invoice;
+import io.sirocco.billing.Invoices;
+import io.sirocco.billing.Months;
+import io.sirocco.billing.Prices;
+import io.sirocco.billing.UsageEvent;
+import io.sirocco.billing.UsageLedger;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.math.BigDecimal;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Headless Chromium (playwright-core, src/test/js/billing-browser) logs in as the realm admin through Keycloak
+ * and checks that /admin/billing shows a drawn revenue chart and the invoice list with an invoice issued here.
+ */
+@QuarkusTest
+class BillingBrowserTest {
+    private static final File SUITE = new File("src/test/js/billing-browser");
+
+    @TestHTTPResource("/")
+    URL base;
+    @Inject
+    AgroalDataSource db;
+    @Inject
+    UsageLedger ledger;
+    @Inject
+    Invoices invoices;
+
+    @Test
+    void adminSeesRevenueChartAndInvoiceList() throws Exception {
+        assertTrue(new File(SUITE, "node_modules/playwright-core").isDirectory(),
+                "run npm ci in " + SUITE + " (./sirocco test does it)");
+        UUID org = UUID.randomUUID();
+        try (Connection c = db.getConnection();
+             PreparedStatement ps = c.prepareStatement("insert into organizations (id, name) values (?, ?)")) {
+            ps.setObject(1, org);
+            ps.setString(2, "Browser Test Org");
+            ps.executeUpdate();
+        }
+        Prices small = new Prices("mistral-small", new BigDecimal("0.60"), new BigDecimal("1.80"));
+        Instant lastMonth = Months.start(Months.of(Instant.now()).minusMonths(1)).plus(2, ChronoUnit.DAYS);
+        Instant today = Instant.now().minus(1, ChronoUnit.MINUTES);
+        for (Instant at : new Instant[]{lastMonth, today}) {
+            for (int i = 0; i < 3; i++) {
+                ledger.record(new UsageEvent("browser-" + UUID.randomUUID(), org, null, "mistral-small", 200_000,
+                        90_000, UsageEvent.COMPLETED, at, at.plusSeconds(1), small.cost(200_000, 90_000)), small);
+            }
+        }
+        Invoice inv = invoices.issue(org, Months.of(lastMonth));
+
+        ProcessBuilder pb = new ProcessBuilder("node", "admin-billing.mjs").directory(SUITE).redirectErrorStream(true);
+        pb.environment().put("BASE_URL", base.toString().replaceAll("/$", ""));
+        pb.environment().put("EXPECT_INVOICE", inv.displayNumber());
+        Process p = pb.start();
+        String out;
+        try (var in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertTrue(p.waitFor(3, TimeUnit.MINUTES), "browser test timed out");
+        System.out.println("billing browser test: " + out);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("\"failures\":[]"), out);
+    }
+}

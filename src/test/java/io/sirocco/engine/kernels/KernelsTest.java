@@ -1,0 +1,177 @@
+package io.sirocco.engine.kernels;
+
+import io.sirocco.engine.gguf.GgmlType;
+import io.sirocco.engine.quant.Quantizer;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every kernel implementation (Java, and each native variant this CPU runs) against ScalarReference. */
+class KernelsTest {
+    static final List<GgmlType> TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0);
+    static final Arena ARENA = Arena.ofAuto();
+
+    static List<Kernels> implementations() {
+        List<Kernels> all = new ArrayList<>();
+        all.add(new JavaKernels());
+        for (String v : NativeKernels.usableVariants()) {
+            all.add(NativeKernels.load(v));
+        }
+        return all;
+    }
+
+    static Matrix randomMatrix(GgmlType type, int rows, int cols, Random rnd) {
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian() * (rnd.nextInt(50) == 0 ? 10 : 1);
+        }
+        byte[] bytes = Quantizer.encode(type, w);
+        MemorySegment seg = ARENA.allocate(bytes.length + 7).asSlice(rnd.nextInt(8), bytes.length); // unaligned too
+        seg.copyFrom(MemorySegment.ofArray(bytes));
+        return new Matrix("w", type, seg, cols, rows);
+    }
+
+    static Activations randomActivations(int count, int dim, Random rnd) {
+        float[] x = new float[count * dim];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        if (count > 0) {
+            x[dim / 2] = 0f;
+        }
+        return new Activations(x, count, dim);
+    }
+
+    @Test
+    void everyKernelMatchesTheReferenceForEveryType() {
+        Random rnd = new Random(42);
+        ScalarReference ref = new ScalarReference();
+        List<Kernels> impls = implementations();
+        System.out.println("kernels under test: " + impls.stream().map(Kernels::name).toList());
+        for (GgmlType type : TYPES) {
+            for (int[] shape : new int[][]{{1, 32}, {7, 64}, {33, 256}, {64, 4096}}) {
+                int rows = shape[0];
+                int cols = shape[1];
+                Matrix w = randomMatrix(type, rows, cols, rnd);
+                for (int count : new int[]{1, 3, 8}) {
+                    Activations x = randomActivations(count, cols, rnd).quantize();
+                    float[] expected = new float[count * rows];
+                    ref.matmul(w, 0, rows, x, expected, rows);
+                    for (Kernels k : impls) {
+                        float[] y = new float[count * rows];
+                        int split = rows / 2;
+                        k.matmul(w, 0, split, x, y, rows);
+                        k.matmul(w, split, rows, x, y, rows);
+                        for (int i = 0; i < y.length; i++) {
+                            int r = i % rows;
+                            double scale = l1(w, r, x, i / rows);
+                            assertEquals(expected[i], y[i], 1e-5 * scale + 1e-6,
+                                    k.name() + " " + type + " " + rows + "x" + cols + " batch " + count + " at " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Σ|w·x| bounds the rounding error of any summation order. */
+    static double l1(Matrix w, int r, Activations x, int t) {
+        float[] row = new float[w.cols()];
+        Dequantize.row(w, r, row, 0);
+        double s = 0;
+        for (int c = 0; c < row.length; c++) {
+            s += Math.abs(row[c] * x.values[t * w.cols() + c]);
+        }
+        return s;
+    }
+
+    @Test
+    void quantizedActivationsApproximateTheFloatProduct() {
+        Random rnd = new Random(7);
+        for (GgmlType type : List.of(GgmlType.Q8_0, GgmlType.Q4_0)) {
+            Matrix w = randomMatrix(type, 16, 512, rnd);
+            Activations x = randomActivations(1, 512, rnd).quantize();
+            float[] y = new float[16];
+            new JavaKernels().matmul(w, 0, 16, x, y, 16);
+            for (int r = 0; r < 16; r++) {
+                float[] row = new float[512];
+                Dequantize.row(w, r, row, 0);
+                double exact = 0;
+                for (int c = 0; c < 512; c++) {
+                    exact += row[c] * x.values[c];
+                }
+                assertEquals(exact, y[r], 0.02 * l1(w, r, x, 0), type + " row " + r);
+            }
+        }
+    }
+
+    @Test
+    void activationQuantizationRoundsHalfToEven() {
+        float[] v = new float[32];
+        v[0] = 127f;
+        v[1] = 2.5f;
+        v[2] = -2.5f;
+        v[3] = 3.5f;
+        Activations a = new Activations(v, 1, 32).quantize();
+        assertEquals(127, a.quants()[0]);
+        assertEquals(2, a.quants()[1]);
+        assertEquals(-2, a.quants()[2]);
+        assertEquals(4, a.quants()[3]);
+        assertEquals(1f, a.scales()[0]);
+    }
+
+    @Test
+    void nativeBoundsAreCheckedBeforeCallingC() {
+        Random rnd = new Random(1);
+        Matrix w = randomMatrix(GgmlType.Q8_0, 4, 64, rnd);
+        Activations x = randomActivations(2, 64, rnd).quantize();
+        assertThrows(IllegalArgumentException.class, () -> NativeKernels.checkBounds(w, 0, 4, x, new float[5], 4));
+        assertThrows(IllegalArgumentException.class, () -> NativeKernels.checkBounds(w, 0, 5, x, new float[10], 5));
+        NativeKernels.checkBounds(w, 0, 4, x, new float[8], 4);
+    }
+
+    @Test
+    void workerPoolCoversTheRangeExactlyOnce() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            for (int n : new int[]{0, 1, 15, 16, 17, 100, 1000}) {
+                int[] hits = new int[n];
+                pool.parallelFor(n, 16, (a, b) -> {
+                    for (int i = a; i < b; i++) {
+                        hits[i]++;
+                    }
+                });
+                for (int h : hits) {
+                    assertEquals(1, h, "n=" + n);
+                }
+            }
+        }
+    }
+
+    static boolean gccOnPath() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (new java.io.File(dir, "gcc").canExecute()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void nativeLibraryIsBuiltAndLoadsHere() {
+        // where gcc exists the Maven build must have produced and packed the library
+        org.junit.jupiter.api.Assumptions.assumeTrue(gccOnPath(), "no gcc: native kernels are optional");
+        List<String> v = NativeKernels.usableVariants();
+        assertFalse(v.isEmpty(), "no native kernels packaged");
+        assertTrue(Kernels.best(true).name().startsWith("native-"));
+        assertEquals("java-vector", Kernels.best(false).name().substring(0, 11));
+    }
+}

@@ -1,0 +1,164 @@
+package io.sirocco.engine.model;
+
+import io.sirocco.engine.EngineException;
+import io.sirocco.engine.gguf.GgmlType;
+import io.sirocco.engine.golden.GoldenPack;
+import io.sirocco.engine.kernels.Kernels;
+import io.sirocco.engine.kernels.MatMul;
+import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.testmodel.ModelSpec;
+import io.sirocco.engine.testmodel.SyntheticModel;
+import io.sirocco.engine.testmodel.SyntheticModelWriter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Model loading beyond the pack: other layouts, types and attention settings. */
+class ModelVariantsTest {
+    /** A small MoE that is quick to write. */
+    static final ModelSpec SMALL = new ModelSpec("small-moe", 64, 2, 4, 2, 96, 4, 2, 5L, false);
+    static final WorkerPool POOL = new WorkerPool(2);
+    static final MatMul MM = new MatMul(Kernels.best(true), POOL);
+    static final int[] PROMPT = {1, 415, 2936, 9060, 285, 1142, 461, 10575, 754, 272, 17898, 3914, 28723, 300, 301, 302, 303, 304, 305, 306};
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void close() {
+        POOL.close();
+    }
+
+    static float[] logits(Path file, int[] prompt) {
+        try (Model m = Model.load(file)) {
+            return new SingleSequence(m, MM, 64).prefill(prompt);
+        }
+    }
+
+    static double maxDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    /** Splits merged 3-D expert tensors into per-expert 2-D tensors named blk.N.ffn_gate.E.weight. */
+    static List<SyntheticModel.Weights> perExpert(List<SyntheticModel.Weights> in) {
+        List<SyntheticModel.Weights> out = new ArrayList<>();
+        for (SyntheticModel.Weights w : in) {
+            if (!w.name().endsWith("_exps.weight")) {
+                out.add(w);
+                continue;
+            }
+            int per = (int) (w.ne()[0] * w.ne()[1]);
+            for (int e = 0; e < w.ne()[2]; e++) {
+                String name = w.name().replace("_exps.weight", "." + e + ".weight");
+                out.add(new SyntheticModel.Weights(name, w.kind(), new long[]{w.ne()[0], w.ne()[1]},
+                        Arrays.copyOfRange(w.data(), e * per, (e + 1) * per)));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void perExpertLayoutGivesTheSameLogitsAsMerged() {
+        List<SyntheticModel.Weights> w = SyntheticModel.generate(SMALL);
+        for (GgmlType type : List.of(GgmlType.F32, GgmlType.Q4_0)) {
+            Path merged = dir.resolve("merged-" + type + ".gguf");
+            Path split = dir.resolve("split-" + type + ".gguf");
+            SyntheticModelWriter.write(SMALL, w, type, merged);
+            SyntheticModelWriter.write(SMALL, perExpert(w), type, split);
+            assertArrayEquals(logits(merged, PROMPT), logits(split, PROMPT), type.toString());
+        }
+    }
+
+    @Test
+    void f16AndBf16WeightsTrackTheF32Golden() {
+        float[] golden = GoldenPack.logits("dense-a-F32-P1.f32");
+        int[] p1 = Arrays.copyOf(PROMPT, 13);
+        List<SyntheticModel.Weights> w = SyntheticModel.generate(ModelSpec.DENSE_A);
+        for (GgmlType type : List.of(GgmlType.F16, GgmlType.BF16)) {
+            Path file = dir.resolve("dense-" + type + ".gguf");
+            SyntheticModelWriter.write(ModelSpec.DENSE_A, w, type, file);
+            double d = maxDiff(logits(file, p1), golden);
+            assertTrue(d < (type == GgmlType.F16 ? 0.05 : 0.5), type + " max diff " + d);
+        }
+    }
+
+    @Test
+    void slidingWindowLimitsAttention() {
+        List<SyntheticModel.Weights> w = SyntheticModel.generate(SMALL);
+        Path full = dir.resolve("full.gguf");
+        Path windowed = dir.resolve("window.gguf");
+        SyntheticModelWriter.write(SMALL, w, GgmlType.F32, full);
+        SyntheticModelWriter.write(SMALL, w, GgmlType.F32, windowed, Map.of("llama.attention.sliding_window", 8));
+        int[] shortPrompt = Arrays.copyOf(PROMPT, 8);
+        assertArrayEquals(logits(full, shortPrompt), logits(windowed, shortPrompt));
+        assertFalse(Arrays.equals(logits(full, PROMPT), logits(windowed, PROMPT)));
+        try (Model m = Model.load(windowed)) {
+            assertEquals(8, m.config.slidingWindow());
+        }
+    }
+
+    @Test
+    void batchedPrefillEqualsTokenByTokenDecode() {
+        Path file = dir.resolve("f32.gguf");
+        SyntheticModelWriter.write(SMALL, SyntheticModel.generate(SMALL), GgmlType.F32, file);
+        try (Model m = Model.load(file)) {
+            float[] batched = new SingleSequence(m, MM, 64).prefill(PROMPT);
+            SingleSequence one = new SingleSequence(m, MM, 64);
+            float[] last = null;
+            for (int t : PROMPT) {
+                last = one.decode(t);
+            }
+            assertTrue(maxDiff(batched, last) < 1e-4, "diff " + maxDiff(batched, last));
+        }
+    }
+
+    @Test
+    void tensorTypesTheKernelsCannotComputeAreRefusedByName() throws Exception {
+        Path file = dir.resolve("i8.gguf");
+        SyntheticModelWriter.write(SMALL, SyntheticModel.generate(SMALL), GgmlType.F32, file);
+        byte[] b = java.nio.file.Files.readAllBytes(file);
+        byte[] name = "blk.0.attn_q.weight".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int at = indexOfTensorInfo(b, name) + name.length + 4 + 2 * 8; // n_dims, ne[0], ne[1] → type
+        b[at] = (byte) GgmlType.I8.code;  // 1 byte per element: still inside the file
+        java.nio.file.Files.write(file, b);
+        EngineException e = assertThrows(EngineException.class, () -> Model.load(file));
+        assertTrue(e.getMessage().contains("blk.0.attn_q.weight has type I8"), e.getMessage());
+    }
+
+    /** The offset of a tensor name in the tensor-info section (the last occurrence of the string). */
+    static int indexOfTensorInfo(byte[] hay, byte[] needle) {
+        for (int i = hay.length - needle.length; i >= 0; i--) {
+            if (Arrays.equals(hay, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("not found");
+    }
+
+    @Test
+    void missingOrMisshapenTensorsAreNamed() {
+        List<SyntheticModel.Weights> w = new ArrayList<>(SyntheticModel.generate(SMALL));
+        w.removeIf(t -> t.name().equals("blk.1.attn_k.weight"));
+        Path missing = dir.resolve("missing.gguf");
+        SyntheticModelWriter.write(SMALL, w, GgmlType.F32, missing);
+        EngineException e = assertThrows(EngineException.class, () -> Model.load(missing));
+        assertTrue(e.getMessage().contains("missing tensor blk.1.attn_k.weight"), e.getMessage());
+        assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+    }
+}

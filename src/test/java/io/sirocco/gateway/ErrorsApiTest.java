@@ -1,0 +1,157 @@
+package io.sirocco.gateway;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.ValidatableResponse;
+import io.sirocco.gateway.TestKeys.Key;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.containsString;
+
+/** Every error status of the API, each with the exact error shape and an x-request-id. */
+@QuarkusTest
+@TestProfile(ApiProfile.class)
+class ErrorsApiTest {
+    static final String CHAT = "{\"model\":\"mistral-tiny\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    @Inject
+    TestKeys keys;
+    @Inject
+    ModelRegistry registry;
+
+    @BeforeEach
+    void ready() {
+        await().atMost(Duration.ofSeconds(120)).until(registry::ready);
+    }
+
+    /** The error body is exactly {object, error{message,type,param,code}, message, type}. */
+    static ValidatableResponse error(ValidatableResponse r, int status, String type, String code) {
+        return r.statusCode(status)
+                .contentType("application/json")
+                .header("x-request-id", matchesPattern("[0-9a-f]{24}"))
+                .body("size()", equalTo(4))
+                .body("object", equalTo("error"))
+                .body("error.size()", equalTo(4))
+                .body("error.type", equalTo(type))
+                .body("type", equalTo(type))
+                .body("error.code", equalTo(code))
+                .body("error.message", notNullValue())
+                .body("message", notNullValue())
+                .body(not(containsString("at io.")))
+                .body(not(containsString("Exception")));
+    }
+
+    @Test
+    void unauthenticated401() {
+        error(given().contentType("application/json").body(CHAT).post("/v1/chat/completions").then(),
+                401, "authentication_error", "invalid_api_key");
+        error(given().header("Authorization", "Bearer sk-" + "A".repeat(43)).contentType("application/json")
+                .body(CHAT).post("/v1/chat/completions").then(), 401, "authentication_error", "invalid_api_key");
+        error(given().header("Authorization", "Basic YWRtaW46YWRtaW4=").get("/v1/models").then(),
+                401, "authentication_error", "invalid_api_key");
+        error(given().header("Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln").get("/v1/models").then(),
+                401, "authentication_error", "invalid_api_key");
+    }
+
+    @Test
+    void modelNotAllowed403AndUnknown404() {
+        Key onlyTiny = keys.create(100, 100_000, List.of("mistral-tiny"));
+        error(given().header("Authorization", onlyTiny.bearer()).contentType("application/json")
+                .body(CHAT.replace("mistral-tiny", "mistral-medium")).post("/v1/chat/completions").then(),
+                403, "permission_error", "model_not_allowed").body("error.param", equalTo("model"));
+        error(given().header("Authorization", onlyTiny.bearer()).get("/v1/models/mistral-small").then(),
+                403, "permission_error", "model_not_allowed");
+        Key key = keys.create();
+        error(given().header("Authorization", key.bearer()).contentType("application/json")
+                .body(CHAT.replace("mistral-tiny", "gpt-4")).post("/v1/chat/completions").then(),
+                404, "not_found_error", "model_not_found");
+        error(given().header("Authorization", key.bearer()).get("/v1/models/gpt-4").then(),
+                404, "not_found_error", "model_not_found");
+        error(given().header("Authorization", key.bearer()).get("/v1/nothing-here").then(),
+                404, "not_found_error", "not_found");
+        error(given().header("Authorization", key.bearer()).get("/v1/chat/completions").then(),
+                405, "invalid_request_error", "method_not_allowed");
+    }
+
+    @Test
+    void malformed400AndInvalid422() {
+        Key key = keys.create();
+        error(post(key, "{\"model\":"), 400, "invalid_request_error", "invalid_json");
+        error(post(key, CHAT.replace("}]}", "}],\"temperature\":2}")), 422, "invalid_request_error", "invalid_value")
+                .body("error.param", equalTo("temperature"));
+        error(post(key, CHAT.replace("}]}", "}],\"top_p\":0}")), 422, "invalid_request_error", "invalid_value")
+                .body("error.param", equalTo("top_p"));
+        error(post(key, CHAT.replace("\"max_tokens\":2", "\"max_tokens\":0")), 422, "invalid_request_error", "invalid_value")
+                .body("error.param", equalTo("max_tokens"));
+        error(post(key, CHAT.replace("}]}", "}],\"frequency_penalty\":0.5}")), 422, "invalid_request_error", "unknown_field")
+                .body("error.param", equalTo("frequency_penalty"));
+        error(post(key, CHAT.replace("\"role\":\"user\",", "\"role\":\"user\",\"mood\":1,")), 422,
+                "invalid_request_error", "unknown_field").body("error.param", equalTo("messages[0].mood"));
+        error(post(key, CHAT.replace("\"max_tokens\":2", "\"max_tokens\":\"2\"")), 422, "invalid_request_error", "invalid_value")
+                .body("error.param", equalTo("max_tokens"));
+        error(post(key, CHAT.replace("\"role\":\"user\"", "\"role\":\"robot\"")), 422, "invalid_request_error", "invalid_value")
+                .body("error.param", equalTo("messages[0].role"));
+        error(post(key, "{\"model\":\"mistral-tiny\",\"messages\":[]}"), 422, "invalid_request_error", "invalid_value")
+                .body("error.param", equalTo("messages"));
+        error(post(key, CHAT.replace("mistral-tiny", "mistral-embed")), 422, "invalid_request_error", "invalid_value");
+    }
+
+    @Test
+    void oversizedBody413() {
+        Key key = keys.create();
+        String big = "{\"model\":\"mistral-tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "a".repeat(1_100_000) + "\"}]}";
+        error(post(key, big), 413, "invalid_request_error", "request_too_large");
+    }
+
+    @Test
+    void rateLimited429WithRetryAfterAndHeaders() {
+        Key key = keys.create(2, 1_000_000, List.of());
+        given().header("Authorization", key.bearer()).get("/v1/models").then().statusCode(200)
+                .header("x-ratelimit-remaining-requests", "1");
+        given().header("Authorization", key.bearer()).get("/v1/models").then().statusCode(200)
+                .header("x-ratelimit-remaining-requests", "0");
+        error(given().header("Authorization", key.bearer()).contentType("application/json").body(CHAT)
+                .post("/v1/chat/completions").then(), 429, "rate_limit_error", "rate_limit_requests")
+                .header("Retry-After", matchesPattern("\\d+"))
+                .header("x-ratelimit-limit-requests", "2")
+                .header("x-ratelimit-remaining-requests", "0")
+                .header("x-ratelimit-limit-tokens", "1000000")
+                .header("x-ratelimit-reset-requests", matchesPattern("\\d+s"));
+        // tokens per minute: a tiny budget is spent by the first request, the second is refused
+        Key tokens = keys.create(100, 5, List.of());
+        given().header("Authorization", tokens.bearer()).contentType("application/json").body(CHAT)
+                .post("/v1/chat/completions").then().statusCode(200);
+        error(given().header("Authorization", tokens.bearer()).contentType("application/json").body(CHAT)
+                .post("/v1/chat/completions").then(), 429, "rate_limit_error", "rate_limit_tokens")
+                .header("Retry-After", notNullValue()).header("x-ratelimit-remaining-tokens", "0");
+    }
+
+    @Test
+    void budgetExceededMapsTo402() {
+        var e = ErrorResponses.map(new io.sirocco.billing.BudgetExceededException("organization monthly cap",
+                java.time.LocalDate.of(2027, 1, 1)), "r1");
+        org.junit.jupiter.api.Assertions.assertEquals(402, e.status());
+        org.junit.jupiter.api.Assertions.assertEquals("billing_error", e.type());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("organization monthly cap"));
+        var internal = ErrorResponses.map(new NullPointerException("secret detail"), "r2");
+        org.junit.jupiter.api.Assertions.assertEquals(500, internal.status());
+        org.junit.jupiter.api.Assertions.assertFalse(internal.getMessage().contains("secret"));
+    }
+
+    private static ValidatableResponse post(Key key, String body) {
+        return given().header("Authorization", key.bearer()).contentType("application/json").body(body)
+                .post("/v1/chat/completions").then();
+    }
+}

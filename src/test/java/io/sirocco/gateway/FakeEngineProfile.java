@@ -1,0 +1,23 @@
+package io.sirocco.gateway;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+import java.util.Map;
+import java.util.Set;
+
+/** Runs the gateway on {@link FakeEngine}s with a small queue, for deterministic queueing and cancellation. */
+public class FakeEngineProfile implements QuarkusTestProfile {
+    @Override
+    public Set<Class<?>> getEnabledAlternatives() {
+        return Set.of(FakeEngineFactory.class);
+    }
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of(
+                "sirocco.models.max-sequences", "2",
+                "sirocco.models.queue-capacity", "2",
+                "sirocco.gateway.queue.timeout", "2s",
+                "sirocco.test.hold-model-loading", "true");
+    }
+}

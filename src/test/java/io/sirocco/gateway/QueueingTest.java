@@ -1,0 +1,149 @@
+package io.sirocco.gateway;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.URL;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The tier queue on a deterministic engine (2 running, 2 waiting, 2 s timeout): overflow and timeout answer 429
+ * with Retry-After, and a client that disconnects mid-stream has its sequence cancelled and its KV freed.
+ */
+@QuarkusTest
+@TestProfile(FakeEngineProfile.class)
+class QueueingTest {
+    static final String BODY = "{\"model\":\"mistral-tiny\",\"stream\":true,\"max_tokens\":5000,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    @Inject
+    TestKeys keys;
+    @Inject
+    ModelRegistry registry;
+    @TestHTTPResource("/")
+    URL base;
+
+    @BeforeEach
+    void ready() {
+        if (FakeEngineFactory.LOAD_GATE.getCount() > 0) {
+            notReadyWhileModelsLoad();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(registry::ready);
+        FakeEngine.paused = false;
+        FakeEngine.stepMillis = 5;
+    }
+
+    /** Until every tier is loaded: readiness is DOWN and /v1 answers 503 with Retry-After. */
+    void notReadyWhileModelsLoad() {
+        assertTrue(!registry.ready());
+        given().get("/q/health/ready").then().statusCode(503);
+        given().get("/q/health/live").then().statusCode(200);
+        ErrorsApiTest.error(given().header("Authorization", "Bearer sk-" + "A".repeat(43)).get("/v1/models").then(),
+                503, "service_unavailable_error", "models_loading").header("Retry-After", notNullValue());
+        FakeEngineFactory.LOAD_GATE.countDown();
+    }
+
+    @AfterEach
+    void resume() {
+        FakeEngine.paused = false;
+    }
+
+    @Test
+    void overflowAndTimeoutAnswer429WithRetryAfter() throws Exception {
+        TestKeys.Key key = keys.create();
+        FakeEngine.paused = true; // holds every running sequence
+        HttpClient http = HttpClient.newHttpClient();
+        List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+        for (int i = 0; i < 4; i++) { // 2 run, 2 wait
+            held.add(http.sendAsync(post(key, "{\"model\":\"mistral-tiny\",\"max_tokens\":3,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), HttpResponse.BodyHandlers.ofString()));
+        }
+        TierQueue queue = registry.get("mistral-tiny").orElseThrow().queue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.running() == 2 && queue.waiting() == 2);
+
+        Response full = given().header("Authorization", key.bearer()).contentType("application/json")
+                .body("{\"model\":\"mistral-tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .post("/v1/chat/completions");
+        full.then().statusCode(429).header("Retry-After", notNullValue()).header("x-request-id", notNullValue())
+                .body("object", equalTo("error")).body("error.code", equalTo("queue_full"))
+                .body("type", equalTo("rate_limit_error"));
+
+        // the two waiting ones time out after 2 s with 429; the two running ones finish once resumed
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.stream().filter(CompletableFuture::isDone).count() == 2);
+        assertEquals(2, queue.running());
+        for (CompletableFuture<HttpResponse<String>> f : held.stream().filter(CompletableFuture::isDone).toList()) {
+            HttpResponse<String> r = f.get();
+            assertEquals(429, r.statusCode(), r.body());
+            assertTrue(r.headers().firstValue("retry-after").isPresent());
+            assertTrue(r.body().contains("\"code\":\"queue_timeout\""), r.body());
+        }
+        List<CompletableFuture<HttpResponse<String>>> running = held.stream().filter(f -> !f.isDone()).toList();
+        FakeEngine.paused = false;
+        for (CompletableFuture<HttpResponse<String>> f : running) {
+            assertEquals(200, f.get(10, TimeUnit.SECONDS).statusCode());
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> queue.running() == 0 && queue.waiting() == 0);
+        // each of the 5 admissions was settled once: 2 completed, 3 failed (not charged)
+        await().atMost(Duration.ofSeconds(5)).until(() -> keys.ledger(key.orgId()).size() == 5);
+        List<String> rows = new ArrayList<>(keys.ledger(key.orgId()).values());
+        assertEquals(2, rows.stream().filter(r -> r.startsWith("completed")).count(), rows.toString());
+        assertEquals(3, rows.stream().filter(r -> r.startsWith("failed") && r.endsWith(" 0")).count(), rows.toString());
+    }
+
+    @Test
+    void disconnectMidStreamCancelsTheSequenceAndFreesItsKvCache() throws Exception {
+        TestKeys.Key key = keys.create();
+        FakeEngine.stepMillis = 20;
+        var engine = registry.get("mistral-tiny").orElseThrow().engine();
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<InputStream> r = http.send(post(key, BODY), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, r.statusCode());
+        InputStream in = r.body();
+        byte[] buf = new byte[4096];
+        int got = 0;
+        while (got < 300) { // the role chunk and a few tokens
+            int n = in.read(buf);
+            assertTrue(n > 0);
+            got += n;
+        }
+        assertEquals(1, engine.stats().runningSequences());
+        assertEquals(1, engine.stats().kvBlocksUsed());
+        in.close(); // the client goes away
+        await().atMost(Duration.ofSeconds(5)).until(() -> engine.stats().kvBlocksUsed() == 0);
+        assertEquals(0, engine.stats().runningSequences());
+        await().atMost(Duration.ofSeconds(5)).until(() -> keys.ledger(key.orgId()).size() == 1);
+        String row = keys.ledger(key.orgId()).values().iterator().next();
+        assertTrue(row.startsWith("aborted"), row);
+        int completion = Integer.parseInt(row.split(" ")[2]);
+        assertTrue(completion > 0 && completion < 5000, row);
+    }
+
+    private HttpRequest post(TestKeys.Key key, String body) {
+        return HttpRequest.newBuilder(URI.create(base + "v1/chat/completions"))
+                .header("Authorization", key.bearer()).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+}
