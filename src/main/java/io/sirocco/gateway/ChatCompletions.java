@@ -7,6 +7,7 @@ import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.TokenListener;
+import io.sirocco.gateway.dispatch.DispatchException;
 import io.vertx.core.buffer.Buffer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -94,7 +95,7 @@ public class ChatCompletions {
             return;
         }
         if (r.finishReason() == FinishReason.ERROR) {
-            throw new IllegalStateException("generation failed", r.error());
+            throw failure(model, r);
         }
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("role", "assistant");
@@ -145,8 +146,11 @@ public class ChatCompletions {
             return;
         }
         if (r.finishReason() == FinishReason.ERROR) {
-            ApiError e = ErrorResponses.map(new IllegalStateException("generation failed", r.error()), call.requestId);
-            event(call, ErrorResponses.body(e));
+            // An error chunk (finish_reason "error", usage = what was streamed and billed), then the error body.
+            Map<String, Object> last = chunk(call, req.model(), Map.of(), "error");
+            last.put("usage", usage(r.promptTokens(), r.completionTokens(), usage));
+            event(call, last);
+            event(call, ErrorResponses.body(ErrorResponses.map(failure(model, r), call.requestId)));
             call.response().end();
             return;
         }
@@ -163,6 +167,21 @@ public class ChatCompletions {
             event(call, last);
         }
         call.response().end(Buffer.buffer(DONE));
+    }
+
+    /** A failed generation as an API error: scale-out dispatch failures have their own statuses. */
+    private static RuntimeException failure(ModelRegistry.Served model, GenerationResult r) {
+        if (r.error() instanceof DispatchException d) {
+            String id = model.tier().id();
+            return switch (d.outcome()) {
+                case QUEUE_TIMEOUT -> ApiError.rateLimited("queue_timeout", id + " is busy: no worker was free in time; "
+                        + "retry shortly", 5);
+                case WORKER_LOST -> ApiError.unavailable("worker_lost", "the worker serving this request stopped; "
+                        + "retry", 1);
+                default -> ApiError.invalid("messages", d.getMessage());
+            };
+        }
+        return new IllegalStateException("generation failed", r.error());
     }
 
     private UsageEvent settle(Call call, Settlement settlement, GenerationResult r) {
