@@ -169,19 +169,9 @@ public class ChatCompletions {
         call.response().end(Buffer.buffer(DONE));
     }
 
-    /** A failed generation as an API error: scale-out dispatch failures have their own statuses. */
+    /** A failed generation as an exception for the error mapper (scale-out dispatch failures keep their kind). */
     private static RuntimeException failure(ModelRegistry.Served model, GenerationResult r) {
-        if (r.error() instanceof DispatchException d) {
-            String id = model.tier().id();
-            return switch (d.outcome()) {
-                case QUEUE_TIMEOUT -> ApiError.rateLimited("queue_timeout", id + " is busy: no worker was free in time; "
-                        + "retry shortly", 5);
-                case WORKER_LOST -> ApiError.unavailable("worker_lost", "the worker serving this request stopped; "
-                        + "retry", 1);
-                default -> ApiError.invalid("messages", d.getMessage());
-            };
-        }
-        return new IllegalStateException("generation failed", r.error());
+        return r.error() instanceof DispatchException d ? d : new IllegalStateException("generation failed", r.error());
     }
 
     private UsageEvent settle(Call call, Settlement settlement, GenerationResult r) {

@@ -74,6 +74,11 @@ public final class RemoteCall {
                     reply.promptTokens(), reply.completionTokens(), reply.error()));
             case REJECTED -> complete(new RemoteResult(RemoteResult.Outcome.REJECTED, FinishReason.ERROR, 0, 0,
                     reply.error()));
+            case EMBEDDINGS -> {
+                started.complete(reply.promptTokens());
+                complete(new RemoteResult(RemoteResult.Outcome.COMPLETED, FinishReason.STOP, reply.promptTokens(), 0,
+                        null, reply.vectors()));
+            }
         }
     }
 

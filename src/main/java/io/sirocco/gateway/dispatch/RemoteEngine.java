@@ -97,7 +97,7 @@ public final class RemoteEngine implements Engine {
             }
             listener.onToken(id, delta);
         };
-        Wire.Request request = new Wire.Request(UUID.randomUUID().toString(), model, promptTokens, null, false, params);
+        Wire.Request request = Wire.Request.generate(UUID.randomUUID().toString(), model, promptTokens, params);
         RemoteCall call;
         try {
             call = d.submit(request, priority, queueTimeout, collecting);
@@ -135,10 +135,31 @@ public final class RemoteEngine implements Engine {
         };
     }
 
+    /** Runs on a worker; blocks until its vectors arrive (or the queue timeout / a lost worker ends it). */
     @Override
     public float[][] embed(List<int[]> inputs) {
-        throw new EngineException(model + ": embeddings are computed by the all-in-one role only; run the embedding "
-                + "model with sirocco.role=all");
+        Dispatcher d = dispatcher.get().orElseThrow(() -> new EngineException("RabbitMQ is unavailable: no worker can be reached"));
+        RemoteCall call;
+        try {
+            call = d.submit(Wire.Request.embed(UUID.randomUUID().toString(), model, inputs), priority, queueTimeout,
+                    (id, delta) -> { });
+        } catch (IOException e) {
+            throw new EngineException(e.getMessage(), e);
+        }
+        RemoteResult r;
+        try {
+            r = call.result().get();
+        } catch (InterruptedException e) {
+            call.cancel();
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted while waiting for embeddings");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new EngineException("embedding dispatch failed: " + e.getCause().getMessage(), e.getCause());
+        }
+        if (r.outcome() == RemoteResult.Outcome.COMPLETED && r.vectors() != null) {
+            return r.vectors();
+        }
+        throw new DispatchException(r.outcome(), r.error() == null ? r.outcome().name() : r.error());
     }
 
     @Override
