@@ -100,11 +100,13 @@ public final class RemoteCall {
         return complete(new RemoteResult(outcome, reason, promptTokens, streamedTokens, error));
     }
 
+    /** Always under this call's monitor, so the first outcome wins; the dispatcher forgets the call before anyone sees it end. */
     private boolean complete(RemoteResult r) {
-        if (!result.complete(r)) {
+        if (result.isDone()) {
             return false;
         }
         dispatcher.forget(this);
+        result.complete(r);
         if (!started.isDone()) {
             started.completeExceptionally(new IllegalStateException(r.outcome() + ": " + r.error()));
         }
