@@ -57,7 +57,7 @@ start_keycloak() {
   log "starting Keycloak on :$port"
   KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD="$password" \
   JAVA_OPTS_APPEND="-XX:TieredStopAtLevel=1" \
-    nohup "$home/bin/kc.sh" start --optimized --http-enabled=true --http-host=127.0.0.1 --http-port="$port" \
+    nohup "$home/bin/kc.sh" start --optimized --http-enabled=true --http-host=127.0.0.1 --http-port="$port" --http-management-port="$((port + 1))" \
       --hostname="http://localhost:$port" --cache=local --import-realm \
       --db-url="jdbc:h2:file:$data/h2/keycloakdb;NON_KEYWORDS=VALUE;AUTO_SERVER=TRUE" \
       >"$data/keycloak.log" 2>&1 &

@@ -26,7 +26,7 @@ rabbitmqctl add_vhost "sirocco_$RUN_ID" >/dev/null
 rabbitmqctl set_permissions -p "sirocco_$RUN_ID" guest '.*' '.*' '.*' >/dev/null
 export SIROCCO_RABBITMQ_VHOST="sirocco_$RUN_ID"
 
-KC_PORT=$((18000 + RANDOM % 1000))
+KC_PORT=$((20000 + 2 * (RANDOM % 4000)))  # +1 is its management port
 start_keycloak "$RUN_DIR/keycloak" "$KC_PORT" admin
 export SIROCCO_KEYCLOAK_URL="http://localhost:$KC_PORT"
 

@@ -93,13 +93,16 @@ public class ApiRoutes {
             }
             return;
         }
-        String declared = req.getHeader("content-length");
-        if (declared != null && declared.chars().allMatch(Character::isDigit) && declared.length() < 19
-                && Long.parseLong(declared) > maxBodyBytes * REFUSE_UNREAD_FACTOR) {
+        long declared = declaredLength(req.getHeader("content-length"));
+        boolean expectsContinue = "100-continue".equalsIgnoreCase(req.getHeader("expect"));
+        if (declared > maxBodyBytes * REFUSE_UNREAD_FACTOR || (expectsContinue && declared > maxBodyBytes)) {
             call.response().putHeader("connection", "close");
-            ErrorResponses.send(call, ApiError.tooLarge(maxBodyBytes));
             call.response().endHandler(v -> req.connection().close());
+            ErrorResponses.send(call, ApiError.tooLarge(maxBodyBytes));
             return;
+        }
+        if (expectsContinue) {
+            call.response().writeContinue(); // curl waits a second for this before sending a larger body
         }
         Buffer body = Buffer.buffer();
         boolean[] tooLarge = {false};
@@ -122,6 +125,14 @@ public class ApiRoutes {
             }
         });
         req.resume();
+    }
+
+    /** The declared Content-Length, or -1 when absent or not a number. */
+    private static long declaredLength(String header) {
+        if (header == null || header.isEmpty() || header.length() > 18 || !header.chars().allMatch(Character::isDigit)) {
+            return -1;
+        }
+        return Long.parseLong(header);
     }
 
     private void dispatch(Call call, byte[] body, Handler handler) {

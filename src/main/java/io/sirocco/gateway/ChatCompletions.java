@@ -38,8 +38,8 @@ public class ChatCompletions {
             throw ApiError.invalid("messages", "the prompt is " + prompt.length + " tokens; " + req.model()
                     + " accepts at most " + (context - 1) + " prompt tokens");
         }
+        int maxTokens = maxTokens(model, req, prompt.length);
         int room = context - prompt.length;
-        int maxTokens = req.maxTokens() == null ? room : req.maxTokens();
         pipeline.limit(call, prompt.length);
         Settlement settlement = pipeline.admit(call, req.model(), prompt.length, Math.min(maxTokens, room));
         try {
@@ -70,6 +70,23 @@ public class ChatCompletions {
             throw ApiError.unavailable("engine_busy", model.tier().id() + " cannot take the request now: "
                     + e.getMessage(), 1);
         }
+    }
+
+    /**
+     * The caller's max_tokens, or by default as many as fit the context and the engine's KV-cache pool.
+     * An explicit max_tokens that could never fit the pool is a 422 (the engine reserves prompt + max_tokens).
+     */
+    private static int maxTokens(ModelRegistry.Served model, ChatValidation.Checked req, int prompt) {
+        int room = model.engine().info().contextLength() - prompt;
+        int pool = model.options().kvCacheTokens() > 0 ? model.options().kvCacheTokens() - prompt : room;
+        if (req.maxTokens() == null) {
+            return Math.max(1, Math.min(room, pool));
+        }
+        if (Math.min(req.maxTokens(), room) > pool) {
+            throw ApiError.invalid("max_tokens", "prompt + max_tokens must stay within " + model.options().kvCacheTokens()
+                    + " tokens on this server; lower max_tokens");
+        }
+        return req.maxTokens();
     }
 
     private static int[] encode(ModelRegistry.Served model, ChatValidation.Checked req) {

@@ -62,8 +62,16 @@ public final class ErrorResponses {
     /** Answers the call with the error, unless the response has already started (then it is only logged). */
     static void send(Call call, Throwable t) {
         ApiError e = map(t, call.requestId);
-        if (call.response().ended() || call.response().headWritten()) {
-            LOG.debugf("request %s: %s after the response started", call.requestId, e.getMessage());
+        if (call.response().ended()) {
+            return;
+        }
+        if (call.response().headWritten()) { // mid-stream: an error event, then close the stream without [DONE]
+            try {
+                byte[] json = StrictJson.write(body(e));
+                call.response().end(io.vertx.core.buffer.Buffer.buffer("data: ").appendBytes(json).appendString("\n\n"));
+            } catch (RuntimeException closed) {
+                LOG.debugf("request %s: could not report %s mid-stream", call.requestId, e.getMessage());
+            }
             return;
         }
         if (e.retryAfterSeconds() != null) {

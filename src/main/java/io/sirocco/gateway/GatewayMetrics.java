@@ -1,6 +1,7 @@
 package io.sirocco.gateway;
 
 import io.micrometer.core.instrument.Counter;
+import io.sirocco.engine.Engine;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -21,11 +22,12 @@ public class GatewayMetrics {
     @Inject
     MeterRegistry registry;
 
-    void registerQueue(String model, TierQueue queue) {
-        Gauge.builder("sirocco:num_requests_waiting", queue, TierQueue::waiting)
-                .description("Requests waiting in the tier queue").tag("model", model).register(registry);
-        Gauge.builder("sirocco:num_requests_running", queue, TierQueue::running)
-                .description("Requests running on the engine").tag("model", model).register(registry);
+    /** Waiting: in the tier queue or admitted but not yet scheduled by the engine; running: in the batch. */
+    void registerQueue(String model, TierQueue queue, Engine engine) {
+        Gauge.builder("sirocco:num_requests_waiting", () -> queue.waiting() + engine.stats().waitingSequences())
+                .description("Requests waiting for the engine").tag("model", model).register(registry);
+        Gauge.builder("sirocco:num_requests_running", () -> engine.stats().runningSequences())
+                .description("Requests in the engine's batch").tag("model", model).register(registry);
     }
 
     void queueTime(String model, double seconds) {

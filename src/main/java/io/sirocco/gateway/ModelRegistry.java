@@ -24,7 +24,7 @@ public class ModelRegistry {
     private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
 
     /** A loaded tier: its engine and the queue in front of it. */
-    public record Served(ModelTier tier, Engine engine, TierQueue queue, Path path) {
+    public record Served(ModelTier tier, Engine engine, TierQueue queue, Path path, EngineOptions options) {
     }
 
     @Inject
@@ -71,9 +71,9 @@ public class ModelRegistry {
                 int concurrency = roles.dispatchesRemotely() ? intSetting(tier.id(), "dispatch-in-flight", 256)
                         : options.maxSequences();
                 TierQueue queue = new TierQueue(concurrency, intSetting(tier.id(), "queue-capacity", 64));
-                metrics.registerQueue(tier.id(), queue);
+                metrics.registerQueue(tier.id(), queue, engine);
                 synchronized (served) {
-                    served.put(tier.id(), new Served(tier, engine, queue, path));
+                    served.put(tier.id(), new Served(tier, engine, queue, path, options));
                 }
                 LOG.infof("loaded %s from %s in %d ms (%s)", tier.id(), path, (System.nanoTime() - t0) / 1_000_000,
                         engine.info());

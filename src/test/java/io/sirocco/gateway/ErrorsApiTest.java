@@ -115,6 +115,35 @@ class ErrorsApiTest {
         error(post(key, big), 413, "invalid_request_error", "request_too_large");
     }
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL base;
+
+    /** curl sends Expect: 100-continue for larger bodies: refuse an oversized one before it is sent, else continue. */
+    @Test
+    void expectContinue() throws Exception {
+        Key key = keys.create();
+        try (java.net.Socket s = new java.net.Socket("localhost", base.getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: " + key.bearer()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String head = new String(s.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.US_ASCII);
+            org.junit.jupiter.api.Assertions.assertEquals("HTTP/1.1 413", head);
+        }
+        try (java.net.Socket s = new java.net.Socket("localhost", base.getPort())) {
+            s.setSoTimeout(10_000);
+            byte[] body = CHAT.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: " + key.bearer()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                    + "\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String cont = new String(s.getInputStream().readNBytes(25), java.nio.charset.StandardCharsets.US_ASCII);
+            org.junit.jupiter.api.Assertions.assertTrue(cont.startsWith("HTTP/1.1 100 Continue"), cont);
+            s.getOutputStream().write(body);
+            String rest = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            org.junit.jupiter.api.Assertions.assertTrue(rest.contains("HTTP/1.1 200 OK"), rest);
+        }
+    }
+
     @Test
     void rateLimited429WithRetryAfterAndHeaders() {
         Key key = keys.create(2, 1_000_000, List.of());
@@ -136,6 +165,26 @@ class ErrorsApiTest {
         error(given().header("Authorization", tokens.bearer()).contentType("application/json").body(CHAT)
                 .post("/v1/chat/completions").then(), 429, "rate_limit_error", "rate_limit_tokens")
                 .header("Retry-After", notNullValue()).header("x-ratelimit-remaining-tokens", "0");
+    }
+
+    @Inject
+    io.agroal.api.AgroalDataSource db;
+
+    @Test
+    void budgetExceeded402FromMeteringAdmit() throws Exception {
+        Key key = keys.create();
+        try (var c = db.getConnection(); var ps = c.prepareStatement(
+                "insert into spend_caps (scope, scope_id, org_id, monthly_cap_eur) values ('org', ?, ?, 0.000001)")) {
+            ps.setObject(1, key.orgId());
+            ps.setObject(2, key.orgId());
+            ps.executeUpdate();
+        }
+        error(given().header("Authorization", key.bearer()).contentType("application/json")
+                .body(CHAT.replace("\"max_tokens\":2", "\"max_tokens\":100")).post("/v1/chat/completions").then(),
+                402, "billing_error", "budget_exceeded")
+                .body("error.message", containsString("organization monthly cap"))
+                .header("x-ratelimit-remaining-requests", notNullValue());
+        org.junit.jupiter.api.Assertions.assertTrue(keys.ledger(key.orgId()).isEmpty(), "nothing admitted, nothing billed");
     }
 
     @Test
