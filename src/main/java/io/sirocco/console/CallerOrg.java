@@ -1,5 +1,6 @@
 package io.sirocco.console;
 
+import io.sirocco.accounts.Member;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -17,5 +18,10 @@ public class CallerOrg {
 
     public UUID orgId() {
         return caller.primary().orgId();
+    }
+
+    /** Owners may change their org's key caps. */
+    public boolean isOwner() {
+        return Member.OWNER.equals(caller.primary().role());
     }
 }

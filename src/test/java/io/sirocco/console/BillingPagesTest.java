@@ -4,6 +4,7 @@ import io.agroal.api.AgroalDataSource;
 import io.quarkus.mailer.MockMailbox;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.sirocco.accounts.ApiKeys;
 import io.sirocco.accounts.Fixtures;
 import io.sirocco.accounts.WebSession;
 import io.sirocco.billing.BillingAccounts;
@@ -45,6 +46,8 @@ class BillingPagesTest {
     BillingAccounts accounts;
     @Inject
     AgroalDataSource db;
+    @Inject
+    ApiKeys apiKeys;
 
     record Customer(String email, String password, UUID orgId) {
     }
@@ -111,6 +114,21 @@ class BillingPagesTest {
         assertEquals(404, s.get("/console/invoices/" + foreign.id() + "/pdf").status());
         // a customer is not an admin
         assertEquals(403, s.get("/admin/billing").status());
+
+        // the owner caps one of their keys; another org's key cannot be touched
+        UUID ownKey = apiKeys.create(customer.orgId(), "capped", null, null).keyId();
+        UUID foreignKey = apiKeys.create(other, "foreign", null, null).keyId();
+        String token = s.get("/console/usage").hidden("csrf");
+        assertEquals(403, s.postFormNoFollow("/console/usage/keys/" + ownKey + "/cap", Map.of("cap", "7")).status());
+        assertEquals(303, s.postFormNoFollow("/console/usage/keys/" + ownKey + "/cap",
+                Map.of("csrf", token, "cap", "7.50")).status());
+        assertTrue(s.get("/console/usage").body().contains("7.5</td>"), "key cap is shown");
+        WebSession.Page refused = s.postFormNoFollow("/console/usage/keys/" + foreignKey + "/cap",
+                Map.of("csrf", token, "cap", "1"));
+        assertEquals(400, refused.status());
+        assertTrue(refused.body().contains("no such key"));
+        assertEquals(400, s.postFormNoFollow("/console/usage/keys/" + ownKey + "/cap",
+                Map.of("csrf", token, "cap", "lots")).status());
     }
 
     @Test
