@@ -173,7 +173,7 @@ public final class Transformer {
         }
         float sum = 0f;
         for (int p = first; p <= pos; p++) {
-            float ex = (float) Math.exp(scores[p] - max);
+            float ex = VecMath.exp(scores[p] - max);
             scores[p] = ex;
             sum += ex;
         }
@@ -188,8 +188,8 @@ public final class Transformer {
         int d = c.headDim();
         for (int i = 0; i < invFreq.length; i++) {
             double angle = pos * invFreq[i];
-            float cos = (float) Math.cos(angle);
-            float sin = (float) Math.sin(angle);
+            float cos = (float) StrictMath.cos(angle);
+            float sin = (float) StrictMath.sin(angle);
             for (int hd = 0; hd < heads; hd++) {
                 int j = off + hd * d + 2 * i;
                 float x0 = v[j];
@@ -261,7 +261,7 @@ public final class Transformer {
         }
         float sum = 0f;
         for (int i = 0; i < n; i++) {
-            out[i] = (float) Math.exp(in[off + i] - max);
+            out[i] = VecMath.exp(in[off + i] - max);
             sum += out[i];
         }
         for (int i = 0; i < n; i++) {

@@ -1,7 +1,6 @@
 package io.sirocco.engine.model;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Small float-vector helpers for the parts of the forward pass outside the matmul kernels. */
@@ -17,11 +16,31 @@ final class VecMath {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanesInOrder(acc);
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
         }
         return s;
+    }
+
+    /**
+     * Lane 0 + lane 1 + … in a fixed order. {@code reduceLanes(ADD)} leaves the order open, and the interpreter
+     * and the JIT pick different ones, so a cold and a warm JVM would round differently.
+     */
+    static float sumLanesInOrder(FloatVector v) {
+        float s = 0f;
+        for (int lane = 0; lane < v.length(); lane++) {
+            s += v.lane(lane);
+        }
+        return s;
+    }
+
+    /**
+     * e^x with the same bits on every run: {@code Math.exp} may be a JIT intrinsic that rounds differently from
+     * the interpreter's, which made greedy decoding depend on how warm the JVM was.
+     */
+    static float exp(float x) {
+        return (float) StrictMath.exp(x);
     }
 
     /** y += a·x */
@@ -50,6 +69,6 @@ final class VecMath {
     }
 
     static float silu(float x) {
-        return x / (1.0f + (float) Math.exp(-x));
+        return x / (1.0f + exp(-x));
     }
 }

@@ -29,7 +29,7 @@ public final class Sampler {
         double[] p = new double[n];
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            p[i] = Math.exp((logits[off + i] - max) / temperature);
+            p[i] = StrictMath.exp((logits[off + i] - max) / temperature); // same bits warm or cold
             sum += p[i];
         }
         double u = uniform();
