@@ -23,6 +23,16 @@ mvnw() { (cd "$ROOT" && ./mvnw -B -q "$@"); }
 # port_open HOST PORT: true when something listens there.
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
+# apt_install PKG…: installs Debian packages (used only where a tool or service is missing).
+apt_install() {
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+# The scripts poll HTTP with curl; a minimal Debian may lack it.
+command -v curl >/dev/null 2>&1 || apt_install curl
+
 # wait_http URL SECONDS: poll until the URL answers 2xx/3xx.
 wait_http() {
   local url="$1" deadline=$((SECONDS + $2))
@@ -30,11 +40,4 @@ wait_http() {
     [ $SECONDS -ge $deadline ] && return 1
     sleep 1
   done
-}
-
-# apt_install PKG…: installs Debian packages (used only where a service is missing).
-apt_install() {
-  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }

@@ -42,7 +42,9 @@ ensure_keycloak_dist() {
   mkdir -p "$CACHE_DIR"
   log "fetching Keycloak $KEYCLOAK_VERSION from Maven Central"
   mvnw dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" -DoutputDirectory="$CACHE_DIR" >&2
-  rm -rf "$home" && (cd "$CACHE_DIR" && unzip -q "keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip" && rm -f "keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip")
+  # The JDK's jar tool unpacks it on machines without unzip; it drops file modes, so restore the scripts'.
+  rm -rf "$home" && (cd "$CACHE_DIR" && jar xf "keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip" && rm -f "keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip")
+  chmod +x "$home"/bin/*.sh
   log "building Keycloak (once)"
   JAVA_OPTS_APPEND="-XX:TieredStopAtLevel=1" "$home/bin/kc.sh" build --db=dev-file --health-enabled=true >"$CACHE_DIR/keycloak-build.log" 2>&1
   touch "$home/.sirocco-built"
