@@ -32,7 +32,7 @@ import java.util.Locale;
  *   <li>weight bytes read per decoded token, and with them GB/s and the fraction of the bandwidth
  *       limit, against this machine's bandwidth measured by a STREAM-like triad (C) with 1 and N
  *       threads, run last so its arrays do not count in the peak RSS;</li>
- *   <li>load time (mmap) and peak RSS (VmHWM).</li>
+ *   <li>load time (mmap; the first load in a fresh JVM, and a second load) and peak RSS (VmHWM).</li>
  * </ul>
  * Every figure is the median of {@code --runs} runs after one warm-up run.
  */
@@ -66,6 +66,11 @@ final class Bench {
                     batched.add(median(model, mm, streams, 16, decodeTokens, runs));
                 }
             }
+            long w0 = System.nanoTime();
+            try (Model again = Model.load(path)) {
+                again.vocabSize();
+            }
+            double warmLoadMs = (System.nanoTime() - w0) / 1e6;
             long bytesPerToken = weightBytesPerToken(model);
             double kvMb = (double) 2 * 4 * model.config.nLayer() * model.config.kvDim()
                     * (16 * (16 + decodeTokens + 16)) / 1048576.0;
@@ -92,10 +97,11 @@ final class Bench {
                                 + "\"file_mb\":%.1f,\"kernels\":\"%s\",\"threads\":%d,\"prompt_tokens\":%d,"
                                 + "\"decode_tokens\":%d,\"runs\":%d,\"weight_bytes_per_token\":%d,"
                                 + "\"decode_gb_per_s\":%.3f,\"bandwidth_1_thread_gb_per_s\":%.3f,"
-                                + "\"distinct_experts_per_layer\":%.3f,\"batched_kv_mb\":%.1f,\"load_average\":\"%s\"}",
+                                + "\"distinct_experts_per_layer\":%.3f,\"batched_kv_mb\":%.1f,\"load_warm_ms\":%.1f,"
+                                + "\"load_average\":\"%s\"}",
                         bwN, roofline, loadMs, rssMb, path.getFileName(), model.weights.mainType(), fileMb,
                         kernels.name(), threads, promptTokens, decodeTokens, runs, bytesPerToken, decodeGbPerS, bw1,
-                        single.distinctExperts(), kvMb, loadAvg));
+                        single.distinctExperts(), kvMb, warmLoadMs, loadAvg));
                 out.println(sb);
             } else {
                 out.printf(Locale.ROOT, "model %s (%s, %s, %.1f MiB), kernels %s, %d threads, load %.1f ms, load average %s%n",
@@ -113,7 +119,8 @@ final class Bench {
                 out.printf(Locale.ROOT, "weights read per decoded token %.1f MB: %.2f GB/s; bandwidth (triad) %.2f GB/s "
                                 + "with 1 thread, %.2f GB/s with %d: %.1f %% of the bandwidth limit%n",
                         bytesPerToken / 1e6, decodeGbPerS, bw1, bwN, threads, 100 * roofline);
-                out.printf(Locale.ROOT, "peak RSS %.1f MiB (file %.1f MiB)%n", rssMb, fileMb);
+                out.printf(Locale.ROOT, "load %.1f ms in this fresh JVM, %.1f ms loading it again; peak RSS %.1f MiB "
+                        + "(file %.1f MiB)%n", loadMs, warmLoadMs, rssMb, fileMb);
             }
         }
     }
@@ -216,32 +223,44 @@ final class Bench {
         }
         long n = (long) mib * 1048576 / 8 / threads * threads;
         long per = n / threads;
-        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(threads)) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment a = arena.allocate(8 * n, 64);
             MemorySegment b = arena.allocate(8 * n, 64);
             MemorySegment c = arena.allocate(8 * n, 64);
-            pool.parallelFor(threads, 1, (from, to) -> {
-                for (int t = from; t < to; t++) {
-                    nk.fill(a.asSlice(8 * per * t, 8 * per), per, 1.0);
-                    nk.fill(b.asSlice(8 * per * t, 8 * per), per, 2.0);
-                    nk.fill(c.asSlice(8 * per * t, 8 * per), per, 0.5);
-                }
+            onThreads(threads, t -> {
+                nk.fill(a.asSlice(8 * per * t, 8 * per), per, 1.0);
+                nk.fill(b.asSlice(8 * per * t, 8 * per), per, 2.0);
+                nk.fill(c.asSlice(8 * per * t, 8 * per), per, 0.5);
             });
             double best = Double.MAX_VALUE;
             for (int pass = 0; pass < 6; pass++) {
                 long t0 = System.nanoTime();
-                pool.parallelFor(threads, 1, (from, to) -> {
-                    for (int t = from; t < to; t++) {
-                        nk.triad(a.asSlice(8 * per * t, 8 * per), b.asSlice(8 * per * t, 8 * per),
-                                c.asSlice(8 * per * t, 8 * per), per, 3.0);
-                    }
-                });
+                onThreads(threads, t -> nk.triad(a.asSlice(8 * per * t, 8 * per), b.asSlice(8 * per * t, 8 * per),
+                        c.asSlice(8 * per * t, 8 * per), per, 3.0));
                 double s = (System.nanoTime() - t0) / 1e9;
                 if (pass > 0) {
                     best = Math.min(best, s);
                 }
             }
             return 24.0 * n / best / 1e9;
+        }
+    }
+
+    /** Runs part(t) for t in [0, threads) on that many threads at once (one chunk each), and waits. */
+    private static void onThreads(int threads, java.util.function.IntConsumer part) {
+        Thread[] ts = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            ts[t] = new Thread(() -> part.accept(id));
+            ts[t].start();
+        }
+        for (Thread t : ts) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
         }
     }
 

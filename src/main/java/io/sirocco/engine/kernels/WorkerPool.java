@@ -3,11 +3,12 @@ package io.sirocco.engine.kernels;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A fixed pool of kernel threads. {@link #parallelFor} splits a range into one contiguous chunk per
- * thread; the caller runs the first chunk itself. Threads are created once, never per step.
+ * A fixed pool of kernel threads. {@link #parallelFor} splits a range into a few contiguous chunks per
+ * thread, handed out dynamically; the caller works too. Threads are created once, never per step.
  */
 public final class WorkerPool implements AutoCloseable {
     public interface RangeTask {
@@ -30,24 +31,36 @@ public final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
-    /** Runs task over [0, n) in chunks that are multiples of {@code grain} (except the last). */
+    /** Chunks per thread: a thread that is descheduled (shared machines) delays only a small chunk. */
+    private static final int CHUNKS_PER_THREAD = 4;
+
+    /**
+     * Runs task over [0, n) in chunks that are multiples of {@code grain} (except the last). The chunks
+     * are handed out dynamically (an atomic counter) to the caller and up to threads − 1 pool threads.
+     */
     public void parallelFor(int n, int grain, RangeTask task) {
-        int chunks = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1) {
+        int g = Math.max(1, grain);
+        int maxChunks = (n + g - 1) / g;
+        int helpers = Math.min(threads, Math.max(1, n / g)) - 1;
+        if (helpers <= 0) {
             task.run(0, n);
             return;
         }
-        int per = (n / chunks + grain - 1) / grain * grain;
-        CountDownLatch done = new CountDownLatch(chunks - 1);
+        int chunks = Math.min(maxChunks, threads * CHUNKS_PER_THREAD);
+        int per = ((n + chunks - 1) / chunks + g - 1) / g * g;
+        int count = (n + per - 1) / per;
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(helpers);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int c = 1; c < chunks; c++) {
-            int from = Math.min(n, c * per);
-            int to = c == chunks - 1 ? n : Math.min(n, from + per);
+        Runnable work = () -> {
+            for (int c; (c = next.getAndIncrement()) < count && failure.get() == null; ) {
+                task.run(c * per, Math.min(n, c * per + per));
+            }
+        };
+        for (int h = 0; h < helpers; h++) {
             executor.execute(() -> {
                 try {
-                    if (from < to) {
-                        task.run(from, to);
-                    }
+                    work.run();
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 } finally {
@@ -55,7 +68,11 @@ public final class WorkerPool implements AutoCloseable {
                 }
             });
         }
-        task.run(0, Math.min(n, per));
+        try {
+            work.run();
+        } catch (Throwable t) {
+            failure.compareAndSet(null, t);
+        }
         try {
             done.await();
         } catch (InterruptedException e) {
