@@ -168,7 +168,6 @@ static inline __m256i load_q4_0(const uint8_t *blk) {
     }
 
 DOT_TILE(dot_tile_q8_0, load_q8_0, 34)
-DOT_TILE(dot_tile_q4_0, load_q4_0, 18)
 
 #define QUANT_MATMUL(NAME, TILE_DOT)                                                                   \
     void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,         \
@@ -186,7 +185,6 @@ DOT_TILE(dot_tile_q4_0, load_q4_0, 18)
     }
 
 QUANT_MATMUL(sr_matmul_q8_0, dot_tile_q8_0)
-QUANT_MATMUL(sr_matmul_q4_0, dot_tile_q4_0)
 
 /* ---------- Q5_0 / Q5_1 (blocks of 32, Q8_0 activations) ---------- */
 /* byte i = 0xff where bit i of the 32-bit little-endian word at p is set (llama.cpp's bytes_from_bits_32) */
@@ -216,6 +214,46 @@ static inline __m256i load_q5_1(const uint8_t *blk) {
 
 DOT_TILE(dot_tile_q5_0, load_q5_0, 22)
 QUANT_MATMUL(sr_matmul_q5_0, dot_tile_q5_0)
+
+/* ---------- Q4_0, unsigned: Σ (q−8)·x = Σ q·x − 8·Σ x ----------
+ * The nibbles q (0..15) go to the unsigned side of maddubs/vpdpbusd as they are, with no sign trick
+ * and no −8; the activation block sums Σx (xs, computed once per activation vector) give the
+ * correction, seeded into lane 0 of the integer accumulator. */
+static void dot_tile_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, const int32_t *xs, int nb,
+                          int64_t cols, int n, float *out) {
+    __m256 acc[TILE];
+    for (int k = 0; k < TILE; k++) acc[k] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = w + 18 * b;
+        __m256i q = nibbles32(blk + 2);
+        float dw = fp16_to_f32(load_u16(blk));
+        for (int k = 0; k < TILE && k < n; k++) {
+            __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + k * cols + QK * b));
+            __m256i init = _mm256_zextsi128_si256(_mm_cvtsi32_si128(-8 * xs[k * nb + b]));
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+            __m256i isum = _mm256_dpbusd_epi32(init, q, xv);
+#else
+            __m256i isum = _mm256_add_epi32(init, _mm256_madd_epi16(_mm256_maddubs_epi16(q, xv), _mm256_set1_epi16(1)));
+#endif
+            acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xd[k * nb + b]), _mm256_cvtepi32_ps(isum), acc[k]);
+        }
+    }
+    for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
+}
+
+void sr_matmul_q4_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
+                    const int32_t *xs, int count, float *y, int y_stride) {
+    int nb = cols / QK;
+    float out[TILE];
+    for (int r = r0; r < r1; r++) {
+        const uint8_t *row = w + (int64_t)r * row_bytes;
+        for (int t = 0; t < count; t += TILE) {
+            int n = count - t < TILE ? count - t : TILE;
+            dot_tile_q4_0(row, xq + (int64_t)t * cols, xd + (int64_t)t * nb, xs + (int64_t)t * nb, nb, cols, n, out);
+            for (int k = 0; k < n; k++) y[(int64_t)(t + k) * y_stride + r] = out[k];
+        }
+    }
+}
 
 /* 8 int32 lanes of unsigned × signed byte products (lane i sums bytes 4i..4i+3) */
 static inline __m256i dot32_u8s8(__m256i wu, __m256i x) {
@@ -392,7 +430,14 @@ static float dot_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, int n
     }
 
 QUANT_MATMUL(sr_matmul_q8_0, dot_q8_0)
-QUANT_MATMUL(sr_matmul_q4_0, dot_q4_0)
+void sr_matmul_q4_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
+                    const int32_t *xs, int count, float *y, int y_stride) {
+    (void)xs;
+    int nb = cols / QK;
+    for (int r = r0; r < r1; r++)
+        for (int t = 0; t < count; t++)
+            y[(int64_t)t * y_stride + r] = dot_q4_0(w + (int64_t)r * row_bytes, xq + (int64_t)t * cols, xd + (int64_t)t * nb, nb);
+}
 
 static inline uint32_t load_u32(const uint8_t *p) {
     uint32_t v;

@@ -51,9 +51,9 @@ public final class NativeKernels implements Kernels {
         f16 = linker.downcallHandle(lib.findOrThrow("sr_matmul_f16"), floatSig, critical);
         bf16 = linker.downcallHandle(lib.findOrThrow("sr_matmul_bf16"), floatSig, critical);
         q8_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q8_0"), quantSig, critical);
-        q4_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_0"), quantSig, critical);
-        q5_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_0"), quantSig, critical);
         FunctionDescriptor extraSig = FunctionDescriptor.ofVoid(A, L, I, I, I, A, A, A, I, A, I);
+        q4_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_0"), extraSig, critical);
+        q5_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_0"), quantSig, critical);
         q5_1 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_1"), extraSig, critical);
         q4_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_K"), extraSig, critical);
         q6_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q6_K"), extraSig, critical);
@@ -138,7 +138,7 @@ public final class NativeKernels implements Kernels {
                     ? x.isQuantizedK() && x.quantsK().length >= n && x.scalesK().length >= n / 256
                         && x.blockSumsK().length >= n / 16
                     : x.isQuantized() && x.quants().length >= n && x.scales().length >= n / 32
-                        && x.blockSums().length >= n / 32));
+                        && x.blockSums().length >= n / 32 && x.blockIntSums().length >= n / 32));
         if (!ok) {
             throw new IllegalArgumentException("matmul arguments out of bounds for " + w.name());
         }
@@ -165,7 +165,7 @@ public final class NativeKernels implements Kernels {
                 case Q8_0 -> q8_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
                         MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
                 case Q4_0 -> q4_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
-                        MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
+                        MemorySegment.ofArray(x.scales()), MemorySegment.ofArray(x.blockIntSums()), x.count, ys, yStride);
                 case Q5_0 -> q5_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
                         MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
                 case Q5_1 -> q5_1.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
