@@ -168,7 +168,6 @@ static inline __m256i load_q4_0(const uint8_t *blk) {
     }
 
 DOT_TILE(dot_tile_q8_0, load_q8_0, 34)
-DOT_TILE(dot_tile_q4_0, load_q4_0, 18)
 
 #define QUANT_MATMUL(NAME, TILE_DOT)                                                                   \
     void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,         \
@@ -186,7 +185,6 @@ DOT_TILE(dot_tile_q4_0, load_q4_0, 18)
     }
 
 QUANT_MATMUL(sr_matmul_q8_0, dot_tile_q8_0)
-QUANT_MATMUL(sr_matmul_q4_0, dot_tile_q4_0)
 
 /* ---------- Q5_0 / Q5_1 (blocks of 32, Q8_0 activations) ---------- */
 /* byte i = 0xff where bit i of the 32-bit little-endian word at p is set (llama.cpp's bytes_from_bits_32) */
@@ -217,6 +215,46 @@ static inline __m256i load_q5_1(const uint8_t *blk) {
 DOT_TILE(dot_tile_q5_0, load_q5_0, 22)
 QUANT_MATMUL(sr_matmul_q5_0, dot_tile_q5_0)
 
+/* ---------- Q4_0, unsigned: Σ (q−8)·x = Σ q·x − 8·Σ x ----------
+ * The nibbles q (0..15) go to the unsigned side of maddubs/vpdpbusd as they are, with no sign trick
+ * and no −8; the activation block sums Σx (xs, computed once per activation vector) give the
+ * correction, seeded into lane 0 of the integer accumulator. */
+static void dot_tile_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, const int32_t *xs, int nb,
+                          int64_t cols, int n, float *out) {
+    __m256 acc[TILE];
+    for (int k = 0; k < TILE; k++) acc[k] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = w + 18 * b;
+        __m256i q = nibbles32(blk + 2);
+        float dw = fp16_to_f32(load_u16(blk));
+        for (int k = 0; k < TILE && k < n; k++) {
+            __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + k * cols + QK * b));
+            __m256i init = _mm256_zextsi128_si256(_mm_cvtsi32_si128(-8 * xs[k * nb + b]));
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+            __m256i isum = _mm256_dpbusd_epi32(init, q, xv);
+#else
+            __m256i isum = _mm256_add_epi32(init, _mm256_madd_epi16(_mm256_maddubs_epi16(q, xv), _mm256_set1_epi16(1)));
+#endif
+            acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xd[k * nb + b]), _mm256_cvtepi32_ps(isum), acc[k]);
+        }
+    }
+    for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
+}
+
+void sr_matmul_q4_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
+                    const int32_t *xs, int count, float *y, int y_stride) {
+    int nb = cols / QK;
+    float out[TILE];
+    for (int r = r0; r < r1; r++) {
+        const uint8_t *row = w + (int64_t)r * row_bytes;
+        for (int t = 0; t < count; t += TILE) {
+            int n = count - t < TILE ? count - t : TILE;
+            dot_tile_q4_0(row, xq + (int64_t)t * cols, xd + (int64_t)t * nb, xs + (int64_t)t * nb, nb, cols, n, out);
+            for (int k = 0; k < n; k++) y[(int64_t)(t + k) * y_stride + r] = out[k];
+        }
+    }
+}
+
 /* 8 int32 lanes of unsigned × signed byte products (lane i sums bytes 4i..4i+3) */
 static inline __m256i dot32_u8s8(__m256i wu, __m256i x) {
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
@@ -224,13 +262,6 @@ static inline __m256i dot32_u8s8(__m256i wu, __m256i x) {
 #else
     return _mm256_madd_epi16(_mm256_maddubs_epi16(wu, x), _mm256_set1_epi16(1));
 #endif
-}
-
-static inline int hsum_i32(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-    return _mm_cvtsi128_si32(s);
 }
 
 /* Q5_1: d_w·d_x·Σ q_w·q_x + m_w·(d_x·Σ q_x); xs holds d_x·Σ q_x per block */
@@ -267,10 +298,11 @@ void sr_matmul_q5_1(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r
 }
 
 /* ---------- K-quants (super-blocks of 256, Q8_K activations) ----------
- * A super-block unpacks to 8 vectors W[j] of 32 unsigned values (elements 32j..32j+31), per-lane int32
- * scales S[j] (lanes 0-3 cover elements 32j..32j+15, lanes 4-7 the next 16), and 16 int16 "min"
- * factors M per 16-value group, so that the block's contribution is
- *   d_x · (da · Σ_j Σ_lanes S[j]·(W[j]·X[j]) − db · Σ_g M[g]·bsum_x[g]). */
+ * A super-block unpacks to 8 vectors W[j] of 32 unsigned values (elements 32j..32j+31), int16 scales
+ * S[j] per pair of bytes (lanes 0-7 cover elements 32j..32j+15, lanes 8-15 the next 16), and 16 int16
+ * "min" factors M per 16-value group, so that the block's contribution is
+ *   d_x · (da · Σ_j Σ_lanes S[j]·(W[j]·X[j]) − db · Σ_g M[g]·bsum_x[g]).
+ * maddubs gives int16 pair sums (at most 2·63·127, no saturation) and madd by S sums and scales them. */
 static inline void unpack_q4_K(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
     *da = fp16_to_f32(load_u16(blk));
     *db = fp16_to_f32(load_u16(blk + 2));
@@ -280,7 +312,7 @@ static inline void unpack_q4_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
         int sc, m;
         if (j < 4) { sc = q[j] & 63; m = q[j + 4] & 63; }
         else { sc = (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4); m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4); }
-        S[j] = _mm256_set1_epi32(sc);
+        S[j] = _mm256_set1_epi16((short)sc);
         m16[2 * j] = m16[2 * j + 1] = (int16_t)m;
     }
     *M = _mm256_loadu_si256((const __m256i *)m16);
@@ -296,7 +328,8 @@ static inline void unpack_q4_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
 static inline void unpack_q6_K(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
     const int8_t *sc = (const int8_t *)(blk + 192);
     *da = *db = fp16_to_f32(load_u16(blk + 208));
-    *M = _mm256_slli_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc)), 5);
+    __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+    *M = _mm256_slli_epi16(sc16, 5);
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     for (int h = 0; h < 2; h++) {
         __m256i ql0 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h));
@@ -308,7 +341,7 @@ static inline void unpack_q6_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
         W[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
                                        _mm256_and_si256(_mm256_srli_epi16(qh, 2), _mm256_set1_epi8(0x30)));
     }
-    for (int j = 0; j < 8; j++) S[j] = _mm256_set_m128i(_mm_set1_epi32(sc[2 * j + 1]), _mm_set1_epi32(sc[2 * j]));
+    for (int j = 0; j < 8; j++) S[j] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * j + 1]), _mm_set1_epi16(sc[2 * j]));
 }
 
 #define QKK 256
@@ -316,8 +349,7 @@ static inline void unpack_q6_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
     static void NAME(const uint8_t *w, const int8_t *xq, const float *xd, const int16_t *bs, int nb,       \
                      int64_t cols, int n, float *out) {                                                    \
         __m256 acc[TILE];                                                                                  \
-        float corr[TILE];                                                                                  \
-        for (int k = 0; k < TILE; k++) { acc[k] = _mm256_setzero_ps(); corr[k] = 0.f; }                    \
+        for (int k = 0; k < TILE; k++) acc[k] = _mm256_setzero_ps();                                       \
         for (int b = 0; b < nb; b++) {                                                                     \
             __m256i W[8], S[8], M;                                                                         \
             float da, db;                                                                                  \
@@ -326,15 +358,16 @@ static inline void unpack_q6_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
                 const int8_t *x = xq + k * cols + QKK * b;                                                 \
                 __m256i isum = _mm256_setzero_si256();                                                     \
                 for (int j = 0; j < 8; j++)                                                                \
-                    isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(dot32_u8s8(W[j],                      \
+                    isum = _mm256_add_epi32(isum, _mm256_madd_epi16(_mm256_maddubs_epi16(W[j],             \
                         _mm256_loadu_si256((const __m256i *)(x + 32 * j))), S[j]));                        \
                 float dx = xd[k * nb + b];                                                                 \
-                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(da * dx), _mm256_cvtepi32_ps(isum), acc[k]);       \
                 __m256i bsv = _mm256_loadu_si256((const __m256i *)(bs + k * cols / 16 + 16 * b));          \
-                corr[k] += db * dx * (float)hsum_i32(_mm256_madd_epi16(bsv, M));                           \
+                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(da * dx), _mm256_cvtepi32_ps(isum), acc[k]);       \
+                acc[k] = _mm256_fnmadd_ps(_mm256_set1_ps(db * dx),                                         \
+                                          _mm256_cvtepi32_ps(_mm256_madd_epi16(bsv, M)), acc[k]);          \
             }                                                                                              \
         }                                                                                                  \
-        for (int k = 0; k < n; k++) out[k] = hsum(acc[k]) - corr[k];                                       \
+        for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);                                                 \
     }
 
 KQ_TILE(dot_tile_q4_K, unpack_q4_K, 144)
@@ -397,7 +430,14 @@ static float dot_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, int n
     }
 
 QUANT_MATMUL(sr_matmul_q8_0, dot_q8_0)
-QUANT_MATMUL(sr_matmul_q4_0, dot_q4_0)
+void sr_matmul_q4_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
+                    const int32_t *xs, int count, float *y, int y_stride) {
+    (void)xs;
+    int nb = cols / QK;
+    for (int r = r0; r < r1; r++)
+        for (int t = 0; t < count; t++)
+            y[(int64_t)t * y_stride + r] = dot_q4_0(w + (int64_t)r * row_bytes, xq + (int64_t)t * cols, xd + (int64_t)t * nb, nb);
+}
 
 static inline uint32_t load_u32(const uint8_t *p) {
     uint32_t v;
@@ -502,3 +542,16 @@ KQ_MATMUL(sr_matmul_q6_K, dot_q6_K)
 #endif
 
 
+
+/* ---------- STREAM-like triad (bench: this machine's memory bandwidth) ----------
+ * a[i] = b[i] + s·c[i] over doubles: 24 bytes of traffic per element (STREAM's count, write-allocate
+ * not counted). The bench calls it from 1 or 2 threads on disjoint chunks of arrays far larger than
+ * the caches and keeps the best of several passes. */
+void sr_triad(double *a, const double *b, const double *c, int64_t n, double s) {
+    for (int64_t i = 0; i < n; i++) a[i] = b[i] + s * c[i];
+}
+
+/* first touch of a chunk (so pages land where the measuring thread runs) */
+void sr_fill(double *a, int64_t n, double v) {
+    for (int64_t i = 0; i < n; i++) a[i] = v;
+}

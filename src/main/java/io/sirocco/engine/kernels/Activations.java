@@ -5,8 +5,9 @@ package io.sirocco.engine.kernels;
  * For block-quantized weights they are quantized once (llama.cpp's activation formats):
  * <ul>
  *   <li>Q8_0 (for Q8_0, Q4_0, Q5_0, Q5_1): per 32 values a scale {@code d = amax/127} rounded through
- *       fp16 and {@code q = rint(x·127/amax)} (half to even), plus {@code s = d·Σq} per block (what
- *       llama.cpp's Q8_1 adds, used by Q5_1's offset);</li>
+ *       fp16 and {@code q = rint(x·127/amax)} (half to even), plus {@code Σq} and {@code s = d·Σq} per
+ *       block (the latter is what llama.cpp's Q8_1 adds, used by Q5_1's offset; Σq lets Q4_0 use its
+ *       unsigned nibbles directly);</li>
  *   <li>Q8_K (for Q4_K, Q6_K): per 256 values a float scale {@code d = -max/127} where max is the value
  *       of largest magnitude, {@code q = min(127, rint(x/d))}, and the sum of each 16 q's.</li>
  * </ul>
@@ -21,6 +22,7 @@ public final class Activations {
     private float[] qf;
     private float[] scales;
     private float[] sums;
+    private int[] isums;
     private byte[] kq;
     private float[] kd;
     private short[] kbsums;
@@ -52,16 +54,19 @@ public final class Activations {
             byte[] qs = new byte[count * dim];
             float[] d = new float[count * dim / BLOCK];
             float[] s = new float[d.length];
+            int[] is = new int[d.length];
             for (int b = 0; b < d.length; b++) {
                 d[b] = quantizeBlock(values, b * BLOCK, qs);
                 int sum = 0;
                 for (int j = 0; j < BLOCK; j++) {
                     sum += qs[b * BLOCK + j];
                 }
+                is[b] = sum;
                 s[b] = d[b] * sum;
             }
             scales = d;
             sums = s;
+            isums = is;
             q = qs;
         }
         return this;
@@ -134,6 +139,11 @@ public final class Activations {
         return kbsums;
     }
 
+    /** Σq of each Q8_0 block, count × dim/32. */
+    public int[] blockIntSums() {
+        return isums;
+    }
+
     /** d·Σq of each Q8_0 block, count × dim/32. */
     public float[] blockSums() {
         return sums;
@@ -186,10 +196,12 @@ public final class Activations {
             a.q = new byte[n * dim];
             a.scales = new float[n * nb];
             a.sums = new float[n * nb];
+            a.isums = new int[n * nb];
             for (int i = 0; i < n; i++) {
                 System.arraycopy(q, rows[i] * dim, a.q, i * dim, dim);
                 System.arraycopy(scales, rows[i] * nb, a.scales, i * nb, nb);
                 System.arraycopy(sums, rows[i] * nb, a.sums, i * nb, nb);
+                System.arraycopy(isums, rows[i] * nb, a.isums, i * nb, nb);
             }
         }
         if (kq != null) {

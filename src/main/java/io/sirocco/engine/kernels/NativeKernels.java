@@ -38,6 +38,8 @@ public final class NativeKernels implements Kernels {
     private final MethodHandle q5_1;
     private final MethodHandle q4_K;
     private final MethodHandle q6_K;
+    private final MethodHandle triad;
+    private final MethodHandle fill;
 
     private NativeKernels(String variant, SymbolLookup lib) {
         this.variant = variant;
@@ -49,12 +51,15 @@ public final class NativeKernels implements Kernels {
         f16 = linker.downcallHandle(lib.findOrThrow("sr_matmul_f16"), floatSig, critical);
         bf16 = linker.downcallHandle(lib.findOrThrow("sr_matmul_bf16"), floatSig, critical);
         q8_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q8_0"), quantSig, critical);
-        q4_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_0"), quantSig, critical);
-        q5_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_0"), quantSig, critical);
         FunctionDescriptor extraSig = FunctionDescriptor.ofVoid(A, L, I, I, I, A, A, A, I, A, I);
+        q4_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_0"), extraSig, critical);
+        q5_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_0"), quantSig, critical);
         q5_1 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_1"), extraSig, critical);
         q4_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_K"), extraSig, critical);
         q6_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q6_K"), extraSig, critical);
+        triad = linker.downcallHandle(lib.findOrThrow("sr_triad"),
+                FunctionDescriptor.ofVoid(A, A, A, L, ValueLayout.JAVA_DOUBLE));
+        fill = linker.downcallHandle(lib.findOrThrow("sr_fill"), FunctionDescriptor.ofVoid(A, L, ValueLayout.JAVA_DOUBLE));
     }
 
     /** The best variant for this CPU, or null when no native library can be loaded. */
@@ -133,7 +138,7 @@ public final class NativeKernels implements Kernels {
                     ? x.isQuantizedK() && x.quantsK().length >= n && x.scalesK().length >= n / 256
                         && x.blockSumsK().length >= n / 16
                     : x.isQuantized() && x.quants().length >= n && x.scales().length >= n / 32
-                        && x.blockSums().length >= n / 32));
+                        && x.blockSums().length >= n / 32 && x.blockIntSums().length >= n / 32));
         if (!ok) {
             throw new IllegalArgumentException("matmul arguments out of bounds for " + w.name());
         }
@@ -160,7 +165,7 @@ public final class NativeKernels implements Kernels {
                 case Q8_0 -> q8_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
                         MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
                 case Q4_0 -> q4_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
-                        MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
+                        MemorySegment.ofArray(x.scales()), MemorySegment.ofArray(x.blockIntSums()), x.count, ys, yStride);
                 case Q5_0 -> q5_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
                         MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
                 case Q5_1 -> q5_1.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
@@ -173,6 +178,30 @@ public final class NativeKernels implements Kernels {
             }
         } catch (RuntimeException | Error e) {
             throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** STREAM triad a = b + s·c over {@code n} doubles of native segments (bench only). */
+    public void triad(MemorySegment a, MemorySegment b, MemorySegment c, long n, double s) {
+        if (a.byteSize() < 8 * n || b.byteSize() < 8 * n || c.byteSize() < 8 * n || a.isReadOnly()) {
+            throw new IllegalArgumentException("triad arrays too small");
+        }
+        try {
+            triad.invokeExact(a, b, c, n, s);
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Fills {@code n} doubles with v (first touch, bench only). */
+    public void fill(MemorySegment a, long n, double v) {
+        if (a.byteSize() < 8 * n || a.isReadOnly()) {
+            throw new IllegalArgumentException("fill array too small");
+        }
+        try {
+            fill.invokeExact(a, n, v);
         } catch (Throwable e) {
             throw new IllegalStateException(e);
         }
