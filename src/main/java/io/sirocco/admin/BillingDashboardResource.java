@@ -3,6 +3,7 @@ package io.sirocco.admin;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.sirocco.accounts.web.Csrf;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.BillingReports;
 import io.sirocco.billing.Invoice;
@@ -12,6 +13,7 @@ import io.sirocco.billing.Months;
 import io.sirocco.billing.PriceBook;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
@@ -43,7 +45,7 @@ public class BillingDashboardResource {
 
     @CheckedTemplate(basePath = "admin", defaultName = CheckedTemplate.HYPHENATED_ELEMENT_NAME)
     static class Templates {
-        static native TemplateInstance billing(AdminBillingView view);
+        static native TemplateInstance billing(AdminBillingView view, String csrf);
 
         static native TemplateInstance billingInvoice(Invoice invoice);
 
@@ -60,10 +62,12 @@ public class BillingDashboardResource {
     PriceBook priceBook;
     @Inject
     SecurityIdentity identity;
+    @Inject
+    Csrf csrf;
 
     @GET
     @Produces(MediaType.TEXT_HTML)
-    public TemplateInstance dashboard(@QueryParam("message") String message) {
+    public Response dashboard(@QueryParam("message") String message, @CookieParam(Csrf.COOKIE) String csrfCookie) {
         Instant now = Instant.now();
         YearMonth month = Months.of(now);
         Instant from = now.truncatedTo(ChronoUnit.DAYS).minus(29, ChronoUnit.DAYS);
@@ -82,42 +86,53 @@ public class BillingDashboardResource {
                 priceBook.currentAndScheduled(),
                 accounts.profiles(),
                 message);
-        return Templates.billing(view);
+        String token = csrf.token(csrfCookie);
+        return Response.ok(Templates.billing(view, token).render(), MediaType.TEXT_HTML_TYPE).cookie(csrf.cookie(token)).build();
     }
 
     @POST
     @Path("/prices")
-    public Response schedulePrice(@RestForm String model, @RestForm String input, @RestForm String output,
+    public Response schedulePrice(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                                  @RestForm String model, @RestForm String input, @RestForm String output,
                                   @RestForm String validFrom) {
+        csrf.verify(csrfCookie, csrfField);
         priceBook.schedule(trim(model), money(input, "input price"), money(output, "output price"), utc(validFrom));
         return back("Scheduled new prices for " + model);
     }
 
     @POST
     @Path("/orgs/{org}/cap")
-    public Response setCap(@PathParam("org") UUID org, @RestForm String cap) {
+    public Response setCap(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                           @PathParam("org") UUID org, @RestForm String cap) {
+        csrf.verify(csrfCookie, csrfField);
         accounts.setOrgCap(org, cap == null || cap.isBlank() ? null : money(cap, "cap"));
         return back("Cap updated");
     }
 
     @POST
     @Path("/orgs/{org}/profile")
-    public Response setProfile(@PathParam("org") UUID org, @RestForm String country, @RestForm String vatNumber,
+    public Response setProfile(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                               @PathParam("org") UUID org, @RestForm String country, @RestForm String vatNumber,
                                @RestForm String credit) {
+        csrf.verify(csrfCookie, csrfField);
         accounts.setProfile(org, country, vatNumber, "on".equals(credit) || "true".equals(credit));
         return back("Billing profile updated");
     }
 
     @POST
     @Path("/orgs/{org}/topup")
-    public Response topUp(@PathParam("org") UUID org, @RestForm String amount, @RestForm String note) {
+    public Response topUp(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                          @PathParam("org") UUID org, @RestForm String amount, @RestForm String note) {
+        csrf.verify(csrfCookie, csrfField);
         accounts.topUp(org, money(amount, "amount"), trim(note), identity.getPrincipal().getName());
         return back("Credit recorded");
     }
 
     @POST
     @Path("/invoices/issue")
-    public Response issue(@RestForm String month) {
+    public Response issue(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                          @RestForm String month) {
+        csrf.verify(csrfCookie, csrfField);
         YearMonth m;
         try {
             m = YearMonth.parse(trim(month));
@@ -155,7 +170,7 @@ public class BillingDashboardResource {
 
     @ServerExceptionMapper
     public Response badInput(IllegalArgumentException e) {
-        return Response.status(400).type(MediaType.TEXT_HTML).entity(Templates.billingError(e.getMessage())).build();
+        return Response.status(400).type(MediaType.TEXT_HTML).entity(Templates.billingError(e.getMessage()).render()).build();
     }
 
     private Invoice find(UUID id) {

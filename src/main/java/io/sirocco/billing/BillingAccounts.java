@@ -32,6 +32,10 @@ public class BillingAccounts {
                             BigDecimal reservedEur, LocalDate resetsOn) {
     }
 
+    /** An active key of the org with its optional cap and this month's spend. */
+    public record KeyBudget(UUID keyId, String name, String prefix, BigDecimal capEur, BigDecimal spentEur) {
+    }
+
     /** A recorded alert. */
     public record Alert(String scope, UUID scopeId, LocalDate period, int threshold, BigDecimal spentEur,
                         BigDecimal capEur, Instant at) {
@@ -207,6 +211,30 @@ public class BillingAccounts {
             }
         } catch (SQLException e) {
             throw new IllegalStateException("could not read caps", e);
+        }
+        return out;
+    }
+
+    /** The org's active (not revoked) keys with their caps and this month's spend. */
+    public List<KeyBudget> keyBudgets(UUID orgId) {
+        String sql = """
+                select k.id, k.name, k.key_prefix, s.monthly_cap_eur, coalesce(b.spent_eur, 0)
+                from api_keys k
+                left join spend_caps s on s.scope = 'key' and s.scope_id = k.id
+                left join budget_periods b on b.scope = 'key' and b.scope_id = k.id and b.period = ?
+                where k.org_id = ? and k.revoked_at is null order by k.created_at, k.name""";
+        List<KeyBudget> out = new ArrayList<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setDate(1, Date.valueOf(Months.periodOf(Instant.now())));
+            ps.setObject(2, orgId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new KeyBudget(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                            rs.getBigDecimal(4), rs.getBigDecimal(5)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read key budgets", e);
         }
         return out;
     }

@@ -4,6 +4,7 @@ import io.agroal.api.AgroalDataSource;
 import io.smallrye.reactive.messaging.annotations.OnOverflow;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import io.smallrye.reactive.messaging.annotations.Broadcast;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -36,6 +37,7 @@ public class Metering {
     @Inject
     @Channel("usage-events")
     @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
+    @Broadcast // scaled out, the events also go to RabbitMQ (application.properties, scale-out section)
     Emitter<UsageEvent> usageEvents;
     @Inject
     @Channel("budget-alerts")

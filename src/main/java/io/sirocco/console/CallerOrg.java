@@ -1,30 +1,27 @@
 package io.sirocco.console;
 
-import io.quarkus.security.identity.SecurityIdentity;
+import io.sirocco.accounts.Member;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.ws.rs.ForbiddenException;
-import org.eclipse.microprofile.jwt.JsonWebToken;
+import jakarta.inject.Inject;
 
 import java.util.UUID;
 
 /**
- * The organization of the logged-in customer, for every org-scoped billing page. The single place to rewire
- * when the accounts membership lookup is merged: today it reads the token's {@code org_id} claim.
+ * The organization of the signed-in customer, for every org-scoped billing page: their first membership, as the
+ * accounts console shows it ({@link ConsoleCaller#primary()}; 403 page when they belong to none).
  */
 @ApplicationScoped
 public class CallerOrg {
 
-    public UUID of(SecurityIdentity identity) {
-        if (identity.getPrincipal() instanceof JsonWebToken jwt) {
-            Object claim = jwt.getClaim("org_id");
-            if (claim != null) {
-                try {
-                    return UUID.fromString(claim.toString().replace("\"", ""));
-                } catch (IllegalArgumentException e) {
-                    // fall through: not an org of ours
-                }
-            }
-        }
-        throw new ForbiddenException("your account is not a member of an organization");
+    @Inject
+    ConsoleCaller caller;
+
+    public UUID orgId() {
+        return caller.primary().orgId();
+    }
+
+    /** Owners may change their org's key caps. */
+    public boolean isOwner() {
+        return Member.OWNER.equals(caller.primary().role());
     }
 }

@@ -2,7 +2,6 @@ package io.sirocco.console;
 
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
-import io.quarkus.security.identity.SecurityIdentity;
 import io.sirocco.billing.Invoice;
 import io.sirocco.billing.InvoiceDocuments;
 import io.sirocco.billing.Invoices;
@@ -36,13 +35,11 @@ public class InvoicePagesResource {
     Invoices invoices;
     @Inject
     CallerOrg callerOrg;
-    @Inject
-    SecurityIdentity identity;
 
     @GET
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance list() {
-        UUID org = callerOrg.of(identity);
+        UUID org = callerOrg.orgId();
         return Templates.invoices(invoices.draft(org, Months.of(Instant.now())), invoices.list(org, 120));
     }
 
@@ -73,6 +70,6 @@ public class InvoicePagesResource {
 
     /** Another org's invoice answers 404, exactly like a missing one. */
     private Invoice own(UUID id) {
-        return invoices.get(id, callerOrg.of(identity)).orElseThrow(() -> new NotFoundException("no such invoice"));
+        return invoices.get(id, callerOrg.orgId()).orElseThrow(() -> new NotFoundException("no such invoice"));
     }
 }

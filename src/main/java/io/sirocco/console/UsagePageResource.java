@@ -2,33 +2,47 @@ package io.sirocco.console;
 
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
-import io.quarkus.security.identity.SecurityIdentity;
+import io.sirocco.accounts.web.Csrf;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.BillingReports;
 import io.sirocco.billing.Months;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
 
-/** The customer's usage page (role customer): usage per day, model and key for a month, cost, caps, alerts. */
+/**
+ * The customer's usage page (role customer): usage per day, model and key for a month, cost, caps, alerts; org
+ * owners set their keys' monthly caps here.
+ */
 @Path("/console/usage")
 @RolesAllowed("customer")
 public class UsagePageResource {
 
-    @CheckedTemplate(basePath = "console")
+    @CheckedTemplate(basePath = "console", defaultName = CheckedTemplate.HYPHENATED_ELEMENT_NAME)
     static class Templates {
-        static native TemplateInstance usage(UsageView view);
+        static native TemplateInstance usage(UsageView view, String csrf);
+
+        static native TemplateInstance usageError(String message);
     }
 
     @Inject
@@ -38,23 +52,58 @@ public class UsagePageResource {
     @Inject
     CallerOrg callerOrg;
     @Inject
-    SecurityIdentity identity;
+    Csrf csrf;
 
     @GET
     @Produces(MediaType.TEXT_HTML)
-    public TemplateInstance usage(@QueryParam("month") String month) {
-        UUID org = callerOrg.of(identity);
-        return Templates.usage(view(org, parseMonth(month)));
+    public Response usage(@QueryParam("month") String month, @QueryParam("message") String message,
+                          @CookieParam(Csrf.COOKIE) String csrfCookie) {
+        UUID org = callerOrg.orgId();
+        String token = csrf.token(csrfCookie);
+        UsageView view = view(org, parseMonth(month), callerOrg.isOwner(), message);
+        return Response.ok(Templates.usage(view, token).render(), MediaType.TEXT_HTML_TYPE)
+                .cookie(csrf.cookie(token)).build();
     }
 
-    UsageView view(UUID org, YearMonth month) {
+    /** Sets (or, when empty, removes) the monthly cap of one of the caller's org's keys. Owners only. */
+    @POST
+    @Path("/keys/{key}/cap")
+    public Response setKeyCap(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                              @PathParam("key") UUID key, @RestForm String cap) {
+        csrf.verify(csrfCookie, csrfField);
+        UUID org = callerOrg.orgId();
+        if (!callerOrg.isOwner()) {
+            return error(403, "Only the organization's owner can change key caps.");
+        }
+        BigDecimal value;
+        try {
+            value = cap == null || cap.isBlank() ? null : new BigDecimal(cap.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("the cap must be a decimal number of euros, e.g. 25.00");
+        }
+        accounts.setKeyCap(org, key, value);
+        return Response.seeOther(URI.create("/console/usage?message="
+                + URLEncoder.encode(value == null ? "Key cap removed" : "Key cap set", StandardCharsets.UTF_8))).build();
+    }
+
+    @ServerExceptionMapper
+    public Response badInput(IllegalArgumentException e) {
+        return error(400, e.getMessage());
+    }
+
+    private static Response error(int status, String message) {
+        return Response.status(status).type(MediaType.TEXT_HTML).entity(Templates.usageError(message).render()).build();
+    }
+
+    UsageView view(UUID org, YearMonth month, boolean owner, String message) {
         Instant from = Months.start(month);
         Instant to = Months.end(month);
         List<BillingReports.UsageRow> byDay = reports.orgByDay(org, from, to);
         return new UsageView(month, reports.orgCost(org, from, to),
                 UsageChart.tokensPerDay(byDay, month.atDay(1), month.plusMonths(1).atDay(1)),
                 reports.orgByModel(org, from, to), reports.orgByKey(org, from, to), byDay,
-                accounts.caps(org), accounts.alerts(org, 20), accounts.profile(org).orElse(null));
+                accounts.caps(org), accounts.alerts(org, 20), accounts.profile(org).orElse(null),
+                accounts.keyBudgets(org), owner, message);
     }
 
     static YearMonth parseMonth(String month) {
@@ -64,7 +113,7 @@ public class UsagePageResource {
         try {
             return YearMonth.parse(month.trim());
         } catch (DateTimeParseException e) {
-            throw new BadRequestException("month must look like 2026-10");
+            throw new IllegalArgumentException("month must look like 2026-10");
         }
     }
 }

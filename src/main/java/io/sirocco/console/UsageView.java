@@ -11,5 +11,6 @@ import java.util.List;
 public record UsageView(YearMonth month, BigDecimal monthCost, String chartJson, List<BillingReports.UsageRow> byModel,
                         List<BillingReports.UsageRow> byKey, List<BillingReports.UsageRow> byDay,
                         List<BillingAccounts.CapStatus> caps, List<BillingAccounts.Alert> alerts,
-                        BillingAccounts.Profile profile) {
+                        BillingAccounts.Profile profile, List<BillingAccounts.KeyBudget> keys, boolean owner,
+                        String message) {
 }

@@ -7,6 +7,7 @@ import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.TokenListener;
+import io.sirocco.gateway.dispatch.DispatchException;
 import io.vertx.core.buffer.Buffer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -111,7 +112,7 @@ public class ChatCompletions {
             return;
         }
         if (r.finishReason() == FinishReason.ERROR) {
-            throw new IllegalStateException("generation failed", r.error());
+            throw failure(model, r);
         }
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("role", "assistant");
@@ -162,8 +163,11 @@ public class ChatCompletions {
             return;
         }
         if (r.finishReason() == FinishReason.ERROR) {
-            ApiError e = ErrorResponses.map(new IllegalStateException("generation failed", r.error()), call.requestId);
-            event(call, ErrorResponses.body(e));
+            // An error chunk (finish_reason "error", usage = what was streamed and billed), then the error body.
+            Map<String, Object> last = chunk(call, req.model(), Map.of(), "error");
+            last.put("usage", usage(r.promptTokens(), r.completionTokens(), usage));
+            event(call, last);
+            event(call, ErrorResponses.body(ErrorResponses.map(failure(model, r), call.requestId)));
             call.response().end();
             return;
         }
@@ -180,6 +184,11 @@ public class ChatCompletions {
             event(call, last);
         }
         call.response().end(Buffer.buffer(DONE));
+    }
+
+    /** A failed generation as an exception for the error mapper (scale-out dispatch failures keep their kind). */
+    private static RuntimeException failure(ModelRegistry.Served model, GenerationResult r) {
+        return r.error() instanceof DispatchException d ? d : new IllegalStateException("generation failed", r.error());
     }
 
     private UsageEvent settle(Call call, Settlement settlement, GenerationResult r) {

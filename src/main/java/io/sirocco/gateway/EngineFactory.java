@@ -3,14 +3,32 @@ package io.sirocco.gateway;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineOptions;
 import io.sirocco.engine.demo.DemoModels;
+import io.sirocco.gateway.dispatch.GatewayDispatch;
+import io.sirocco.gateway.dispatch.RemoteEngine;
+import io.sirocco.gateway.dispatch.Roles;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** Opens engines and writes the demo models: the one seam between the gateway and model files. */
 @ApplicationScoped
 public class EngineFactory {
+    @Inject
+    Roles roles;
+    @Inject
+    GatewayDispatch dispatch;
+    @ConfigProperty(name = "sirocco.gateway.queue.timeout", defaultValue = "30s")
+    Duration queueTimeout;
+
+    /** In the gateway role (scale-out) the engine is remote: the file's tokenizer here, generation on workers. */
     public Engine open(String modelId, Path gguf, EngineOptions options) {
+        if (roles.dispatchesRemotely()) {
+            return RemoteEngine.open(modelId, gguf, options, dispatch::dispatcher, queueTimeout,
+                    dispatch.priorityOf("default"));
+        }
         return Engine.load(gguf, options);
     }
 

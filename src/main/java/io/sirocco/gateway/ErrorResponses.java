@@ -6,6 +6,7 @@ import org.jboss.logging.Logger;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import io.sirocco.gateway.dispatch.DispatchException;
 
 /**
  * The one error mapper of the API: any failure becomes the OpenAI error shape plus Mistral's object tag,
@@ -28,6 +29,14 @@ public final class ErrorResponses {
         }
         if (t instanceof UnpricedModelException e) {
             return ApiError.unavailable("model_unpriced", e.getMessage(), 60);
+        }
+        if (t instanceof DispatchException d) { // scale-out: the request's trip to a worker failed
+            return switch (d.outcome()) {
+                case QUEUE_TIMEOUT -> ApiError.rateLimited("queue_timeout", "the model is busy: no worker was free in "
+                        + "time; retry shortly", 5);
+                case WORKER_LOST -> ApiError.unavailable("worker_lost", "the worker serving this request stopped; retry", 1);
+                default -> ApiError.invalid("messages", d.getMessage());
+            };
         }
         if (t instanceof TierQueue.FullException) {
             return ApiError.rateLimited("queue_full", "the model's queue is full; retry shortly", 1);

@@ -33,6 +33,8 @@ public class ModelRegistry {
     EngineFactory engines;
     @Inject
     GatewayMetrics metrics;
+    @Inject
+    io.sirocco.gateway.dispatch.Roles roles;
 
     private final Map<String, Served> served = new LinkedHashMap<>();
     private volatile boolean allLoaded;
@@ -58,11 +60,17 @@ public class ModelRegistry {
                 LOG.infof("demo models present in %s (%d ms)", dir, (System.nanoTime() - t0) / 1_000_000);
             }
             for (ModelTier tier : ModelTier.ALL) {
+                if (!roles.loadsModel(tier.id()) && !roles.dispatchesRemotely()) {
+                    continue; // scale-out worker: only its own models (sirocco.worker.models)
+                }
                 Path path = pathOf(tier.id());
                 EngineOptions options = optionsOf(tier.id());
                 long t0 = System.nanoTime();
                 Engine engine = engines.open(tier.id(), path, options);
-                TierQueue queue = new TierQueue(options.maxSequences(), intSetting(tier.id(), "queue-capacity", 64));
+                // A gateway's engines are remote: its queue admits up to dispatch-in-flight, workers batch.
+                int concurrency = roles.dispatchesRemotely() ? intSetting(tier.id(), "dispatch-in-flight", 256)
+                        : options.maxSequences();
+                TierQueue queue = new TierQueue(concurrency, intSetting(tier.id(), "queue-capacity", 64));
                 metrics.registerQueue(tier.id(), queue, engine);
                 synchronized (served) {
                     served.put(tier.id(), new Served(tier, engine, queue, path, options));

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Durability under a crash: the packaged app (target/quarkus-app/quarkus-app.jar, built by {@code package}) runs
+ * Durability under a crash: the packaged app (target/quarkus-app/quarkus-run.jar, built by {@code package}) runs
  * as its own JVM against the run's PostgreSQL; clients hammer /v1/chat/completions (JSON and streamed); the JVM
  * is killed with SIGKILL mid-load and restarted. Every response a client received must have exactly one ledger
  * row with the cost it was told, and no reservation of the dead process may survive the restart.
@@ -141,7 +141,7 @@ class BillingCrashIT {
     }
 
     private Process start(int port) throws IOException {
-        File jar = new File("target/quarkus-app/quarkus-app.jar");
+        File jar = new File("target/quarkus-app/quarkus-run.jar"); // Quarkus' fast-jar launcher
         assertTrue(jar.isFile(), "run mvn package first: " + jar);
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules=jdk.incubator.vector",

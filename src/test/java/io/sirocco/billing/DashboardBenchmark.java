@@ -114,14 +114,14 @@ class DashboardBenchmark {
                     select 'bench-' || g, k.org_id, k.id, m.model, p, c, m.pin, m.pout,
                            (p * m.pin + c * m.pout) / 1000000, 'completed',
                            now() - (g % 7776000) * interval '1 second', now() - (g % 7776000) * interval '1 second'
-                    from generate_series(1, %d) g
-                    join bench_keys_n k on k.i = (g * 7919) %% 1000
+                    from generate_series(1, ROWS) g
+                    join bench_keys_n k on k.i = (g::bigint * 7919) % 1000
                     join (values (0, 'mistral-tiny', 0.14, 0.42), (1, 'mistral-small', 0.60, 1.80),
                                  (2, 'mistral-medium', 2.50, 7.50), (3, 'mistral-embed', 0.10, 0.00))
-                         as m(i, model, pin, pout) on m.i = g %% 4
-                    cross join lateral (select (g * 31) %% 4000 + 1 as p,
-                                               case when g %% 4 = 3 then 0 else (g * 17) %% 1500 end as c) t
-                    """.formatted(ROWS));
+                         as m(i, model, pin, pout) on m.i = g % 4
+                    cross join lateral (select (g * 31) % 4000 + 1 as p,
+                                               case when g % 4 = 3 then 0 else (g * 17) % 1500 end as c) t
+                    """.replace("ROWS", Integer.toString(ROWS)));
             s.execute("analyze usage_ledger; analyze usage_hourly");
         }
     }

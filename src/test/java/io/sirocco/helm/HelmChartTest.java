@@ -66,6 +66,9 @@ class HelmChartTest {
             Container tiny = container(chart.one(Deployment.class, "sirocco-worker-mistral-tiny"));
             assertEquals("worker", env(tiny, "SIROCCO_ROLE").getValue());
             assertEquals("mistral-tiny", env(tiny, "SIROCCO_WORKER_MODELS").getValue());
+            assertEquals(env(tiny, "QUARKUS_SHUTDOWN_TIMEOUT").getValue(), env(tiny, "SIROCCO_WORKER_DRAIN_TIMEOUT").getValue());
+            assertEquals("prod,scaleout", chart.one(ConfigMap.class, "sirocco").getData().get("QUARKUS_PROFILE"),
+                    "usage events through RabbitMQ");
         }
 
         @Test
@@ -139,11 +142,11 @@ class HelmChartTest {
             Volume models = volume(tiny, "models");
             assertEquals("sirocco-models", models.getPersistentVolumeClaim().getClaimName());
             var mount = container(tiny).getVolumeMounts().stream().filter(m -> m.getName().equals("models")).findFirst().orElseThrow();
-            assertEquals("/models", mount.getMountPath());
+            assertEquals("/models/mistral-tiny", mount.getMountPath());
             assertTrue(mount.getReadOnly());
             String properties = chart.one(ConfigMap.class, "sirocco").getData().get("sirocco.properties");
-            assertTrue(properties.contains("sirocco.models.mistral-tiny.path=/models/mistral-7b-instruct-v0.2.Q4_0.gguf"), properties);
-            assertTrue(properties.contains("sirocco.models.mistral-small.path=/models/mixtral-8x7b-instruct-v0.1.Q4_0.gguf"), properties);
+            assertTrue(properties.contains("sirocco.models.mistral-tiny.path=/models/mistral-tiny/mistral-7b-instruct-v0.2.Q4_0.gguf"), properties);
+            assertTrue(properties.contains("sirocco.models.mistral-small.path=/models/mistral-small/mixtral-8x7b-instruct-v0.1.Q4_0.gguf"), properties);
         }
 
         @Test
@@ -230,9 +233,22 @@ class HelmChartTest {
             assertNull(small.getHostPath());
             assertEquals("mixtral-weights", small.getPersistentVolumeClaim().getClaimName());
             String properties = chart.one(ConfigMap.class, "sirocco").getData().get("sirocco.properties");
-            assertTrue(properties.contains("sirocco.models.mistral-medium.path=/models/mixtral-8x22b-instruct.Q4_0.gguf"), properties);
+            assertTrue(properties.contains("sirocco.models.mistral-medium.path=/models/mistral-medium/mixtral-8x22b-instruct.Q4_0.gguf"), properties);
             assertTrue(properties.contains("sirocco.models.mistral-small.kv-cache-tokens=65536"), properties);
             assertTrue(properties.contains("sirocco.gateway.queue.timeout=45s"), properties);
+        }
+
+        @Test
+        void gatewaysMountEveryModelReadOnlyForItsTokenizer() {
+            Deployment gateway = chart.one(Deployment.class, "sirocco-gateway");
+            assertEquals("mixtral-weights", volume(gateway, "model-mistral-small").getPersistentVolumeClaim().getClaimName());
+            assertEquals("/srv/models", volume(gateway, "model-mistral-embed").getHostPath().getPath());
+            for (String model : List.of("mistral-tiny", "mistral-small", "mistral-medium", "mistral-embed")) {
+                var mount = container(gateway).getVolumeMounts().stream()
+                        .filter(m -> m.getName().equals("model-" + model)).findFirst().orElseThrow();
+                assertEquals("/models/" + model, mount.getMountPath());
+                assertTrue(mount.getReadOnly(), model);
+            }
         }
 
         @Test
@@ -314,6 +330,13 @@ class HelmChartTest {
         RenderedChart chart = RenderedChart.render(null, Map.of("gateway.autoscaling.enabled", false, "gateway.replicas", 4));
         assertTrue(chart.all(HorizontalPodAutoscaler.class).isEmpty());
         assertEquals(4, chart.one(Deployment.class, "sirocco-gateway").getSpec().getReplicas());
+    }
+
+    @Test
+    void gatewaysCanRunWithoutModelVolumes() {
+        RenderedChart chart = RenderedChart.render(null, Map.of("gateway.mountModels", false));
+        Deployment gateway = chart.one(Deployment.class, "sirocco-gateway");
+        assertEquals(List.of("config"), pod(gateway).getVolumes().stream().map(Volume::getName).toList());
     }
 
     @Test

@@ -1,5 +1,9 @@
 package io.sirocco.engine.cli;
 
+import io.sirocco.engine.Engine;
+import io.sirocco.engine.EngineOptions;
+import io.sirocco.engine.Generation;
+import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
 import io.sirocco.engine.kernels.WorkerPool;
@@ -15,8 +19,9 @@ import java.util.Locale;
 
 /**
  * {@code bench}: single-stream prefill (one batch of {@code --prompt-tokens}) and greedy decode
- * tokens/s, with 1 and 2 threads (or just {@code --threads N}). Each figure is the best of 3 runs
- * after a warm-up run.
+ * tokens/s, with 1 and 2 threads (or just {@code --threads N}), each the best of 3 runs after a warm-up
+ * run; then aggregate decode tokens/s of 4 and 16 concurrent streams through the engine's scheduler
+ * (continuous batching), with the last thread count.
  */
 final class Bench {
     private Bench() {
@@ -50,13 +55,23 @@ final class Bench {
                 }
             }
             Result main = results.get(results.size() - 1);
+            List<double[]> batched = new ArrayList<>();
+            for (int streams : new int[]{4, 16}) {
+                batched.add(new double[]{streams, batchedDecode(path, main.threads(), streams, decodeTokens)});
+            }
+            double rssMb = peakRssMb();
             if (a.flag("json")) {
                 StringBuilder sb = new StringBuilder("{");
                 sb.append(String.format(Locale.ROOT, "\"model\":\"%s\",\"kernels\":\"%s\",\"prompt_tokens\":%d,"
                                 + "\"decode_tokens\":%d,\"threads\":%d,\"prefill_tokens_per_s\":%.2f,"
-                                + "\"decode_tokens_per_s\":%.2f,\"load_ms\":%.1f,\"by_threads\":[",
+                                + "\"decode_tokens_per_s\":%.2f,\"load_ms\":%.1f,\"peak_rss_mb\":%.1f,\"batched\":[",
                         path.getFileName(), kernels.name(), promptTokens, decodeTokens, main.threads(),
-                        main.prefillTokensPerS(), main.decodeTokensPerS(), loadMs));
+                        main.prefillTokensPerS(), main.decodeTokensPerS(), loadMs, rssMb));
+                for (int i = 0; i < batched.size(); i++) {
+                    sb.append(i > 0 ? "," : "").append(String.format(Locale.ROOT,
+                            "{\"streams\":%d,\"decode_tokens_per_s\":%.2f}", (int) batched.get(i)[0], batched.get(i)[1]));
+                }
+                sb.append("],\"by_threads\":[");
                 for (int i = 0; i < results.size(); i++) {
                     Result r = results.get(i);
                     sb.append(i > 0 ? "," : "").append(String.format(Locale.ROOT,
@@ -72,8 +87,58 @@ final class Bench {
                     out.printf(Locale.ROOT, "threads %d: prefill %d tokens %.1f tok/s, decode %.1f tok/s%n",
                             r.threads(), promptTokens, r.prefillTokensPerS(), r.decodeTokensPerS());
                 }
+                for (double[] b : batched) {
+                    out.printf(Locale.ROOT, "threads %d, %d streams: aggregate decode %.1f tok/s%n", main.threads(),
+                            (int) b[0], b[1]);
+                }
+                out.printf(Locale.ROOT, "peak RSS %.1f MiB%n", rssMb);
             }
         }
+    }
+
+    /**
+     * Aggregate tokens/s of {@code streams} greedy generations (16-token prompts, {@code decodeTokens}
+     * each) submitted together to an engine running them all at once; best of 2 after a warm-up.
+     */
+    private static double batchedDecode(Path path, int threads, int streams, int decodeTokens) {
+        int promptLength = 16;
+        EngineOptions o = new EngineOptions(threads, streams, streams * (promptLength + decodeTokens + 16), 0, true);
+        try (Engine engine = Engine.load(path, o)) {
+            double best = 0;
+            for (int run = 0; run < 3; run++) {
+                List<Generation> gens = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int s = 0; s < streams; s++) {
+                    int[] prompt = new int[promptLength];
+                    prompt[0] = 1;
+                    for (int i = 1; i < promptLength; i++) {
+                        prompt[i] = 259 + (s * 131 + i * 7919) % 30000;
+                    }
+                    gens.add(engine.generate(prompt, GenerationParams.greedy(decodeTokens), null));
+                }
+                long tokens = 0;
+                for (Generation g : gens) {
+                    tokens += g.result().join().completionTokens();
+                }
+                double rate = tokens / ((System.nanoTime() - t0) / 1e9);
+                best = run == 0 ? 0 : Math.max(best, rate);
+            }
+            return best;
+        }
+    }
+
+    /** VmHWM from /proc (Linux), or -1. */
+    static double peakRssMb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
     }
 
     /** {prefill tok/s, decode tok/s} of one run. */

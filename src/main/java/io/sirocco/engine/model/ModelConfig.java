@@ -41,9 +41,14 @@ public record ModelConfig(String architecture, String name, int contextLength, i
                 headDim, f.requireInt(p + "feed_forward_length"), f.getInt(p + "rope.dimension_count", headDim),
                 f.getFloat(p + "rope.freq_base", 10000f), f.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f),
                 nExpert, f.getInt(p + "expert_used_count", 0), f.getInt(p + "attention.sliding_window", 0),
-                f.getInt(p + "pooling_type", POOL_MEAN));
+                pooling(f.getInt(p + "pooling_type", POOL_MEAN)));
         c.validate(f);
         return c;
+    }
+
+    /** llama.cpp's pooling_type: 2 = first token (CLS), 3 = last token; anything else pools the mean. */
+    private static int pooling(int type) {
+        return type == POOL_CLS || type == POOL_LAST ? type : POOL_MEAN;
     }
 
     private void validate(GgufFile f) {

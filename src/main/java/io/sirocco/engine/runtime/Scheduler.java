@@ -82,11 +82,15 @@ final class Scheduler implements Runnable {
     @Override
     public void run() {
         try {
-            while (true) {
-                if (!awaitWork()) {
-                    break;
+            while (awaitWork()) {
+                try {
+                    step();
+                } catch (RuntimeException | Error e) {
+                    // a bug must not kill the scheduler and leave futures hanging: fail the batch, go on
+                    running.forEach(s -> end(s, FinishReason.ERROR, e));
+                    running.clear();
+                    runningCount = 0;
                 }
-                step();
             }
         } finally {
             lock.lock();
@@ -236,7 +240,6 @@ final class Scheduler implements Runnable {
                 for (int d = 0; d < dim; d++) {
                     s.pooled[d] += out.hidden()[row * dim + d];
                 }
-                s.pooledCount++;
             }
         }
         if (s.prefilling()) {

@@ -28,7 +28,6 @@ final class Sequence implements Generation {
     private final GenerationParams params;
     private final TokenListener listener;
     private final int maxNew;
-    private final int contextLength;
     private final Sampler sampler;
     private final Utf8Stream utf8 = new Utf8Stream();
     private final StopFilter stop;
@@ -40,17 +39,15 @@ final class Sequence implements Generation {
     // embedding
     final int pooling;
     float[] pooled;
-    int pooledCount;
     final CompletableFuture<float[]> embedding;
 
     private Sequence(int[] prompt, int reserve, GenerationParams params, TokenListener listener, int maxNew,
-                     int contextLength, int pooling) {
+                     int pooling) {
         this.prompt = prompt;
         this.reserve = reserve;
         this.params = params;
         this.listener = listener == null ? (id, delta) -> { } : listener;
         this.maxNew = maxNew;
-        this.contextLength = contextLength;
         this.sampler = params == null ? null : new Sampler(params);
         this.stop = new StopFilter(params == null ? java.util.List.of() : params.stop());
         this.pooling = pooling;
@@ -60,11 +57,11 @@ final class Sequence implements Generation {
     static Sequence generation(int[] prompt, GenerationParams params, TokenListener listener, int contextLength) {
         int room = contextLength - prompt.length;
         int maxNew = params.maxTokens() > 0 ? Math.min(params.maxTokens(), room) : room;
-        return new Sequence(prompt, prompt.length + maxNew, params, listener, maxNew, contextLength, 0);
+        return new Sequence(prompt, prompt.length + maxNew, params, listener, maxNew, 0);
     }
 
     static Sequence embedding(int[] input, int pooling) {
-        return new Sequence(input, input.length, null, null, 0, input.length, pooling);
+        return new Sequence(input, input.length, null, null, 0, pooling);
     }
 
     boolean isEmbedding() {
@@ -126,9 +123,5 @@ final class Sequence implements Generation {
         } else if (!result.isDone()) {
             result.complete(new GenerationResult(prompt.length, generated, reason, text.toString(), error));
         }
-    }
-
-    int contextLength() {
-        return contextLength;
     }
 }

@@ -54,6 +54,11 @@ public final class Dispatcher implements AutoCloseable {
         LOG.infof("gateway %s dispatching through RabbitMQ, replies on %s", gatewayId, replyQueue);
     }
 
+    /** Whether the RabbitMQ connection is up (it recovers by itself after a broker restart). */
+    public boolean connected() {
+        return connection.isOpen();
+    }
+
     /** Requests sent and not yet ended. */
     public int inFlight() {
         return calls.size();

@@ -74,6 +74,11 @@ public final class RemoteCall {
                     reply.promptTokens(), reply.completionTokens(), reply.error()));
             case REJECTED -> complete(new RemoteResult(RemoteResult.Outcome.REJECTED, FinishReason.ERROR, 0, 0,
                     reply.error()));
+            case EMBEDDINGS -> {
+                started.complete(reply.promptTokens());
+                complete(new RemoteResult(RemoteResult.Outcome.COMPLETED, FinishReason.STOP, reply.promptTokens(), 0,
+                        null, reply.vectors()));
+            }
         }
     }
 
@@ -95,11 +100,13 @@ public final class RemoteCall {
         return complete(new RemoteResult(outcome, reason, promptTokens, streamedTokens, error));
     }
 
+    /** Always under this call's monitor, so the first outcome wins; the dispatcher forgets the call before anyone sees it end. */
     private boolean complete(RemoteResult r) {
-        if (!result.complete(r)) {
+        if (result.isDone()) {
             return false;
         }
         dispatcher.forget(this);
+        result.complete(r);
         if (!started.isDone()) {
             started.completeExceptionally(new IllegalStateException(r.outcome() + ": " + r.error()));
         }

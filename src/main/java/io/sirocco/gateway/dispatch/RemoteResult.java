@@ -9,7 +9,11 @@ import io.sirocco.engine.FinishReason;
  *                         received (what the client was streamed, hence what is billed); otherwise the worker's count
  */
 public record RemoteResult(Outcome outcome, FinishReason finishReason, int promptTokens, int completionTokens,
-                           String error) {
+                           String error, float[][] vectors) {
+
+    public RemoteResult(Outcome outcome, FinishReason finishReason, int promptTokens, int completionTokens, String error) {
+        this(outcome, finishReason, promptTokens, completionTokens, error, null);
+    }
 
     public enum Outcome {
         /** The worker finished it (finishReason says why: stop, length, model_length, or an engine error). */

@@ -23,11 +23,25 @@ public final class Wire {
      * worker encodes with the model's template: gateways load no model.
      */
     public record Request(String requestId, String model, int[] promptTokens, List<ChatMessage> messages,
-                          boolean safePrompt, GenerationParams params) {
+                          boolean safePrompt, GenerationParams params, List<int[]> embedInputs) {
         public Request {
-            if ((promptTokens == null) == (messages == null)) {
-                throw new IllegalArgumentException("a request carries either prompt tokens or chat messages");
+            int kinds = (promptTokens != null ? 1 : 0) + (messages != null ? 1 : 0) + (embedInputs != null ? 1 : 0);
+            if (kinds != 1) {
+                throw new IllegalArgumentException("a request carries prompt tokens, chat messages or embedding inputs");
             }
+        }
+
+        public static Request generate(String requestId, String model, int[] promptTokens, GenerationParams params) {
+            return new Request(requestId, model, promptTokens, null, false, params, null);
+        }
+
+        public static Request chat(String requestId, String model, List<ChatMessage> messages, boolean safePrompt,
+                                   GenerationParams params) {
+            return new Request(requestId, model, null, messages, safePrompt, params, null);
+        }
+
+        public static Request embed(String requestId, String model, List<int[]> inputs) {
+            return new Request(requestId, model, null, null, false, null, inputs);
         }
     }
 
@@ -41,12 +55,23 @@ public final class Wire {
         /** The generation ended: finishReason, counts (and error when the engine failed). */
         DONE,
         /** The worker refused the request (bad prompt, unknown model): error says why. Nothing was generated. */
-        REJECTED
+        REJECTED,
+        /** The embedding vectors of an embedding request, one per input. */
+        EMBEDDINGS
     }
 
     /** A message on a gateway's reply queue. Fields not meaningful for the type are 0 or null. */
     public record Reply(String requestId, ReplyType type, int tokenId, String text, int promptTokens,
-                        int completionTokens, FinishReason finishReason, String error) {
+                        int completionTokens, FinishReason finishReason, String error, float[][] vectors) {
+        Reply(String requestId, ReplyType type, int tokenId, String text, int promptTokens, int completionTokens,
+              FinishReason finishReason, String error) {
+            this(requestId, type, tokenId, text, promptTokens, completionTokens, finishReason, error, null);
+        }
+
+        static Reply embeddings(String id, int promptTokens, float[][] vectors) {
+            return new Reply(id, ReplyType.EMBEDDINGS, 0, null, promptTokens, 0, FinishReason.STOP, null, vectors);
+        }
+
         static Reply started(String id, int promptTokens) {
             return new Reply(id, ReplyType.STARTED, 0, null, promptTokens, 0, null, null);
         }

@@ -57,6 +57,7 @@ public final class Worker implements AutoCloseable {
             }));
     /** Every publish and ack goes through this one thread: engine listeners only enqueue. */
     private final ExecutorService out = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("sirocco-worker-out").daemon().factory());
+    private final ExecutorService compute = Executors.newCachedThreadPool(Thread.ofPlatform().name("sirocco-worker-embed").daemon().factory());
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("sirocco-worker-heartbeat").daemon().factory());
     private final List<Thread> takers = new ArrayList<>();
     private volatile boolean taking;
@@ -143,6 +144,7 @@ public final class Worker implements AutoCloseable {
     public void close() {
         taking = false;
         timer.shutdownNow();
+        compute.shutdownNow();
         active.values().forEach(Active::cancel);
         out.shutdown();
         try {
@@ -216,6 +218,10 @@ public final class Worker implements AutoCloseable {
         if (message.getEnvelope().isRedeliver()) {
             LOG.infof("request %s redelivered (its first worker stopped before streaming)", a.id);
         }
+        if (request.embedInputs() != null) {
+            embed(engine, a, request.embedInputs());
+            return;
+        }
         int[] prompt;
         try {
             prompt = request.promptTokens() != null ? request.promptTokens()
@@ -234,6 +240,21 @@ public final class Worker implements AutoCloseable {
         } catch (RuntimeException e) {
             a.finish(null, e);
         }
+    }
+
+    /** Embeddings run off the taking thread; nothing is streamed, so the ack comes with the answer. */
+    private void embed(Engine engine, Active a, List<int[]> inputs) {
+        active.put(a.id, a);
+        int tokens = inputs.stream().mapToInt(in -> in.length).sum();
+        a.send(Wire.Reply.started(a.id, tokens));
+        compute.execute(() -> {
+            try {
+                float[][] vectors = engine.embed(inputs);
+                a.answer(Wire.Reply.embeddings(a.id, tokens, vectors));
+            } catch (RuntimeException e) {
+                a.reject(e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+        });
     }
 
     private static boolean expired(AMQP.BasicProperties props) {
@@ -336,6 +357,14 @@ public final class Worker implements AutoCloseable {
                     error == null ? "generation failed" : String.valueOf(error.getMessage()));
             out.execute(() -> {
                 publish(done);
+                ackOnce();
+                releaseOnce();
+            });
+        }
+
+        void answer(Wire.Reply reply) {
+            out.execute(() -> {
+                publish(reply);
                 ackOnce();
                 releaseOnce();
             });

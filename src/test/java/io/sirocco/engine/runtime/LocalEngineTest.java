@@ -14,7 +14,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -64,7 +63,8 @@ class LocalEngineTest {
         assertEquals(13, r.promptTokens());
         int[] mine = ids.stream().mapToInt(Integer::intValue).toArray();
         assertArrayEquals(Arrays.copyOf(GoldenPack.ints(g.get("greedy_ids")), exact), Arrays.copyOf(mine, exact));
-        assertEquals(engine.detokenize(mine), r.text().startsWith(" ") ? r.text() : r.text());
+        // streamed text is the raw pieces; detokenize drops the first piece's leading space
+        assertEquals(engine.detokenize(mine), r.text().startsWith(" ") ? r.text().substring(1) : r.text());
     }
 
     @Test
@@ -198,11 +198,12 @@ class LocalEngineTest {
     }
 
     @Test
-    void infoAndStats() {
+    void infoAndStats() throws Exception {
+        run(P1, GenerationParams.greedy(2), null);
         assertEquals("moe-a", engine.info().name());
         assertEquals(512, engine.info().contextLength());
         assertEquals(8, engine.info().expertCount());
         assertEquals(4 * 8, engine.stats().expertTokenCounts().length);
-        assertTrue(Path.of("x").toString().length() > 0);
+        assertTrue(java.util.Arrays.stream(engine.stats().expertTokenCounts()).sum() > 0);
     }
 }

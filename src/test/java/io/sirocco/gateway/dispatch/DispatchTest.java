@@ -192,7 +192,7 @@ class DispatchTest {
     void aPromptTheModelRefusesIsRejectedWithoutGenerating() throws Exception {
         ScriptedEngine engine = new ScriptedEngine(0, 5);
         worker(engine, 1);
-        Wire.Request bad = new Wire.Request("bad", model, null, List.of(new ChatMessage("assistant", "hi")), false,
+        Wire.Request bad = Wire.Request.chat("bad", model, List.of(new ChatMessage("assistant", "hi")), false,
                 GenerationParams.greedy(3));
         RemoteResult r = gateway.submit(bad, 0, Duration.ofSeconds(10), (i, d) -> { }).result().get(5, TimeUnit.SECONDS);
         assertEquals(RemoteResult.Outcome.REJECTED, r.outcome());
@@ -212,6 +212,19 @@ class DispatchTest {
         assertEquals(1, readyInQueue(), "the queued request stays for another worker");
         worker(new ScriptedEngine(0, 5), 1);
         assertEquals(RemoteResult.Outcome.COMPLETED, queued.result().get(10, TimeUnit.SECONDS).outcome());
+    }
+
+    @Test
+    void embeddingsRunOnAWorkerAndComeBackWhole() throws Exception {
+        worker(new ScriptedEngine(0, 5), 2);
+        RemoteCall call = gateway.submit(Wire.Request.embed("emb-" + model, model, List.of(new int[]{1, 2, 3}, new int[]{7})),
+                0, Duration.ofSeconds(10), (i, d) -> { });
+        RemoteResult r = call.result().get(10, TimeUnit.SECONDS);
+        assertEquals(RemoteResult.Outcome.COMPLETED, r.outcome());
+        assertEquals(4, r.promptTokens());
+        assertEquals(2, r.vectors().length);
+        assertEquals(3f, r.vectors()[0][0]); // the scripted engine's vector: [length, first id]
+        assertEquals(7f, r.vectors()[1][1]);
     }
 
     // --- helpers ------------------------------------------------------------------------------------------
@@ -246,12 +259,12 @@ class DispatchTest {
     }
 
     private Wire.Request chat(String id, String text, int maxTokens) {
-        return new Wire.Request(id + "-" + model, model, null, List.of(new ChatMessage("user", text)), false,
+        return Wire.Request.chat(id + "-" + model, model, List.of(new ChatMessage("user", text)), false,
                 GenerationParams.greedy(maxTokens));
     }
 
     private Wire.Request tokens(String id, int marker, int maxTokens) {
-        return new Wire.Request(id + "-" + model, model, new int[]{marker, 2, 3}, null, false, GenerationParams.greedy(maxTokens));
+        return Wire.Request.generate(id + "-" + model, model, new int[]{marker, 2, 3}, GenerationParams.greedy(maxTokens));
     }
 
     private long readyInQueue() throws Exception {

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * rollup, budgets) and the real invoice computation on PostgreSQL; an independent BigDecimal model of the same
  * rules must agree: ledger costs exactly, rollups exactly, invoice lines and totals to the cent.
  */
-class MoneyExactnessProperties {
+class MoneyExactnessTest {
     private static final YearMonth MONTH = YearMonth.of(2025, 2);
     private static final Instant START = Months.start(MONTH);
     private static final String[] STATUSES = {UsageEvent.COMPLETED, UsageEvent.ABORTED, UsageEvent.FAILED};
