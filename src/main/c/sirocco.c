@@ -187,6 +187,177 @@ DOT_TILE(dot_tile_q4_0, load_q4_0, 18)
 
 QUANT_MATMUL(sr_matmul_q8_0, dot_tile_q8_0)
 QUANT_MATMUL(sr_matmul_q4_0, dot_tile_q4_0)
+
+/* ---------- Q5_0 / Q5_1 (blocks of 32, Q8_0 activations) ---------- */
+/* byte i = 0xff where bit i of the 32-bit little-endian word at p is set (llama.cpp's bytes_from_bits_32) */
+static inline __m256i bits_to_bytes(const uint8_t *p) {
+    uint32_t x32;
+    memcpy(&x32, p, 4);
+    const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x32), shuf);
+    bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+    return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+}
+
+static inline __m256i nibbles32(const uint8_t *qs) {
+    __m128i q = _mm_loadu_si128((const __m128i *)qs);
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0f));
+}
+
+/* signed values nibble + 16·bit − 16: the missing bit ORs in 0xf0 (= −16) */
+static inline __m256i load_q5_0(const uint8_t *blk) {
+    return _mm256_or_si256(nibbles32(blk + 6), _mm256_andnot_si256(bits_to_bytes(blk + 2), _mm256_set1_epi8((char)0xf0)));
+}
+
+/* unsigned values nibble + 16·bit */
+static inline __m256i load_q5_1(const uint8_t *blk) {
+    return _mm256_or_si256(nibbles32(blk + 8), _mm256_and_si256(bits_to_bytes(blk + 4), _mm256_set1_epi8(0x10)));
+}
+
+DOT_TILE(dot_tile_q5_0, load_q5_0, 22)
+QUANT_MATMUL(sr_matmul_q5_0, dot_tile_q5_0)
+
+/* 8 int32 lanes of unsigned × signed byte products (lane i sums bytes 4i..4i+3) */
+static inline __m256i dot32_u8s8(__m256i wu, __m256i x) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), wu, x);
+#else
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(wu, x), _mm256_set1_epi16(1));
+#endif
+}
+
+static inline int hsum_i32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* Q5_1: d_w·d_x·Σ q_w·q_x + m_w·(d_x·Σ q_x); xs holds d_x·Σ q_x per block */
+static void dot_tile_q5_1(const uint8_t *w, const int8_t *xq, const float *xd, const float *xs, int nb, int64_t cols,
+                          int n, float *out) {
+    __m256 acc[TILE];
+    float off[TILE];
+    for (int k = 0; k < TILE; k++) { acc[k] = _mm256_setzero_ps(); off[k] = 0.f; }
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = w + 24 * b;
+        __m256i wv = load_q5_1(blk);
+        float dw = fp16_to_f32(load_u16(blk)), mw = fp16_to_f32(load_u16(blk + 2));
+        for (int k = 0; k < TILE && k < n; k++) {
+            __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + k * cols + QK * b));
+            acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xd[k * nb + b]), _mm256_cvtepi32_ps(dot32_u8s8(wv, xv)), acc[k]);
+            off[k] += mw * xs[k * nb + b];
+        }
+    }
+    for (int k = 0; k < n; k++) out[k] = hsum(acc[k]) + off[k];
+}
+
+void sr_matmul_q5_1(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
+                    const float *xs, int count, float *y, int y_stride) {
+    int nb = cols / QK;
+    float out[TILE];
+    for (int r = r0; r < r1; r++) {
+        const uint8_t *row = w + (int64_t)r * row_bytes;
+        for (int t = 0; t < count; t += TILE) {
+            int n = count - t < TILE ? count - t : TILE;
+            dot_tile_q5_1(row, xq + (int64_t)t * cols, xd + (int64_t)t * nb, xs + (int64_t)t * nb, nb, cols, n, out);
+            for (int k = 0; k < n; k++) y[(int64_t)(t + k) * y_stride + r] = out[k];
+        }
+    }
+}
+
+/* ---------- K-quants (super-blocks of 256, Q8_K activations) ----------
+ * A super-block unpacks to 8 vectors W[j] of 32 unsigned values (elements 32j..32j+31), per-lane int32
+ * scales S[j] (lanes 0-3 cover elements 32j..32j+15, lanes 4-7 the next 16), and 16 int16 "min"
+ * factors M per 16-value group, so that the block's contribution is
+ *   d_x · (da · Σ_j Σ_lanes S[j]·(W[j]·X[j]) − db · Σ_g M[g]·bsum_x[g]). */
+static inline void unpack_q4_K(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
+    *da = fp16_to_f32(load_u16(blk));
+    *db = fp16_to_f32(load_u16(blk + 2));
+    const uint8_t *q = blk + 4;
+    int16_t m16[16];
+    for (int j = 0; j < 8; j++) {
+        int sc, m;
+        if (j < 4) { sc = q[j] & 63; m = q[j + 4] & 63; }
+        else { sc = (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4); m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4); }
+        S[j] = _mm256_set1_epi32(sc);
+        m16[2 * j] = m16[2 * j + 1] = (int16_t)m;
+    }
+    *M = _mm256_loadu_si256((const __m256i *)m16);
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    for (int k = 0; k < 4; k++) {
+        __m256i b = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * k));
+        W[2 * k] = _mm256_and_si256(b, m4);
+        W[2 * k + 1] = _mm256_and_si256(_mm256_srli_epi16(b, 4), m4);
+    }
+}
+
+/* Q6_K stores q + 32 (0..63): the −32 goes into M = 32·sc per group */
+static inline void unpack_q6_K(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
+    const int8_t *sc = (const int8_t *)(blk + 192);
+    *da = *db = fp16_to_f32(load_u16(blk + 208));
+    *M = _mm256_slli_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc)), 5);
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    for (int h = 0; h < 2; h++) {
+        __m256i ql0 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h));
+        __m256i ql1 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h + 32));
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+        W[4 * h] = _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(0x03)), 4));
+        W[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(ql1, m4), _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(0x0c)), 2));
+        W[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4), _mm256_and_si256(qh, _mm256_set1_epi8(0x30)));
+        W[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
+                                       _mm256_and_si256(_mm256_srli_epi16(qh, 2), _mm256_set1_epi8(0x30)));
+    }
+    for (int j = 0; j < 8; j++) S[j] = _mm256_set_m128i(_mm_set1_epi32(sc[2 * j + 1]), _mm_set1_epi32(sc[2 * j]));
+}
+
+#define QKK 256
+#define KQ_TILE(NAME, UNPACK, BB)                                                                          \
+    static void NAME(const uint8_t *w, const int8_t *xq, const float *xd, const int16_t *bs, int nb,       \
+                     int64_t cols, int n, float *out) {                                                    \
+        __m256 acc[TILE];                                                                                  \
+        float corr[TILE];                                                                                  \
+        for (int k = 0; k < TILE; k++) { acc[k] = _mm256_setzero_ps(); corr[k] = 0.f; }                    \
+        for (int b = 0; b < nb; b++) {                                                                     \
+            __m256i W[8], S[8], M;                                                                         \
+            float da, db;                                                                                  \
+            UNPACK(w + (int64_t)BB * b, W, S, &M, &da, &db);                                               \
+            for (int k = 0; k < TILE && k < n; k++) {                                                      \
+                const int8_t *x = xq + k * cols + QKK * b;                                                 \
+                __m256i isum = _mm256_setzero_si256();                                                     \
+                for (int j = 0; j < 8; j++)                                                                \
+                    isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(dot32_u8s8(W[j],                      \
+                        _mm256_loadu_si256((const __m256i *)(x + 32 * j))), S[j]));                        \
+                float dx = xd[k * nb + b];                                                                 \
+                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(da * dx), _mm256_cvtepi32_ps(isum), acc[k]);       \
+                __m256i bsv = _mm256_loadu_si256((const __m256i *)(bs + k * cols / 16 + 16 * b));          \
+                corr[k] += db * dx * (float)hsum_i32(_mm256_madd_epi16(bsv, M));                           \
+            }                                                                                              \
+        }                                                                                                  \
+        for (int k = 0; k < n; k++) out[k] = hsum(acc[k]) - corr[k];                                       \
+    }
+
+KQ_TILE(dot_tile_q4_K, unpack_q4_K, 144)
+KQ_TILE(dot_tile_q6_K, unpack_q6_K, 210)
+
+#define KQ_MATMUL(NAME, TILE_DOT)                                                                          \
+    void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,             \
+              const float *xd, const int16_t *bs, int count, float *y, int y_stride) {                     \
+        int nb = cols / QKK;                                                                               \
+        float out[TILE];                                                                                   \
+        for (int r = r0; r < r1; r++) {                                                                    \
+            const uint8_t *row = w + (int64_t)r * row_bytes;                                               \
+            for (int t = 0; t < count; t += TILE) {                                                        \
+                int n = count - t < TILE ? count - t : TILE;                                               \
+                TILE_DOT(row, xq + (int64_t)t * cols, xd + (int64_t)t * nb, bs + (int64_t)t * cols / 16,   \
+                         nb, cols, n, out);                                                                \
+                for (int k = 0; k < n; k++) y[(int64_t)(t + k) * y_stride + r] = out[k];                   \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+
+KQ_MATMUL(sr_matmul_q4_K, dot_tile_q4_K)
+KQ_MATMUL(sr_matmul_q6_K, dot_tile_q6_K)
 #else
 static float dot_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, int nb) {
     float s = 0.f;
@@ -227,6 +398,107 @@ static float dot_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, int n
 
 QUANT_MATMUL(sr_matmul_q8_0, dot_q8_0)
 QUANT_MATMUL(sr_matmul_q4_0, dot_q4_0)
+
+static inline uint32_t load_u32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Q5_0 / Q5_1: value j = nibble | bit j of qh << 4; Q5_0 subtracts 16, Q5_1 adds m·(d_x·Σq_x) */
+static float dot_q5(const uint8_t *w, const int8_t *xq, const float *xd, const float *xs, int nb, int offset) {
+    float s = 0.f;
+    int bb = offset ? 24 : 22, bias = offset ? 0 : 16;
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = w + bb * b;
+        const uint8_t *qhp = blk + (offset ? 4 : 2);
+        uint32_t qh = load_u32(qhp);
+        const uint8_t *qs = qhp + 4;
+        int isum = 0;
+        for (int j = 0; j < 16; j++) {
+            isum += ((int)((qs[j] & 15) | (((qh >> j) & 1) << 4)) - bias) * xq[QK * b + j];
+            isum += ((int)((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - bias) * xq[QK * b + j + 16];
+        }
+        s += fp16_to_f32(load_u16(blk)) * xd[b] * (float)isum;
+        if (offset) s += fp16_to_f32(load_u16(blk + 2)) * xs[b];
+    }
+    return s;
+}
+
+static float dot_q5_0(const uint8_t *w, const int8_t *xq, const float *xd, int nb) { return dot_q5(w, xq, xd, 0, nb, 0); }
+QUANT_MATMUL(sr_matmul_q5_0, dot_q5_0)
+
+void sr_matmul_q5_1(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
+                    const float *xs, int count, float *y, int y_stride) {
+    int nb = cols / QK;
+    for (int r = r0; r < r1; r++)
+        for (int t = 0; t < count; t++)
+            y[(int64_t)t * y_stride + r] = dot_q5(w + (int64_t)r * row_bytes, xq + (int64_t)t * cols,
+                                                  xd + (int64_t)t * nb, xs + (int64_t)t * nb, nb, 1);
+}
+
+static float dot_q4_K(const uint8_t *w, const int8_t *xq, const float *xd, const int16_t *bs, int nb) {
+    float s = 0.f;
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = w + 144 * b, *q = blk + 4;
+        const int8_t *x = xq + 256 * b;
+        int isum = 0, msum = 0;
+        for (int j = 0; j < 8; j++) {
+            int sc, m;
+            if (j < 4) { sc = q[j] & 63; m = q[j + 4] & 63; }
+            else { sc = (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4); m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4); }
+            const uint8_t *qs = blk + 16 + 32 * (j / 2);
+            int shift = (j & 1) * 4, sub = 0;
+            for (int k = 0; k < 32; k++) sub += ((qs[k] >> shift) & 15) * x[32 * j + k];
+            isum += sc * sub;
+            msum += m * (bs[16 * b + 2 * j] + bs[16 * b + 2 * j + 1]);
+        }
+        s += xd[b] * (fp16_to_f32(load_u16(blk)) * (float)isum - fp16_to_f32(load_u16(blk + 2)) * (float)msum);
+    }
+    return s;
+}
+
+static float dot_q6_K(const uint8_t *w, const int8_t *xq, const float *xd, const int16_t *bs, int nb) {
+    (void)bs;
+    float s = 0.f;
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = w + 210 * b;
+        const int8_t *sc = (const int8_t *)(blk + 192), *x = xq + 256 * b;
+        int g[16] = {0};
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *ql = blk + 64 * h, *qh = blk + 128 + 32 * h;
+            const int8_t *xh = x + 128 * h;
+            for (int l = 0; l < 32; l++) {
+                int q1 = ((ql[l] & 15) | ((qh[l] & 3) << 4)) - 32;
+                int q2 = ((ql[l + 32] & 15) | (((qh[l] >> 2) & 3) << 4)) - 32;
+                int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+                int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+                int gi = 8 * h + l / 16;
+                g[gi] += q1 * xh[l];
+                g[gi + 2] += q2 * xh[l + 32];
+                g[gi + 4] += q3 * xh[l + 64];
+                g[gi + 6] += q4 * xh[l + 96];
+            }
+        }
+        int isum = 0;
+        for (int i = 0; i < 16; i++) isum += sc[i] * g[i];
+        s += xd[b] * fp16_to_f32(load_u16(blk + 208)) * (float)isum;
+    }
+    return s;
+}
+
+#define KQ_MATMUL(NAME, DOT)                                                                               \
+    void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,             \
+              const float *xd, const int16_t *bs, int count, float *y, int y_stride) {                     \
+        int nb = cols / 256;                                                                               \
+        for (int r = r0; r < r1; r++)                                                                      \
+            for (int t = 0; t < count; t++)                                                                \
+                y[(int64_t)t * y_stride + r] = DOT(w + (int64_t)r * row_bytes, xq + (int64_t)t * cols,     \
+                                                   xd + (int64_t)t * nb, bs + (int64_t)t * cols / 16, nb); \
+    }
+
+KQ_MATMUL(sr_matmul_q4_K, dot_q4_K)
+KQ_MATMUL(sr_matmul_q6_K, dot_q6_K)
 #endif
 
 

@@ -26,6 +26,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +52,8 @@ public class InvitationsPages {
     AuditLog audit;
     @Inject
     Csrf csrf;
+    @ConfigProperty(name = "quarkus.mailer.mock", defaultValue = "false")
+    boolean mailMocked;
     @Inject
     @Location("admin/invitations.html")
     Template invitationsPage;
@@ -169,7 +172,7 @@ public class InvitationsPages {
                 .contains(filter) ? filter : null;
         String html = invitationsPage.data("entries", waitlist.list(f, PAGE)).data("filter", f)
                 .data("invitations", invitations.latest(100)).data("events", audit.latest(null, 50))
-                .data("csrf", csrfToken).data("notice", notice).data("error", error).render();
+                .data("csrf", csrfToken).data("notice", notice).data("error", error).data("mock", mailMocked).render();
         return Response.status(status).entity(html).type(MediaType.TEXT_HTML_TYPE);
     }
 

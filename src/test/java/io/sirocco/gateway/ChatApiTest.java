@@ -52,6 +52,7 @@ class ChatApiTest {
     @Test
     void completesWithUsageCostAndHeaders() {
         Key key = keys.create(50, 100_000, List.of());
+        keys.awaitWindowWithRoom(15);
         Response r = given().header("Authorization", key.bearer()).contentType("application/json")
                 .body(HELLO + "}").post("/v1/chat/completions");
         r.then().statusCode(200)
@@ -81,6 +82,10 @@ class ChatApiTest {
         assertEquals(100_000 - prompt, remainingTokens);
         String ledger = keys.ledger(key.orgId()).get(r.header("x-request-id"));
         assertEquals("completed " + prompt + " " + completion + " " + expected.stripTrailingZeros().toPlainString(), ledger);
+        // the completion tokens count against the minute's token budget once the request ends
+        Response second = given().header("Authorization", key.bearer()).get("/v1/models");
+        second.then().statusCode(200).header("x-ratelimit-remaining-requests", "48");
+        assertEquals(100_000 - prompt - completion, Long.parseLong(second.header("x-ratelimit-remaining-tokens")));
     }
 
     @Test

@@ -147,6 +147,7 @@ class ErrorsApiTest {
     @Test
     void rateLimited429WithRetryAfterAndHeaders() {
         Key key = keys.create(2, 1_000_000, List.of());
+        keys.awaitWindowWithRoom(15);
         given().header("Authorization", key.bearer()).get("/v1/models").then().statusCode(200)
                 .header("x-ratelimit-remaining-requests", "1");
         given().header("Authorization", key.bearer()).get("/v1/models").then().statusCode(200)

@@ -47,6 +47,7 @@ class SdkCompatibilityTest {
         pb.environment().put("SIROCCO_KEY", keys.create().secret());
         pb.environment().put("SIROCCO_TINY_KEY", keys.create(100, 1_000_000, List.of("mistral-tiny")).secret());
         pb.environment().put("SIROCCO_ONE_RPM_KEY", keys.create(1, 1_000_000, List.of()).secret());
+        keys.awaitWindowWithRoom(20); // the 1-rpm key's two calls must fall in one minute
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the SDK suite did not finish");

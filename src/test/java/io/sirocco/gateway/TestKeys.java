@@ -46,6 +46,27 @@ public class TestKeys {
         return create(10_000, 10_000_000, List.of());
     }
 
+    /**
+     * Rate-limit windows are fixed minutes of the database clock: a test that counts within one window waits here
+     * until at least {@code seconds} of the current minute remain, so it cannot straddle two windows.
+     */
+    public void awaitWindowWithRoom(int seconds) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "select extract(epoch from (date_trunc('minute', now()) + interval '1 minute' - now()))")) {
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                double left = rs.getDouble(1);
+                if (left < seconds) {
+                    Thread.sleep((long) (left * 1000) + 200);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** The ledger rows of an organization: request id → "status prompt completion cost". */
     public java.util.Map<String, String> ledger(UUID org) {
         java.util.Map<String, String> out = new java.util.HashMap<>();

@@ -10,15 +10,15 @@ public enum GgmlType {
     F16(1, 1, 2, true),
     Q4_0(2, 32, 18, true),
     Q4_1(3, 32, 20, false),
-    Q5_0(6, 32, 22, false),
-    Q5_1(7, 32, 24, false),
+    Q5_0(6, 32, 22, true),
+    Q5_1(7, 32, 24, true),
     Q8_0(8, 32, 34, true),
     Q8_1(9, 32, 36, false),
     Q2_K(10, 256, 84, false),
     Q3_K(11, 256, 110, false),
-    Q4_K(12, 256, 144, false),
+    Q4_K(12, 256, 144, true),
     Q5_K(13, 256, 176, false),
-    Q6_K(14, 256, 210, false),
+    Q6_K(14, 256, 210, true),
     Q8_K(15, 256, 292, false),
     I8(24, 1, 1, false),
     I16(25, 1, 2, false),
@@ -40,9 +40,14 @@ public enum GgmlType {
         this.computable = computable;
     }
 
-    /** Block-quantized weights are multiplied against Q8_0-quantized activations (llama.cpp's method). */
+    /** Block-quantized weights are multiplied against quantized activations (llama.cpp's method). */
     public boolean quantizedActivations() {
         return blockSize > 1;
+    }
+
+    /** K-quants (256-value super-blocks) pair with Q8_K activations; other block types with Q8_0. */
+    public boolean kQuant() {
+        return blockSize == 256;
     }
 
     /** Bytes of {@code elements} values; elements must be a multiple of the block size. */

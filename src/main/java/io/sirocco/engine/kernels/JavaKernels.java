@@ -6,7 +6,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import io.sirocco.engine.gguf.GgmlType;
+import io.sirocco.engine.quant.KQuantizer;
+
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /** Kernels in pure Java with the Vector API: the fallback when the native library is unavailable. */
@@ -38,6 +42,9 @@ public final class JavaKernels implements Kernels {
                     case BF16 -> dotBf16(s, row, x.values, t * cols, cols);
                     case Q8_0 -> dotQ8_0(s, row, x, t, cols);
                     case Q4_0 -> dotQ4_0(s, row, x, t, cols);
+                    case Q5_0, Q5_1 -> dotQ5(s, row, x, t, cols, w.type() == GgmlType.Q5_1);
+                    case Q4_K -> dotQ4_K(s, row, x, t, cols);
+                    case Q6_K -> dotQ6_K(s, row, x, t, cols);
                     default -> throw new UnsupportedOperationException("matmul " + w.type());
                 };
             }
@@ -121,5 +128,90 @@ public final class JavaKernels implements Kernels {
             acc = block.fma(FloatVector.broadcast(F, Fp16.f16(s, o) * xd[t * nb + b]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+
+    private static int u8(MemorySegment s, long o) {
+        return s.get(ValueLayout.JAVA_BYTE, o) & 0xff;
+    }
+
+    /* Q5_0/Q5_1 and the K-quants: plain integer loops (the native library has the SIMD versions). */
+    static float dotQ5(MemorySegment s, long row, Activations x, int t, int cols, boolean offset) {
+        byte[] xq = x.quants();
+        float[] xd = x.scales();
+        float[] xs = x.blockSums();
+        int nb = cols / 32;
+        int bb = offset ? 24 : 22;
+        float sum = 0f;
+        for (int b = 0; b < nb; b++) {
+            long o = row + (long) bb * b;
+            long qo = o + (offset ? 4 : 2);
+            int qh = s.get(U32, qo);
+            int xo = t * cols + b * 32;
+            int isum = 0;
+            int bias = offset ? 0 : 16;
+            for (int j = 0; j < 16; j++) {
+                int q = u8(s, qo + 4 + j);
+                isum += (((q & 15) | (((qh >>> j) & 1) << 4)) - bias) * xq[xo + j];
+                isum += (((q >> 4) | (((qh >>> (j + 16)) & 1) << 4)) - bias) * xq[xo + j + 16];
+            }
+            sum += Fp16.f16(s, o) * xd[t * nb + b] * isum;
+            if (offset) {
+                sum += Fp16.f16(s, o + 2) * xs[t * nb + b];
+            }
+        }
+        return sum;
+    }
+
+    static float dotQ4_K(MemorySegment s, long row, Activations x, int t, int cols) {
+        byte[] xq = x.quantsK();
+        float[] xd = x.scalesK();
+        short[] bs = x.blockSumsK();
+        int nb = cols / 256;
+        byte[] sc = new byte[12];
+        float sum = 0f;
+        for (int b = 0; b < nb; b++) {
+            long o = row + 144L * b;
+            MemorySegment.copy(s, ValueLayout.JAVA_BYTE, o + 4, sc, 0, 12);
+            int xo = t * cols + b * 256;
+            int bo = (t * cols + b * 256) / 16;
+            int isum = 0;
+            int msum = 0;
+            for (int j = 0; j < 8; j++) {
+                long qo = o + 16 + 32L * (j / 2);
+                int shift = (j & 1) * 4;
+                int sub = 0;
+                for (int k = 0; k < 32; k++) {
+                    sub += ((u8(s, qo + k) >> shift) & 15) * xq[xo + 32 * j + k];
+                }
+                isum += KQuantizer.scaleK4(sc, 0, j) * sub;
+                msum += KQuantizer.minK4(sc, 0, j) * (bs[bo + 2 * j] + bs[bo + 2 * j + 1]);
+            }
+            float d = xd[t * nb + b];
+            sum += d * Fp16.f16(s, o) * isum - d * Fp16.f16(s, o + 2) * msum;
+        }
+        return sum;
+    }
+
+    static float dotQ6_K(MemorySegment s, long row, Activations x, int t, int cols) {
+        byte[] xq = x.quantsK();
+        float[] xd = x.scalesK();
+        int nb = cols / 256;
+        float sum = 0f;
+        for (int b = 0; b < nb; b++) {
+            long o = row + 210L * b;
+            int xo = t * cols + b * 256;
+            int isum = 0;
+            for (int g = 0; g < 16; g++) {
+                int sub = 0;
+                for (int k = 0; k < 16; k++) {
+                    sub += Dequantize.q6(s, o, 16 * g + k) * xq[xo + 16 * g + k];
+                }
+                isum += s.get(ValueLayout.JAVA_BYTE, o + 192 + g) * sub;
+            }
+            sum += xd[t * nb + b] * Fp16.f16(s, o + 208) * isum;
+        }
+        return sum;
     }
 }

@@ -32,9 +32,7 @@ public final class MatMul {
         if (x.dim != w.cols()) {
             throw new IllegalArgumentException(w.name() + ": input of " + x.dim + " for " + w.cols() + " columns");
         }
-        if (w.type().quantizedActivations()) {
-            x.quantize();
-        }
+        x.prepare(w.type());
         long bytesPerRow = w.rowBytes() * Math.max(1, x.count);
         int grain = (int) Math.max(ROW_GRAIN, (MIN_BYTES_PER_THREAD / bytesPerRow + ROW_GRAIN - 1) / ROW_GRAIN * ROW_GRAIN);
         pool.parallelFor(w.rows(), grain, (r0, r1) -> kernels.matmul(w, r0, r1, x, y, w.rows()));

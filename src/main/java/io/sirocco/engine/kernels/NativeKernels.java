@@ -34,6 +34,10 @@ public final class NativeKernels implements Kernels {
     private final MethodHandle bf16;
     private final MethodHandle q8_0;
     private final MethodHandle q4_0;
+    private final MethodHandle q5_0;
+    private final MethodHandle q5_1;
+    private final MethodHandle q4_K;
+    private final MethodHandle q6_K;
 
     private NativeKernels(String variant, SymbolLookup lib) {
         this.variant = variant;
@@ -46,6 +50,11 @@ public final class NativeKernels implements Kernels {
         bf16 = linker.downcallHandle(lib.findOrThrow("sr_matmul_bf16"), floatSig, critical);
         q8_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q8_0"), quantSig, critical);
         q4_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_0"), quantSig, critical);
+        q5_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_0"), quantSig, critical);
+        FunctionDescriptor extraSig = FunctionDescriptor.ofVoid(A, L, I, I, I, A, A, A, I, A, I);
+        q5_1 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_1"), extraSig, critical);
+        q4_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_K"), extraSig, critical);
+        q6_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q6_K"), extraSig, critical);
     }
 
     /** The best variant for this CPU, or null when no native library can be loaded. */
@@ -120,8 +129,11 @@ public final class NativeKernels implements Kernels {
         long n = (long) x.count * w.cols();
         boolean ok = 0 <= r0 && r0 <= r1 && r1 <= w.rows() && x.dim == w.cols() && x.values.length >= n
                 && yStride >= r1 && (x.count == 0 || (long) (x.count - 1) * yStride + r1 <= y.length)
-                && (!w.type().quantizedActivations()
-                    || (x.isQuantized() && x.quants().length >= n && x.scales().length >= n / 32));
+                && (!w.type().quantizedActivations() || (w.type().kQuant()
+                    ? x.isQuantizedK() && x.quantsK().length >= n && x.scalesK().length >= n / 256
+                        && x.blockSumsK().length >= n / 16
+                    : x.isQuantized() && x.quants().length >= n && x.scales().length >= n / 32
+                        && x.blockSums().length >= n / 32));
         if (!ok) {
             throw new IllegalArgumentException("matmul arguments out of bounds for " + w.name());
         }
@@ -149,6 +161,14 @@ public final class NativeKernels implements Kernels {
                         MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
                 case Q4_0 -> q4_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
                         MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
+                case Q5_0 -> q5_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
+                        MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
+                case Q5_1 -> q5_1.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
+                        MemorySegment.ofArray(x.scales()), MemorySegment.ofArray(x.blockSums()), x.count, ys, yStride);
+                case Q4_K -> q4_K.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quantsK()),
+                        MemorySegment.ofArray(x.scalesK()), MemorySegment.ofArray(x.blockSumsK()), x.count, ys, yStride);
+                case Q6_K -> q6_K.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quantsK()),
+                        MemorySegment.ofArray(x.scalesK()), MemorySegment.ofArray(x.blockSumsK()), x.count, ys, yStride);
                 default -> throw new UnsupportedOperationException("matmul " + w.type());
             }
         } catch (RuntimeException | Error e) {

@@ -38,6 +38,33 @@ public final class SyntheticModelWriter {
         writeEncoded(spec, weights.stream().map(t -> encode(t, type)).toList(), type, out, extra);
     }
 
+    /**
+     * Mixed per-tensor types, as llama-quantize writes Q4_K_M files: {@code typeOf} picks each 2-D
+     * tensor's type (norms and the router stay F32); {@code fileType} is general.file_type.
+     */
+    public static void writeMixed(ModelSpec spec, List<SyntheticModel.Weights> weights,
+                                  java.util.function.Function<SyntheticModel.Weights, GgmlType> typeOf, int fileType,
+                                  Path out) {
+        List<Encoded> encoded = weights.stream().map(t -> {
+            GgmlType tt = keepF32(t) ? GgmlType.F32 : typeOf.apply(t);
+            return new Encoded(t.name(), tt, t.ne(), Quantizer.encode(tt, t.data()));
+        }).toList();
+        writeEncoded(spec, encoded, true, fileType, out, java.util.Map.of());
+    }
+
+    /** File type codes (llama_ftype) of the mixes {@link MixedTypes} produces. */
+    public static final int FTYPE_Q4_K_M = 15;
+
+    private static void writeEncoded(ModelSpec spec, List<Encoded> tensors, GgmlType type, Path out,
+                                     java.util.Map<String, Object> extra) {
+        if (type != GgmlType.F32 && type != GgmlType.Q8_0 && type != GgmlType.Q4_0
+                && type != GgmlType.F16 && type != GgmlType.BF16 && type != GgmlType.Q5_0 && type != GgmlType.Q5_1
+                && type != GgmlType.Q4_K && type != GgmlType.Q6_K) {
+            throw new IllegalArgumentException("cannot write " + type + " models");
+        }
+        writeEncoded(spec, tensors, type != GgmlType.F32, type == GgmlType.F32 ? 0 : fileType(type), out, extra);
+    }
+
     /** A tensor in its file type. */
     private record Encoded(String name, GgmlType type, long[] ne, byte[] data) {
     }
@@ -47,13 +74,8 @@ public final class SyntheticModelWriter {
         return new Encoded(t.name(), tt, t.ne(), Quantizer.encode(tt, t.data()));
     }
 
-    private static void writeEncoded(ModelSpec spec, List<Encoded> tensors, GgmlType type, Path out,
-                              java.util.Map<String, Object> extra) {
-        if (type != GgmlType.F32 && type != GgmlType.Q8_0 && type != GgmlType.Q4_0
-                && type != GgmlType.F16 && type != GgmlType.BF16) {
-            throw new IllegalArgumentException("cannot write " + type + " models");
-        }
-        boolean quantized = type != GgmlType.F32;
+    private static void writeEncoded(ModelSpec spec, List<Encoded> tensors, boolean quantized, int fileType, Path out,
+                                     java.util.Map<String, Object> extra) {
         GgufWriter w = new GgufWriter();
         w.putString("general.architecture", "llama");
         w.putString("general.name", spec.name());
@@ -97,7 +119,7 @@ public final class SyntheticModelWriter {
         w.putBool("tokenizer.ggml.add_eos_token", false);
         if (quantized) {
             w.putU32("general.quantization_version", 2);
-            w.putU32("general.file_type", fileType(type));
+            w.putU32("general.file_type", fileType);
         }
         List<Encoded> order = new ArrayList<>(tensors);
         if (quantized) {
@@ -121,6 +143,10 @@ public final class SyntheticModelWriter {
             case F16 -> 1;
             case Q4_0 -> 2;
             case Q8_0 -> 7;
+            case Q5_0 -> 8;
+            case Q5_1 -> 9;
+            case Q4_K -> 14; // Q4_K_S: all Q4_K
+            case Q6_K -> 18;
             case BF16 -> 32;
             default -> throw new IllegalArgumentException(type.toString());
         };

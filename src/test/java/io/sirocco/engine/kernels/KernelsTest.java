@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every kernel implementation (Java, and each native variant this CPU runs) against ScalarReference. */
 class KernelsTest {
-    static final List<GgmlType> TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0);
+    static final List<GgmlType> TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
+            GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q6_K);
     static final Arena ARENA = Arena.ofAuto();
 
     static List<Kernels> implementations() {
@@ -58,12 +59,15 @@ class KernelsTest {
         List<Kernels> impls = implementations();
         System.out.println("kernels under test: " + impls.stream().map(Kernels::name).toList());
         for (GgmlType type : TYPES) {
-            for (int[] shape : new int[][]{{1, 32}, {7, 64}, {33, 256}, {64, 4096}}) {
+            for (int[] shape : new int[][]{{1, 32}, {7, 64}, {33, 256}, {5, 768}, {64, 4096}}) {
                 int rows = shape[0];
                 int cols = shape[1];
+                if (cols % type.blockSize != 0) {
+                    continue;
+                }
                 Matrix w = randomMatrix(type, rows, cols, rnd);
-                for (int count : new int[]{1, 3, 8}) {
-                    Activations x = randomActivations(count, cols, rnd).quantize();
+                for (int count : new int[]{1, 3, 5, 8}) {
+                    Activations x = randomActivations(count, cols, rnd).prepare(type);
                     float[] expected = new float[count * rows];
                     ref.matmul(w, 0, rows, x, expected, rows);
                     for (Kernels k : impls) {
@@ -97,9 +101,9 @@ class KernelsTest {
     @Test
     void quantizedActivationsApproximateTheFloatProduct() {
         Random rnd = new Random(7);
-        for (GgmlType type : List.of(GgmlType.Q8_0, GgmlType.Q4_0)) {
+        for (GgmlType type : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q6_K)) {
             Matrix w = randomMatrix(type, 16, 512, rnd);
-            Activations x = randomActivations(1, 512, rnd).quantize();
+            Activations x = randomActivations(1, 512, rnd).prepare(type);
             float[] y = new float[16];
             new JavaKernels().matmul(w, 0, 16, x, y, 16);
             for (int r = 0; r < 16; r++) {

@@ -50,9 +50,73 @@ public final class ScalarReference implements Kernels {
                     sum += (double) Float.float16ToFloat(s.get(Fp16.SHORT, blk)) * x.scales()[t * n / 32 + b] * isum;
                 }
             }
+            case Q5_0, Q5_1 -> {
+                // Q8_0 activations; Q5_1 adds its offset m times the block's activation sum
+                boolean offset = w.type() == io.sirocco.engine.gguf.GgmlType.Q5_1;
+                for (int b = 0; b < n / 32; b++) {
+                    long blk = row + (long) w.type().blockBytes * b;
+                    double d = Float.float16ToFloat(s.get(Fp16.SHORT, blk));
+                    double m = offset ? Float.float16ToFloat(s.get(Fp16.SHORT, blk + 2)) : 0;
+                    long qh = blk + (offset ? 4 : 2);
+                    double xd = x.scales()[t * n / 32 + b];
+                    for (int j = 0; j < 32; j++) {
+                        int bit = (s.get(ValueLayout.JAVA_BYTE, qh + j / 8) >> (j % 8)) & 1;
+                        int nib = s.get(ValueLayout.JAVA_BYTE, qh + 4 + (j & 15)) & 0xff;
+                        int q = (j < 16 ? nib & 15 : nib >> 4) + 16 * bit - (offset ? 0 : 16);
+                        double xv = xd * x.quants()[t * n + b * 32 + j];
+                        sum += (d * q + m) * xv;
+                    }
+                }
+            }
+            case Q4_K -> {
+                // Q8_K activations: element = d·sc_j·q − dmin·m_j for sub-block j of 32
+                for (int b = 0; b < n / 256; b++) {
+                    long blk = row + 144L * b;
+                    double d = Float.float16ToFloat(s.get(Fp16.SHORT, blk));
+                    double dmin = Float.float16ToFloat(s.get(Fp16.SHORT, blk + 2));
+                    double xd = x.scalesK()[t * n / 256 + b];
+                    for (int e = 0; e < 256; e++) {
+                        int j = e / 32;
+                        int scale;
+                        int min;
+                        if (j < 4) {
+                            scale = u8(s, blk + 4 + j) & 63;
+                            min = u8(s, blk + 8 + j) & 63;
+                        } else {
+                            scale = (u8(s, blk + 8 + j) & 15) | ((u8(s, blk + j) >> 6) << 4);
+                            min = (u8(s, blk + 8 + j) >> 4) | ((u8(s, blk + 4 + j) >> 6) << 4);
+                        }
+                        int nib = u8(s, blk + 16 + 32 * (j / 2) + e % 32);
+                        int q = j % 2 == 0 ? nib & 15 : nib >> 4;
+                        sum += (d * scale * q - dmin * min) * xd * x.quantsK()[t * n + b * 256 + e];
+                    }
+                }
+            }
+            case Q6_K -> {
+                // element = d·sc_g·(q − 32) for group g of 16; q = 4 low bits (ql) | 2 high bits (qh)
+                for (int b = 0; b < n / 256; b++) {
+                    long blk = row + 210L * b;
+                    double d = Float.float16ToFloat(s.get(Fp16.SHORT, blk + 208));
+                    double xd = x.scalesK()[t * n / 256 + b];
+                    for (int e = 0; e < 256; e++) {
+                        int half = e / 128;
+                        int l = e % 128;
+                        int low = u8(s, blk + 64 * half + l % 64);
+                        low = l < 64 ? low & 15 : low >> 4;
+                        int high = (u8(s, blk + 128 + 32 * half + l % 32) >> (2 * (l / 32))) & 3;
+                        int q = (low | high << 4) - 32;
+                        int scale = s.get(ValueLayout.JAVA_BYTE, blk + 192 + e / 16);
+                        sum += d * scale * q * xd * x.quantsK()[t * n + b * 256 + e];
+                    }
+                }
+            }
             default -> throw new UnsupportedOperationException(w.type().toString());
         }
         return sum;
+    }
+
+    static int u8(MemorySegment s, long o) {
+        return s.get(ValueLayout.JAVA_BYTE, o) & 0xff;
     }
 
     /** The j-th integer value of a weight block. */

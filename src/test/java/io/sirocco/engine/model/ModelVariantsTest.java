@@ -161,4 +161,71 @@ class ModelVariantsTest {
         assertTrue(e.getMessage().contains("missing tensor blk.1.attn_k.weight"), e.getMessage());
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     }
+
+    /** A MoE whose rows are multiples of 256, so K-quants apply to every matrix. */
+    static final ModelSpec KQ = new ModelSpec("kq-moe", 256, 2, 4, 2, 512, 4, 2, 11L, false);
+
+    /** Q4_K_M-like mix, plus Q5_0/Q5_1 for two layer-1 attention matrices. */
+    static GgmlType mixed(SyntheticModel.Weights t) {
+        return switch (t.name()) {
+            case "blk.1.attn_q.weight" -> GgmlType.Q5_1;
+            case "blk.1.attn_k.weight" -> GgmlType.Q5_0;
+            default -> io.sirocco.engine.testmodel.MixedTypes.q4KM(t);
+        };
+    }
+
+    /** The weights each tensor of the mixed file holds, decoded back to floats. */
+    static List<SyntheticModel.Weights> dequantized(List<SyntheticModel.Weights> in) {
+        List<SyntheticModel.Weights> out = new ArrayList<>();
+        for (SyntheticModel.Weights t : in) {
+            if (t.ne().length == 1 || t.name().contains("ffn_gate_inp")) {
+                out.add(t);
+                continue;
+            }
+            GgmlType type = mixed(t);
+            byte[] bytes = io.sirocco.engine.quant.Quantizer.encode(type, t.data());
+            int cols = (int) t.ne()[0];
+            int rows = t.data().length / cols;
+            io.sirocco.engine.kernels.Matrix m = new io.sirocco.engine.kernels.Matrix(t.name(), type,
+                    java.lang.foreign.MemorySegment.ofArray(bytes), cols, rows);
+            float[] f = new float[t.data().length];
+            for (int r = 0; r < rows; r++) {
+                io.sirocco.engine.kernels.Dequantize.row(m, r, f, r * cols);
+            }
+            out.add(new SyntheticModel.Weights(t.name(), t.kind(), t.ne(), f));
+        }
+        return out;
+    }
+
+    @Test
+    void mixedKQuantModelMatchesItsDequantizedF32Copy() {
+        List<SyntheticModel.Weights> w = SyntheticModel.generate(KQ);
+        Path mixed = dir.resolve("kq-mixed.gguf");
+        Path f32 = dir.resolve("kq-dequantized-f32.gguf");
+        SyntheticModelWriter.writeMixed(KQ, w, ModelVariantsTest::mixed, SyntheticModelWriter.FTYPE_Q4_K_M, mixed);
+        SyntheticModelWriter.write(KQ, dequantized(w), GgmlType.F32, f32);
+        try (Model m = Model.load(mixed)) {
+            java.util.Set<GgmlType> types = new java.util.HashSet<>();
+            m.file.tensors().values().forEach(t -> types.add(t.type()));
+            assertTrue(types.containsAll(List.of(GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.F32)),
+                    types.toString());
+        }
+        float[] reference = logits(f32, PROMPT);
+        double refMax = 0;
+        for (float v : reference) {
+            refMax = Math.max(refMax, Math.abs(v));
+        }
+        for (Kernels k : List.of(Kernels.best(true), new io.sirocco.engine.kernels.JavaKernels())) {
+            float[] got;
+            try (Model m = Model.load(mixed)) {
+                got = new SingleSequence(m, new MatMul(k, POOL), 64).prefill(PROMPT);
+            }
+            double d = maxDiff(got, reference);
+            // only the activations' 8-bit quantization separates the two
+            System.out.println("mixed K-quant model vs dequantized F32, " + k.name() + ": max diff " + d + " of " + refMax);
+            assertTrue(d < 0.02 * refMax, k.name() + " max diff " + d + " (max |logit| " + refMax + ")");
+            assertEquals(io.sirocco.engine.runtime.Sampler.argmax(reference, 0, reference.length),
+                    io.sirocco.engine.runtime.Sampler.argmax(got, 0, got.length), k.name() + " top-1");
+        }
+    }
 }

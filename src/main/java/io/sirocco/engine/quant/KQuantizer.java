@@ -1,0 +1,307 @@
+package io.sirocco.engine.quant;
+
+/**
+ * llama.cpp's reference K-quant quantizers ({@code quantize_row_q4_K_ref}, {@code quantize_row_q6_K_ref}
+ * with {@code make_qkx2_quants} / {@code make_qx_quants}): 256-value super-blocks.
+ * <ul>
+ *   <li>Q4_K (144 bytes): fp16 d, fp16 dmin, 12 bytes of eight 6-bit (scale, min) pairs, 128 bytes of
+ *       4-bit values; element = d·sc·q − dmin·m per 32-value sub-block;</li>
+ *   <li>Q6_K (210 bytes): 128 bytes low 4 bits, 64 bytes high 2 bits, 16 int8 scales, fp16 d;
+ *       element = d·sc·(q − 32) per 16-value group.</li>
+ * </ul>
+ */
+public final class KQuantizer {
+    static final int QK = 256;
+
+    private KQuantizer() {
+    }
+
+    /** ggml's nearest_int: round half to even. */
+    static int nearestInt(float v) {
+        return (int) Math.rint(v);
+    }
+
+    public static byte[] q4_K(float[] x) {
+        checkSuper(x.length);
+        int blocks = x.length / QK;
+        byte[] out = new byte[blocks * 144];
+        int[] l = new int[QK];
+        int[] laux = new int[32];
+        float[] weights = new float[32];
+        float[] mins = new float[8];
+        float[] scales = new float[8];
+        float[] sub = new float[32];
+        int[] subL = new int[32];
+        for (int i = 0; i < blocks; i++) {
+            int xo = i * QK;
+            int o = i * 144;
+            float maxScale = 0f;
+            float maxMin = 0f;
+            for (int j = 0; j < 8; j++) {
+                float sumX2 = 0f;
+                for (int k = 0; k < 32; k++) {
+                    float v = x[xo + 32 * j + k];
+                    sumX2 += v * v;
+                }
+                float avX = (float) Math.sqrt(sumX2 / 32);
+                for (int k = 0; k < 32; k++) {
+                    weights[k] = avX + Math.abs(x[xo + 32 * j + k]);
+                    sub[k] = x[xo + 32 * j + k];
+                }
+                float[] theMin = new float[1];
+                scales[j] = makeQkx2Quants(32, 15, sub, weights, subL, theMin, laux, -1f, 0.1f, 20);
+                mins[j] = theMin[0];
+                System.arraycopy(subL, 0, l, 32 * j, 32);
+                maxScale = Math.max(maxScale, scales[j]);
+                maxMin = Math.max(maxMin, mins[j]);
+            }
+            float invScale = maxScale > 0 ? 63f / maxScale : 0f;
+            float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+            byte[] sc = new byte[12];
+            for (int j = 0; j < 8; j++) {
+                int ls = Math.min(63, nearestInt(invScale * scales[j]) & 0xff);
+                int lm = Math.min(63, nearestInt(invMin * mins[j]) & 0xff);
+                if (j < 4) {
+                    sc[j] = (byte) ls;
+                    sc[j + 4] = (byte) lm;
+                } else {
+                    sc[j + 4] = (byte) ((ls & 0xF) | ((lm & 0xF) << 4));
+                    sc[j - 4] |= (byte) ((ls >> 4) << 6);
+                    sc[j] |= (byte) ((lm >> 4) << 6);
+                }
+            }
+            short dh = Float.floatToFloat16(maxScale / 63f);
+            short dminh = Float.floatToFloat16(maxMin / 63f);
+            Quantizer.putLe16(out, o, dh);
+            Quantizer.putLe16(out, o + 2, dminh);
+            System.arraycopy(sc, 0, out, o + 4, 12);
+            float dAll = Float.float16ToFloat(dh);
+            float dminAll = Float.float16ToFloat(dminh);
+            for (int j = 0; j < 8; j++) {
+                int s = scaleK4(sc, 0, j);
+                int m = minK4(sc, 0, j);
+                float d = dAll * s;
+                if (d == 0f) {
+                    continue;
+                }
+                float dm = dminAll * m;
+                for (int k = 0; k < 32; k++) {
+                    int q = nearestInt((x[xo + 32 * j + k] + dm) / d);
+                    l[32 * j + k] = Math.max(0, Math.min(15, q));
+                }
+            }
+            for (int j = 0; j < QK; j += 64) {
+                for (int k = 0; k < 32; k++) {
+                    out[o + 16 + j / 2 + k] = (byte) (l[j + k] | (l[j + k + 32] << 4));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** get_scale_min_k4: the 6-bit scale of sub-block j from the 12 packed bytes at {@code sc[off..]}. */
+    public static int scaleK4(byte[] sc, int off, int j) {
+        return j < 4 ? sc[off + j] & 63 : (sc[off + j + 4] & 0xF) | (((sc[off + j - 4] & 0xff) >> 6) << 4);
+    }
+
+    /** get_scale_min_k4: the 6-bit min of sub-block j. */
+    public static int minK4(byte[] sc, int off, int j) {
+        return j < 4 ? sc[off + j + 4] & 63 : ((sc[off + j + 4] & 0xff) >> 4) | (((sc[off + j] & 0xff) >> 6) << 4);
+    }
+
+    static float makeQkx2Quants(int n, int nmax, float[] x, float[] weights, int[] l, float[] theMin, int[] laux,
+                                float rmin, float rdelta, int nstep) {
+        float min = x[0];
+        float max = x[0];
+        float sumW = weights[0];
+        float sumX = sumW * x[0];
+        for (int i = 1; i < n; i++) {
+            if (x[i] < min) {
+                min = x[i];
+            }
+            if (x[i] > max) {
+                max = x[i];
+            }
+            float w = weights[i];
+            sumW += w;
+            sumX += w * x[i];
+        }
+        if (min > 0) {
+            min = 0;
+        }
+        if (max == min) {
+            for (int i = 0; i < n; i++) {
+                l[i] = 0;
+            }
+            theMin[0] = -min;
+            return 0f;
+        }
+        float iscale = nmax / (max - min);
+        float scale = 1 / iscale;
+        float bestMad = 0;
+        for (int i = 0; i < n; i++) {
+            int q = nearestInt(iscale * (x[i] - min));
+            l[i] = Math.max(0, Math.min(nmax, q));
+            float diff = scale * l[i] + min - x[i];
+            bestMad += weights[i] * diff * diff;
+        }
+        for (int is = 0; is <= nstep; is++) {
+            iscale = (rmin + rdelta * is + nmax) / (max - min);
+            float sumL = 0;
+            float sumL2 = 0;
+            float sumXl = 0;
+            for (int i = 0; i < n; i++) {
+                int q = Math.max(0, Math.min(nmax, nearestInt(iscale * (x[i] - min))));
+                laux[i] = q;
+                float w = weights[i];
+                sumL += w * q;
+                sumL2 += w * q * q;
+                sumXl += w * q * x[i];
+            }
+            float d = sumW * sumL2 - sumL * sumL;
+            if (d > 0) {
+                float thisScale = (sumW * sumXl - sumX * sumL) / d;
+                float thisMin = (sumL2 * sumX - sumL * sumXl) / d;
+                if (thisMin > 0) {
+                    thisMin = 0;
+                    thisScale = sumXl / sumL2;
+                }
+                float mad = 0;
+                for (int i = 0; i < n; i++) {
+                    float diff = thisScale * laux[i] + thisMin - x[i];
+                    mad += weights[i] * diff * diff;
+                }
+                if (mad < bestMad) {
+                    System.arraycopy(laux, 0, l, 0, n);
+                    bestMad = mad;
+                    scale = thisScale;
+                    min = thisMin;
+                }
+            }
+        }
+        theMin[0] = -min;
+        return scale;
+    }
+
+    public static byte[] q6_K(float[] x) {
+        checkSuper(x.length);
+        int blocks = x.length / QK;
+        byte[] out = new byte[blocks * 210];
+        int[] l = new int[QK];
+        float[] scales = new float[16];
+        float[] sub = new float[16];
+        int[] subL = new int[16];
+        for (int i = 0; i < blocks; i++) {
+            int xo = i * QK;
+            int o = i * 210;
+            float maxScale = 0f;
+            float maxAbsScale = 0f;
+            for (int ib = 0; ib < 16; ib++) {
+                System.arraycopy(x, xo + 16 * ib, sub, 0, 16);
+                float scale = makeQxQuants(16, 32, sub, subL);
+                System.arraycopy(subL, 0, l, 16 * ib, 16);
+                scales[ib] = scale;
+                if (Math.abs(scale) > maxAbsScale) {
+                    maxAbsScale = Math.abs(scale);
+                    maxScale = scale;
+                }
+            }
+            if (maxAbsScale < 1e-15f) {
+                continue; // all zero
+            }
+            float iscale = -128f / maxScale;
+            short dh = Float.floatToFloat16(1 / iscale);
+            Quantizer.putLe16(out, o + 208, dh);
+            byte[] sc = new byte[16];
+            for (int ib = 0; ib < 16; ib++) {
+                sc[ib] = (byte) Math.min(127, nearestInt(iscale * scales[ib]));
+                out[o + 192 + ib] = sc[ib];
+            }
+            float dAll = Float.float16ToFloat(dh);
+            for (int j = 0; j < 16; j++) {
+                float d = dAll * sc[j];
+                if (d == 0f) {
+                    continue;
+                }
+                for (int k = 0; k < 16; k++) {
+                    int q = nearestInt(x[xo + 16 * j + k] / d);
+                    l[16 * j + k] = Math.max(-32, Math.min(31, q)) + 32;
+                }
+            }
+            for (int j = 0; j < QK; j += 128) {
+                int ql = o + j / 2;
+                int qh = o + 128 + j / 4;
+                for (int k = 0; k < 32; k++) {
+                    int q1 = l[j + k] & 0xF;
+                    int q2 = l[j + k + 32] & 0xF;
+                    int q3 = l[j + k + 64] & 0xF;
+                    int q4 = l[j + k + 96] & 0xF;
+                    out[ql + k] = (byte) (q1 | (q3 << 4));
+                    out[ql + k + 32] = (byte) (q2 | (q4 << 4));
+                    out[qh + k] = (byte) ((l[j + k] >> 4) | ((l[j + k + 32] >> 4) << 2)
+                            | ((l[j + k + 64] >> 4) << 4) | ((l[j + k + 96] >> 4) << 6));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** make_qx_quants with rmse_type 1 (weights x²) and no importance: values in [-nmax, nmax). */
+    static float makeQxQuants(int n, int nmax, float[] x, int[] l) {
+        float max = 0;
+        float amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[i];
+            }
+        }
+        if (amax < 1e-15f) {
+            for (int i = 0; i < n; i++) {
+                l[i] = 0;
+            }
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumlx = 0;
+        float suml2 = 0;
+        for (int i = 0; i < n; i++) {
+            int q = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[i])));
+            l[i] = q + nmax;
+            float w = x[i] * x[i];
+            sumlx += w * x[i] * q;
+            suml2 += w * q * q;
+        }
+        float scale = suml2 != 0 ? sumlx / suml2 : 0f;
+        float best = scale * sumlx;
+        for (int is = -9; is <= 9; is++) {
+            if (is == 0) {
+                continue;
+            }
+            iscale = -(nmax + 0.1f * is) / max;
+            sumlx = 0;
+            suml2 = 0;
+            for (int i = 0; i < n; i++) {
+                int q = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[i])));
+                float w = x[i] * x[i];
+                sumlx += w * x[i] * q;
+                suml2 += w * q * q;
+            }
+            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+                for (int i = 0; i < n; i++) {
+                    l[i] = nmax + Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[i])));
+                }
+                scale = sumlx / suml2;
+                best = scale * sumlx;
+            }
+        }
+        return scale;
+    }
+
+    private static void checkSuper(int n) {
+        if (n % QK != 0) {
+            throw new IllegalArgumentException(n + " elements is not a multiple of " + QK);
+        }
+    }
+}
