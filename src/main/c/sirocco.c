@@ -226,13 +226,6 @@ static inline __m256i dot32_u8s8(__m256i wu, __m256i x) {
 #endif
 }
 
-static inline int hsum_i32(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-    return _mm_cvtsi128_si32(s);
-}
-
 /* Q5_1: d_w·d_x·Σ q_w·q_x + m_w·(d_x·Σ q_x); xs holds d_x·Σ q_x per block */
 static void dot_tile_q5_1(const uint8_t *w, const int8_t *xq, const float *xd, const float *xs, int nb, int64_t cols,
                           int n, float *out) {
@@ -267,10 +260,11 @@ void sr_matmul_q5_1(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r
 }
 
 /* ---------- K-quants (super-blocks of 256, Q8_K activations) ----------
- * A super-block unpacks to 8 vectors W[j] of 32 unsigned values (elements 32j..32j+31), per-lane int32
- * scales S[j] (lanes 0-3 cover elements 32j..32j+15, lanes 4-7 the next 16), and 16 int16 "min"
- * factors M per 16-value group, so that the block's contribution is
- *   d_x · (da · Σ_j Σ_lanes S[j]·(W[j]·X[j]) − db · Σ_g M[g]·bsum_x[g]). */
+ * A super-block unpacks to 8 vectors W[j] of 32 unsigned values (elements 32j..32j+31), int16 scales
+ * S[j] per pair of bytes (lanes 0-7 cover elements 32j..32j+15, lanes 8-15 the next 16), and 16 int16
+ * "min" factors M per 16-value group, so that the block's contribution is
+ *   d_x · (da · Σ_j Σ_lanes S[j]·(W[j]·X[j]) − db · Σ_g M[g]·bsum_x[g]).
+ * maddubs gives int16 pair sums (at most 2·63·127, no saturation) and madd by S sums and scales them. */
 static inline void unpack_q4_K(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
     *da = fp16_to_f32(load_u16(blk));
     *db = fp16_to_f32(load_u16(blk + 2));
@@ -280,7 +274,7 @@ static inline void unpack_q4_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
         int sc, m;
         if (j < 4) { sc = q[j] & 63; m = q[j + 4] & 63; }
         else { sc = (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4); m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4); }
-        S[j] = _mm256_set1_epi32(sc);
+        S[j] = _mm256_set1_epi16((short)sc);
         m16[2 * j] = m16[2 * j + 1] = (int16_t)m;
     }
     *M = _mm256_loadu_si256((const __m256i *)m16);
@@ -296,7 +290,8 @@ static inline void unpack_q4_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
 static inline void unpack_q6_K(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
     const int8_t *sc = (const int8_t *)(blk + 192);
     *da = *db = fp16_to_f32(load_u16(blk + 208));
-    *M = _mm256_slli_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc)), 5);
+    __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+    *M = _mm256_slli_epi16(sc16, 5);
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     for (int h = 0; h < 2; h++) {
         __m256i ql0 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h));
@@ -308,7 +303,7 @@ static inline void unpack_q6_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
         W[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
                                        _mm256_and_si256(_mm256_srli_epi16(qh, 2), _mm256_set1_epi8(0x30)));
     }
-    for (int j = 0; j < 8; j++) S[j] = _mm256_set_m128i(_mm_set1_epi32(sc[2 * j + 1]), _mm_set1_epi32(sc[2 * j]));
+    for (int j = 0; j < 8; j++) S[j] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * j + 1]), _mm_set1_epi16(sc[2 * j]));
 }
 
 #define QKK 256
@@ -316,8 +311,7 @@ static inline void unpack_q6_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
     static void NAME(const uint8_t *w, const int8_t *xq, const float *xd, const int16_t *bs, int nb,       \
                      int64_t cols, int n, float *out) {                                                    \
         __m256 acc[TILE];                                                                                  \
-        float corr[TILE];                                                                                  \
-        for (int k = 0; k < TILE; k++) { acc[k] = _mm256_setzero_ps(); corr[k] = 0.f; }                    \
+        for (int k = 0; k < TILE; k++) acc[k] = _mm256_setzero_ps();                                       \
         for (int b = 0; b < nb; b++) {                                                                     \
             __m256i W[8], S[8], M;                                                                         \
             float da, db;                                                                                  \
@@ -326,15 +320,16 @@ static inline void unpack_q6_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
                 const int8_t *x = xq + k * cols + QKK * b;                                                 \
                 __m256i isum = _mm256_setzero_si256();                                                     \
                 for (int j = 0; j < 8; j++)                                                                \
-                    isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(dot32_u8s8(W[j],                      \
+                    isum = _mm256_add_epi32(isum, _mm256_madd_epi16(_mm256_maddubs_epi16(W[j],             \
                         _mm256_loadu_si256((const __m256i *)(x + 32 * j))), S[j]));                        \
                 float dx = xd[k * nb + b];                                                                 \
-                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(da * dx), _mm256_cvtepi32_ps(isum), acc[k]);       \
                 __m256i bsv = _mm256_loadu_si256((const __m256i *)(bs + k * cols / 16 + 16 * b));          \
-                corr[k] += db * dx * (float)hsum_i32(_mm256_madd_epi16(bsv, M));                           \
+                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(da * dx), _mm256_cvtepi32_ps(isum), acc[k]);       \
+                acc[k] = _mm256_fnmadd_ps(_mm256_set1_ps(db * dx),                                         \
+                                          _mm256_cvtepi32_ps(_mm256_madd_epi16(bsv, M)), acc[k]);          \
             }                                                                                              \
         }                                                                                                  \
-        for (int k = 0; k < n; k++) out[k] = hsum(acc[k]) - corr[k];                                       \
+        for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);                                                 \
     }
 
 KQ_TILE(dot_tile_q4_K, unpack_q4_K, 144)
@@ -502,3 +497,16 @@ KQ_MATMUL(sr_matmul_q6_K, dot_q6_K)
 #endif
 
 
+
+/* ---------- STREAM-like triad (bench: this machine's memory bandwidth) ----------
+ * a[i] = b[i] + s·c[i] over doubles: 24 bytes of traffic per element (STREAM's count, write-allocate
+ * not counted). The bench calls it from 1 or 2 threads on disjoint chunks of arrays far larger than
+ * the caches and keeps the best of several passes. */
+void sr_triad(double *a, const double *b, const double *c, int64_t n, double s) {
+    for (int64_t i = 0; i < n; i++) a[i] = b[i] + s * c[i];
+}
+
+/* first touch of a chunk (so pages land where the measuring thread runs) */
+void sr_fill(double *a, int64_t n, double v) {
+    for (int64_t i = 0; i < n; i++) a[i] = v;
+}

@@ -32,9 +32,11 @@ public final class EngineCli {
               generate --model F.gguf (--prompt-ids 1,415,2936 | --prompt "text") [--max-tokens 24]
                        [--temperature 0] [--top-p 1] [--seed S] [--threads N] [--ignore-eos] [--json]
               tokenize --model F.gguf --text "..." [--no-bos] [--json]
-              bench --model F.gguf [--threads N] [--prompt-tokens 128] [--decode-tokens 32] [--json]
+              bench --model F.gguf [--threads 2] [--prompt-tokens 128] [--decode-tokens 32] [--runs 3]
+                    [--stream-mib 512] [--json]
               write-demo-models --dir D
-              write-golden-model --model moe-a|dense-a --type F32|Q8_0|Q4_0 --out F.gguf
+              write-golden-model --model moe-a|dense-a|bench --type F32|Q8_0|Q4_0|Q5_0|Q5_1|Q4_K|Q6_K --out F.gguf
+              write-bench-model --type Q4_0|Q8_0|Q4_K|Q6_K|Q5_0|Q5_1|Q4_K_M --out F.gguf   (issue 7's bench shape)
             """;
 
     private EngineCli() {
@@ -59,6 +61,10 @@ public final class EngineCli {
                 case "bench" -> Bench.run(a, out);
                 case "write-demo-models" -> out.println(String.join("\n",
                         DemoModels.writeIfMissing(Path.of(a.require("dir"))).stream().map(Path::toString).toList()));
+                case "write-bench-model" -> {
+                    writeModel(ModelSpec.BENCH, a.require("type"), Path.of(a.require("out")));
+                    out.println(a.require("out"));
+                }
                 case "write-golden-model" -> {
                     SyntheticModelWriter.write(ModelSpec.byName(a.require("model")),
                             GgmlType.valueOf(a.require("type")), Path.of(a.require("out")));
@@ -77,6 +83,16 @@ public final class EngineCli {
         } catch (EngineException e) {
             err.println("error: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /** A seeded model of this shape in one type for all 2-D tensors, or the Q4_K_M-like mix. */
+    static void writeModel(ModelSpec spec, String type, Path out) {
+        if (type.equals("Q4_K_M")) {
+            SyntheticModelWriter.writeMixed(spec, io.sirocco.engine.testmodel.MixedTypes::q4KM,
+                    SyntheticModelWriter.FTYPE_Q4_K_M, out);
+        } else {
+            SyntheticModelWriter.write(spec, GgmlType.valueOf(type), out);
         }
     }
 

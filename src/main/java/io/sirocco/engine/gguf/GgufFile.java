@@ -246,6 +246,7 @@ public final class GgufFile implements AutoCloseable {
         private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
         private final Path path;
         private final MemorySegment seg;
@@ -307,7 +308,8 @@ public final class GgufFile implements AutoCloseable {
             if (len > Integer.MAX_VALUE - 8) {
                 throw fail("string too long");
             }
-            byte[] b = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
+            byte[] b = new byte[(int) len];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, b, 0, (int) len);
             pos += len;
             return new String(b, StandardCharsets.UTF_8);
         }
@@ -357,9 +359,21 @@ public final class GgufFile implements AutoCloseable {
             int len = (int) n;
             switch (elem) {
                 case FLOAT32 -> {
+                    // bulk copies: the vocabulary's 32000-entry arrays must not cost a call per element
+                    need(4L * len);
                     float[] a = new float[len];
+                    MemorySegment.copy(seg, F32, pos, a, 0, len);
+                    pos += 4L * len;
+                    return a;
+                }
+                case INT32, UINT32 -> {
+                    need(4L * len);
+                    int[] raw = new int[len];
+                    MemorySegment.copy(seg, I32, pos, raw, 0, len);
+                    pos += 4L * len;
+                    long[] a = new long[len];
                     for (int i = 0; i < len; i++) {
-                        a[i] = Float.intBitsToFloat(i32());
+                        a[i] = elem == GgufValueType.INT32 ? raw[i] : raw[i] & 0xffffffffL;
                     }
                     return a;
                 }

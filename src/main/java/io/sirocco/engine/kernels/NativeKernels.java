@@ -38,6 +38,8 @@ public final class NativeKernels implements Kernels {
     private final MethodHandle q5_1;
     private final MethodHandle q4_K;
     private final MethodHandle q6_K;
+    private final MethodHandle triad;
+    private final MethodHandle fill;
 
     private NativeKernels(String variant, SymbolLookup lib) {
         this.variant = variant;
@@ -55,6 +57,9 @@ public final class NativeKernels implements Kernels {
         q5_1 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_1"), extraSig, critical);
         q4_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_K"), extraSig, critical);
         q6_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q6_K"), extraSig, critical);
+        triad = linker.downcallHandle(lib.findOrThrow("sr_triad"),
+                FunctionDescriptor.ofVoid(A, A, A, L, ValueLayout.JAVA_DOUBLE));
+        fill = linker.downcallHandle(lib.findOrThrow("sr_fill"), FunctionDescriptor.ofVoid(A, L, ValueLayout.JAVA_DOUBLE));
     }
 
     /** The best variant for this CPU, or null when no native library can be loaded. */
@@ -173,6 +178,30 @@ public final class NativeKernels implements Kernels {
             }
         } catch (RuntimeException | Error e) {
             throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** STREAM triad a = b + s·c over {@code n} doubles of native segments (bench only). */
+    public void triad(MemorySegment a, MemorySegment b, MemorySegment c, long n, double s) {
+        if (a.byteSize() < 8 * n || b.byteSize() < 8 * n || c.byteSize() < 8 * n || a.isReadOnly()) {
+            throw new IllegalArgumentException("triad arrays too small");
+        }
+        try {
+            triad.invokeExact(a, b, c, n, s);
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Fills {@code n} doubles with v (first touch, bench only). */
+    public void fill(MemorySegment a, long n, double v) {
+        if (a.byteSize() < 8 * n || a.isReadOnly()) {
+            throw new IllegalArgumentException("fill array too small");
+        }
+        try {
+            fill.invokeExact(a, n, v);
         } catch (Throwable e) {
             throw new IllegalStateException(e);
         }

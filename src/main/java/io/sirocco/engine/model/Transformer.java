@@ -20,6 +20,9 @@ public final class Transformer {
     private final int vocab;
     private final double[] invFreq;
     private final AtomicLongArray expertCounts;
+    /** MoE layer evaluations and the distinct experts they read (bench: experts per layer per step). */
+    private final java.util.concurrent.atomic.AtomicLong moeLayerSteps = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong moeDistinctExperts = new java.util.concurrent.atomic.AtomicLong();
 
     /** Outputs of a step: logits and hidden states of the marked tokens, in batch order. */
     public record Output(float[] logits, int[] logitRows, float[] hidden, int[] hiddenRows) {
@@ -52,6 +55,17 @@ public final class Transformer {
             out[i] = expertCounts.get(i);
         }
         return out;
+    }
+
+    /** Mean number of distinct experts whose weights were read per MoE layer per step, since the last reset. */
+    public double distinctExpertsPerLayerStep() {
+        long steps = moeLayerSteps.get();
+        return steps == 0 ? 0 : (double) moeDistinctExperts.get() / steps;
+    }
+
+    public void resetExpertStats() {
+        moeLayerSteps.set(0);
+        moeDistinctExperts.set(0);
     }
 
     public Output forward(Batch b) {
@@ -244,10 +258,12 @@ public final class Transformer {
                 weights[ex][counts[ex]++] = p[ex] / sum;
             }
         }
+        moeLayerSteps.incrementAndGet();
         for (int ex = 0; ex < nx; ex++) {
             if (counts[ex] == 0) {
                 continue;
             }
+            moeDistinctExperts.incrementAndGet();
             expertCounts.addAndGet(l * nx + ex, counts[ex]);
             Activations sub = h.gather(tokens[ex], counts[ex]);
             ffn(layer.experts()[ex], sub, x, tokens[ex], weights[ex]);

@@ -45,11 +45,22 @@ public final class SyntheticModelWriter {
     public static void writeMixed(ModelSpec spec, List<SyntheticModel.Weights> weights,
                                   java.util.function.Function<SyntheticModel.Weights, GgmlType> typeOf, int fileType,
                                   Path out) {
-        List<Encoded> encoded = weights.stream().map(t -> {
-            GgmlType tt = keepF32(t) ? GgmlType.F32 : typeOf.apply(t);
-            return new Encoded(t.name(), tt, t.ne(), Quantizer.encode(tt, t.data()));
-        }).toList();
+        writeEncoded(spec, weights.stream().map(t -> encodeMixed(t, typeOf)).toList(), true, fileType, out,
+                java.util.Map.of());
+    }
+
+    /** {@link #writeMixed} generating the weights one tensor at a time (for large shapes). */
+    public static void writeMixed(ModelSpec spec, java.util.function.Function<SyntheticModel.Weights, GgmlType> typeOf,
+                                  int fileType, Path out) {
+        List<Encoded> encoded = new ArrayList<>();
+        SyntheticModel.generate(spec, t -> encoded.add(encodeMixed(t, typeOf)));
         writeEncoded(spec, encoded, true, fileType, out, java.util.Map.of());
+    }
+
+    private static Encoded encodeMixed(SyntheticModel.Weights t,
+                                       java.util.function.Function<SyntheticModel.Weights, GgmlType> typeOf) {
+        GgmlType tt = keepF32(t) ? GgmlType.F32 : typeOf.apply(t);
+        return new Encoded(t.name(), tt, t.ne(), Quantizer.encode(tt, t.data()));
     }
 
     /** File type codes (llama_ftype) of the mixes {@link MixedTypes} produces. */

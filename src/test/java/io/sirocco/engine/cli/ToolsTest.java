@@ -91,4 +91,35 @@ class ToolsTest {
             assertEquals(1024, v[0].length);
         }
     }
+
+    /** The bench command's JSON has the documented fields (figures are not asserted: benchmarks are programs). */
+    @Test
+    @SuppressWarnings("unchecked")
+    void benchJsonHasTheDocumentedFields() {
+        Path model = GoldenPack.model("moe-a", GgmlType.Q4_0);
+        Map<String, Object> out = (Map<String, Object>) Json.parse(cli("bench", "--model", model.toString(),
+                "--threads", "2", "--prompt-tokens", "8", "--decode-tokens", "2", "--runs", "1", "--stream-mib", "8",
+                "--json"));
+        for (String key : List.of("prefill_tokens_per_s", "decode_tokens_per_s", "bandwidth_gb_per_s",
+                "roofline_fraction", "load_ms", "peak_rss_mb")) {
+            assertTrue(((Number) out.get(key)).doubleValue() > 0, key + " in " + out);
+        }
+        List<Object> batched = (List<Object>) out.get("batched");
+        assertEquals(4, ((Number) ((Map<String, Object>) batched.get(0)).get("streams")).intValue());
+        assertEquals(16, ((Number) ((Map<String, Object>) batched.get(1)).get("streams")).intValue());
+        // one token per step and top-2 routing: exactly 2 experts per layer; 16 streams use more of the 8
+        assertEquals(2.0, ((Number) out.get("distinct_experts_per_layer")).doubleValue(), 1e-9);
+        double sixteen = ((Number) ((Map<String, Object>) batched.get(1)).get("distinct_experts_per_layer")).doubleValue();
+        assertTrue(sixteen > 2 && sixteen <= 8, "distinct experts with 16 streams: " + sixteen);
+        // weights per token: attention + router + 2 of 8 experts per layer + LM head + one embedding row
+        assertTrue(((Number) out.get("weight_bytes_per_token")).longValue() > 0);
+    }
+
+    @Test
+    void benchShapeModelIsWrittenAtTheIssuesShape() {
+        assertEquals("bench", io.sirocco.engine.testmodel.ModelSpec.byName("bench").name());
+        io.sirocco.engine.testmodel.ModelSpec b = io.sirocco.engine.testmodel.ModelSpec.BENCH;
+        assertEquals(List.of(1024, 8, 16, 4, 3584, 8, 2), List.of(b.nEmbd(), b.nLayer(), b.nHead(), b.nHeadKv(), b.nFf(),
+                b.nExpert(), b.nExpertUsed()));
+    }
 }

@@ -160,6 +160,25 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void workerPoolReportsAFailingChunkAndStaysUsable() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(1000, 16, (a, b) -> {
+                if (a <= 500 && 500 < b) {
+                    throw new ArithmeticException("chunk " + a);
+                }
+            }));
+            assertTrue(e.getCause() instanceof ArithmeticException, e.toString());
+            int[] hits = new int[100];
+            pool.parallelFor(100, 16, (a, b) -> {
+                for (int i = a; i < b; i++) {
+                    hits[i]++;
+                }
+            });
+            assertEquals(100, java.util.Arrays.stream(hits).sum());
+        }
+    }
+
     static boolean gccOnPath() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (new java.io.File(dir, "gcc").canExecute()) {
