@@ -64,6 +64,12 @@ public class ModelRegistry {
                     continue; // scale-out worker: only its own models (sirocco.worker.models)
                 }
                 Path path = pathOf(tier.id());
+                if (roles.dispatchesRemotely() && !java.nio.file.Files.isRegularFile(path)) {
+                    // Scale-out gateway: a tier whose file is not mounted here has no workers in this deployment.
+                    LOG.warnf("%s: no model file at %s, so no workers serve it here; its requests answer 503",
+                            tier.id(), path);
+                    continue;
+                }
                 EngineOptions options = optionsOf(tier.id());
                 long t0 = System.nanoTime();
                 Engine engine = engines.open(tier.id(), path, options);

@@ -1,6 +1,7 @@
 package io.sirocco.admin;
 
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.mailer.MockMailbox;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.sirocco.billing.Invoice;
@@ -9,6 +10,7 @@ import io.sirocco.billing.Months;
 import io.sirocco.billing.Prices;
 import io.sirocco.billing.UsageEvent;
 import io.sirocco.billing.UsageLedger;
+import io.sirocco.console.BillingCustomers;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +22,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -27,8 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Headless Chromium (playwright-core, src/test/js/billing-browser) logs in as the realm admin through Keycloak
- * and checks that /admin/billing shows a drawn revenue chart and the invoice list with an invoice issued here.
+ * Headless Chromium (playwright-core, src/test/js/billing-browser) logs in through Keycloak: as the realm admin,
+ * /admin/billing shows a drawn revenue chart and the invoice list with an invoice issued here; as a customer,
+ * /console/usage shows a drawn usage chart and the month's cost, and /console/invoices their invoice.
  */
 @QuarkusTest
 class BillingBrowserTest {
@@ -42,11 +46,11 @@ class BillingBrowserTest {
     UsageLedger ledger;
     @Inject
     Invoices invoices;
+    @Inject
+    MockMailbox mailbox;
 
     @Test
     void adminSeesRevenueChartAndInvoiceList() throws Exception {
-        assertTrue(new File(SUITE, "node_modules/playwright-core").isDirectory(),
-                "run npm ci in " + SUITE + " (./sirocco test does it)");
         UUID org = UUID.randomUUID();
         try (Connection c = db.getConnection();
              PreparedStatement ps = c.prepareStatement("insert into organizations (id, name) values (?, ?)")) {
@@ -65,17 +69,41 @@ class BillingBrowserTest {
         }
         Invoice inv = invoices.issue(org, Months.of(lastMonth));
 
-        ProcessBuilder pb = new ProcessBuilder("node", "admin-billing.mjs").directory(SUITE).redirectErrorStream(true);
+        String out = runNode("admin-billing.mjs", Map.of("EXPECT_INVOICE", inv.displayNumber()));
+        assertTrue(out.contains("\"failures\":[]"), out);
+    }
+
+    @Test
+    void customerSeesUsageChartCostAndInvoices() throws Exception {
+        BillingCustomers.Customer customer = BillingCustomers.create(base.toURI(), mailbox, db);
+        Prices tiny = new Prices("mistral-tiny", new BigDecimal("0.14"), new BigDecimal("0.42"));
+        Instant lastMonth = Months.start(Months.of(Instant.now()).minusMonths(1)).plus(3, ChronoUnit.DAYS);
+        Instant now = Instant.now().minus(1, ChronoUnit.MINUTES);
+        for (Instant at : new Instant[]{lastMonth, now, now}) {
+            ledger.record(new UsageEvent("browser-c-" + UUID.randomUUID(), customer.orgId(), null, "mistral-tiny",
+                    1_000_000, 1_000_000, UsageEvent.COMPLETED, at, at.plusSeconds(1), tiny.cost(1_000_000, 1_000_000)), tiny);
+        }
+        Invoice inv = invoices.issue(customer.orgId(), Months.of(lastMonth));
+        String out = runNode("console-usage.mjs", Map.of("CUSTOMER_USER", customer.email(),
+                "CUSTOMER_PASSWORD", customer.password(), "EXPECT_COST", "1.12", "EXPECT_INVOICE", inv.displayNumber()));
+        assertTrue(out.contains("\"failures\":[]"), out);
+    }
+
+    /** Runs one script of the suite against this test server; fails with its output when it exits non-zero. */
+    private String runNode(String script, Map<String, String> env) throws Exception {
+        assertTrue(new File(SUITE, "node_modules/playwright-core").isDirectory(),
+                "run npm ci in " + SUITE + " (./sirocco test does it)");
+        ProcessBuilder pb = new ProcessBuilder("node", script).directory(SUITE).redirectErrorStream(true);
         pb.environment().put("BASE_URL", base.toString().replaceAll("/$", ""));
-        pb.environment().put("EXPECT_INVOICE", inv.displayNumber());
+        pb.environment().putAll(env);
         Process p = pb.start();
         String out;
         try (var in = p.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         assertTrue(p.waitFor(3, TimeUnit.MINUTES), "browser test timed out");
-        System.out.println("billing browser test: " + out);
+        System.out.println("billing browser test " + script + ": " + out);
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("\"failures\":[]"), out);
+        return out;
     }
 }

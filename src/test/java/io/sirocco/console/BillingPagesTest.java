@@ -5,7 +5,6 @@ import io.quarkus.mailer.MockMailbox;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.sirocco.accounts.ApiKeys;
-import io.sirocco.accounts.Fixtures;
 import io.sirocco.accounts.WebSession;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.Invoice;
@@ -49,27 +48,6 @@ class BillingPagesTest {
     @Inject
     ApiKeys apiKeys;
 
-    record Customer(String email, String password, UUID orgId) {
-    }
-
-    /** Signup, admin invite and acceptance through the accounts flows; the org comes from its membership row. */
-    private Customer customer() throws Exception {
-        String email = Fixtures.uniqueEmail("billing");
-        Map<String, Object> entry = Fixtures.signup(email, "Billing Person");
-        Fixtures.invite((String) entry.get("id"));
-        WebSession.Page done = Fixtures.accept(base, Fixtures.invitationToken(mailbox, email), "Billing", "Person",
-                Fixtures.PASSWORD);
-        assertEquals(303, done.status(), done.body());
-        try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("select org_id from org_members where email = ?")) {
-            ps.setString(1, email);
-            try (var rs = ps.executeQuery()) {
-                assertTrue(rs.next(), "membership of " + email);
-                return new Customer(email, Fixtures.PASSWORD, rs.getObject(1, UUID.class));
-            }
-        }
-    }
-
     private void use(UUID org, Instant at, int prompt, int completion) {
         ledger.record(new UsageEvent("page-" + UUID.randomUUID(), org, null, MEDIUM.model(), prompt, completion,
                 UsageEvent.COMPLETED, at, at.plusSeconds(1), MEDIUM.cost(prompt, completion)), MEDIUM);
@@ -77,7 +55,7 @@ class BillingPagesTest {
 
     @Test
     void customerSeesOwnUsageCapsAndInvoicesButNotAnotherOrgsInvoice() throws Exception {
-        Customer customer = customer();
+        BillingCustomers.Customer customer = BillingCustomers.create(base, mailbox, db);
         Instant lastMonth = Months.start(Months.of(Instant.now()).minusMonths(1)).plus(1, ChronoUnit.DAYS);
         use(customer.orgId(), Instant.now().minus(1, ChronoUnit.MINUTES), 1_000_000, 100_000); // 2.50 + 0.75
         use(customer.orgId(), lastMonth, 2_000_000, 0);

@@ -18,6 +18,9 @@ public class FakeEngineProfile implements QuarkusTestProfile {
                 "sirocco.models.max-sequences", "2",
                 "sirocco.models.queue-capacity", "2",
                 "sirocco.gateway.queue.timeout", "2s",
-                "sirocco.test.hold-model-loading", "true");
+                "sirocco.test.hold-model-loading", "true",
+                // mistral-small: one at a time with room to queue, for the fairness test
+                "sirocco.models.mistral-small.max-sequences", "1",
+                "sirocco.models.mistral-small.queue-capacity", "10");
     }
 }

@@ -113,6 +113,33 @@ class QueueingTest {
     }
 
     @Test
+    void organizationsTakeTurnsInTheQueue() throws Exception {
+        TestKeys.Key heavy = keys.create();
+        TestKeys.Key light = keys.create();
+        TierQueue queue = registry.get("mistral-small").orElseThrow().queue();
+        FakeEngine.stepMillis = 30;
+        FakeEngine.paused = true;
+        HttpClient http = HttpClient.newHttpClient();
+        String body = "{\"model\":\"mistral-small\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        List<String> finished = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (int i = 0; i < 4; i++) { // heavy: 1 running + 3 waiting
+            String name = "heavy" + i;
+            all.add(http.sendAsync(post(heavy, body, "v1/chat/completions"), HttpResponse.BodyHandlers.ofString())
+                    .thenAccept(r -> finished.add(name + ":" + r.statusCode())));
+            int expected = i;
+            await().atMost(Duration.ofSeconds(10)).until(() -> queue.running() == 1 && queue.waiting() == expected);
+        }
+        all.add(http.sendAsync(post(light, body, "v1/chat/completions"), HttpResponse.BodyHandlers.ofString())
+                .thenAccept(r -> finished.add("light:" + r.statusCode())));
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.waiting() == 4);
+        FakeEngine.paused = false;
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        // FIFO would serve the light org last; round-robin serves it right after the heavy org's next request
+        assertEquals(List.of("heavy0:200", "heavy1:200", "light:200", "heavy2:200", "heavy3:200"), finished);
+    }
+
+    @Test
     void disconnectMidStreamCancelsTheSequenceAndFreesItsKvCache() throws Exception {
         TestKeys.Key key = keys.create();
         FakeEngine.stepMillis = 20;
@@ -141,7 +168,11 @@ class QueueingTest {
     }
 
     private HttpRequest post(TestKeys.Key key, String body) {
-        return HttpRequest.newBuilder(URI.create(base + "v1/chat/completions"))
+        return post(key, body, "v1/chat/completions");
+    }
+
+    private HttpRequest post(TestKeys.Key key, String body, String path) {
+        return HttpRequest.newBuilder(URI.create(base + path))
                 .header("Authorization", key.bearer()).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();

@@ -59,6 +59,22 @@ public final class Dispatcher implements AutoCloseable {
         return connection.isOpen();
     }
 
+    /** {waiting, running} for {@code model}: sent but not taken by a worker yet, and taken. */
+    public int[] load(String model) {
+        int waiting = 0;
+        int running = 0;
+        for (RemoteCall c : calls.values()) {
+            if (c.model.equals(model)) {
+                if (c.started().isDone()) {
+                    running++;
+                } else {
+                    waiting++;
+                }
+            }
+        }
+        return new int[]{waiting, running};
+    }
+
     /** Requests sent and not yet ended. */
     public int inFlight() {
         return calls.size();

@@ -162,9 +162,11 @@ public final class RemoteEngine implements Engine {
         throw new DispatchException(r.outcome(), r.error() == null ? r.outcome().name() : r.error());
     }
 
+    /** This gateway's requests for the model: waiting in RabbitMQ, and running on workers (feeds the queue-depth metric). */
     @Override
     public EngineStats stats() {
-        return new EngineStats(0, 0, 0, 0, new long[0]);
+        int[] load = dispatcher.get().map(d -> d.load(model)).orElse(new int[]{0, 0});
+        return new EngineStats(load[1], load[0], 0, 0, new long[0]);
     }
 
     @Override

@@ -82,6 +82,7 @@ class DispatchTest {
         await().atMost(5, TimeUnit.SECONDS).until(() -> engine.running.get() == 2);
         // The other three wait in the queue, where another worker could take them.
         await().atMost(5, TimeUnit.SECONDS).until(() -> readyInQueue() == 3);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> java.util.Arrays.equals(gateway.load(model), new int[]{3, 2}));
         for (RemoteCall c : calls) {
             assertEquals(RemoteResult.Outcome.COMPLETED, c.result().get(20, TimeUnit.SECONDS).outcome());
         }

@@ -203,7 +203,20 @@ class ScaleOutIT {
             }
         }
 
+        embeddingsAreComputedOnTheWorker(key);
         rateLimitHoldsAcrossBothGateways();
+    }
+
+    private void embeddingsAreComputedOnTheWorker(String key) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPorts[1] + "/v1/embeddings"))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"mistral-embed\",\"input\":[\"wind\",\"calm sea\"]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode data = JSON.readTree(r.body()).path("data");
+        assertEquals(2, data.size());
+        assertEquals(1024, data.path(0).path("embedding").size(), "mistral-embed vectors have 1024 dimensions");
     }
 
     private void rateLimitHoldsAcrossBothGateways() throws Exception {
@@ -290,7 +303,7 @@ class ScaleOutIT {
     // --- the processes ---------------------------------------------------------------------------------------
 
     private Process startWorker() throws IOException {
-        return launch("worker", workerPort, Map.of("SIROCCO_ROLE", "worker", "SIROCCO_WORKER_MODELS", "mistral-tiny"));
+        return launch("worker", workerPort, Map.of("SIROCCO_ROLE", "worker", "SIROCCO_WORKER_MODELS", "mistral-tiny,mistral-embed"));
     }
 
     private Process launch(String name, int port, Map<String, String> env) throws IOException {
