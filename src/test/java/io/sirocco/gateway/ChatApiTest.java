@@ -4,8 +4,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import io.sirocco.gateway.TestKeys.Key;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -33,21 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Chat completions, plain and streamed (SSE parsed byte by byte), with usage, cost and rate-limit headers. */
 @QuarkusTest
 @TestProfile(ApiProfile.class)
-class ChatApiTest {
+class ChatApiTest extends ApiTestBase {
     static final String HELLO = "{\"model\":\"mistral-tiny\",\"temperature\":0,\"max_tokens\":12,"
             + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]";
-
-    @Inject
-    TestKeys keys;
-    @Inject
-    ModelRegistry registry;
-    @io.quarkus.test.common.http.TestHTTPResource("/")
-    java.net.URL base;
-
-    @BeforeEach
-    void ready() {
-        await().atMost(Duration.ofSeconds(120)).until(registry::ready);
-    }
 
     @Test
     void completesWithUsageCostAndHeaders() {
