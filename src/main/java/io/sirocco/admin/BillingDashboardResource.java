@@ -7,7 +7,7 @@ import io.sirocco.accounts.web.Csrf;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.BillingReports;
 import io.sirocco.billing.Invoice;
-import io.sirocco.billing.InvoiceDocuments;
+import io.sirocco.billing.web.InvoiceDownloads;
 import io.sirocco.billing.Invoices;
 import io.sirocco.billing.Months;
 import io.sirocco.billing.PriceBook;
@@ -154,18 +154,14 @@ public class BillingDashboardResource {
     @Path("/invoices/{id}/pdf")
     @Produces("application/pdf")
     public Response pdf(@PathParam("id") UUID id) {
-        Invoice inv = find(id);
-        return Response.ok(InvoiceDocuments.pdf(inv)).header("Content-Disposition",
-                "attachment; filename=\"" + InvoiceDocuments.fileName(inv, "pdf") + "\"").build();
+        return InvoiceDownloads.pdf(find(id));
     }
 
     @GET
     @Path("/invoices/{id}/csv")
     @Produces("text/csv")
     public Response csv(@PathParam("id") UUID id) {
-        Invoice inv = find(id);
-        return Response.ok(InvoiceDocuments.csv(inv)).header("Content-Disposition",
-                "attachment; filename=\"" + InvoiceDocuments.fileName(inv, "csv") + "\"").build();
+        return InvoiceDownloads.csv(find(id));
     }
 
     @ServerExceptionMapper
