@@ -49,27 +49,6 @@ class BillingPagesTest {
     @Inject
     ApiKeys apiKeys;
 
-    record Customer(String email, String password, UUID orgId) {
-    }
-
-    /** Signup, admin invite and acceptance through the accounts flows; the org comes from its membership row. */
-    private Customer customer() throws Exception {
-        String email = Fixtures.uniqueEmail("billing");
-        Map<String, Object> entry = Fixtures.signup(email, "Billing Person");
-        Fixtures.invite((String) entry.get("id"));
-        WebSession.Page done = Fixtures.accept(base, Fixtures.invitationToken(mailbox, email), "Billing", "Person",
-                Fixtures.PASSWORD);
-        assertEquals(303, done.status(), done.body());
-        try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("select org_id from org_members where email = ?")) {
-            ps.setString(1, email);
-            try (var rs = ps.executeQuery()) {
-                assertTrue(rs.next(), "membership of " + email);
-                return new Customer(email, Fixtures.PASSWORD, rs.getObject(1, UUID.class));
-            }
-        }
-    }
-
     private void use(UUID org, Instant at, int prompt, int completion) {
         ledger.record(new UsageEvent("page-" + UUID.randomUUID(), org, null, MEDIUM.model(), prompt, completion,
                 UsageEvent.COMPLETED, at, at.plusSeconds(1), MEDIUM.cost(prompt, completion)), MEDIUM);
@@ -77,7 +56,7 @@ class BillingPagesTest {
 
     @Test
     void customerSeesOwnUsageCapsAndInvoicesButNotAnotherOrgsInvoice() throws Exception {
-        Customer customer = customer();
+        Fixtures.Customer customer = Fixtures.customer(base, mailbox, "billing");
         Instant lastMonth = Months.start(Months.of(Instant.now()).minusMonths(1)).plus(1, ChronoUnit.DAYS);
         use(customer.orgId(), Instant.now().minus(1, ChronoUnit.MINUTES), 1_000_000, 100_000); // 2.50 + 0.75
         use(customer.orgId(), lastMonth, 2_000_000, 0);
@@ -98,6 +77,8 @@ class BillingPagesTest {
         assertEquals(200, usage.status(), usage.body());
         assertTrue(usage.body().contains("id=\"month-cost\">€ 3.25<"), usage.body());
         assertTrue(usage.body().contains("id=\"usage-chart\""));
+        assertTrue(usage.body().contains("href=\"/console/invoices\"") && usage.body().contains("href=\"/console/keys\""),
+                "the console nav links the other console pages");
         assertTrue(usage.body().contains("mistral-medium"));
         assertTrue(usage.body().contains("100</td>"), "the org cap is listed");
 
@@ -146,6 +127,13 @@ class BillingPagesTest {
         assertEquals(200, dash.status());
         String token = dash.hidden("csrf");
         assertTrue(token != null && !token.isBlank());
+        assertTrue(dash.body().contains("href=\"/admin/waitlist\"") && dash.body().contains("href=\"/admin/orgs\""),
+                "the admin nav links the other admin pages");
+        UUID unknown = UUID.randomUUID();
+        assertEquals(404, s.postFormNoFollow("/admin/billing/orgs/" + unknown + "/cap",
+                Map.of("csrf", token, "cap", "1")).status());
+        assertEquals(404, s.postFormNoFollow("/admin/billing/orgs/" + unknown + "/topup",
+                Map.of("csrf", token, "amount", "5")).status());
 
         assertEquals(403, s.postFormNoFollow("/admin/billing/orgs/" + org + "/cap", Map.of("cap", "5")).status());
         assertEquals(303, s.postFormNoFollow("/admin/billing/orgs/" + org + "/cap",
