@@ -10,4 +10,8 @@ import java.util.UUID;
 public record Member(UUID orgId, String userId, String email, String role, Instant joinedAt) {
     public static final String OWNER = "owner";
     public static final String MEMBER = "member";
+
+    public boolean isOwner() {
+        return OWNER.equals(role);
+    }
 }

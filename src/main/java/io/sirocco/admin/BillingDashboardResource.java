@@ -3,11 +3,12 @@ package io.sirocco.admin;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.web.Csrf;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.BillingReports;
 import io.sirocco.billing.Invoice;
-import io.sirocco.billing.InvoiceDocuments;
+import io.sirocco.billing.web.InvoiceDownloads;
 import io.sirocco.billing.Invoices;
 import io.sirocco.billing.Months;
 import io.sirocco.billing.PriceBook;
@@ -61,6 +62,8 @@ public class BillingDashboardResource {
     @Inject
     PriceBook priceBook;
     @Inject
+    Organizations organizations;
+    @Inject
     SecurityIdentity identity;
     @Inject
     Csrf csrf;
@@ -105,6 +108,7 @@ public class BillingDashboardResource {
     public Response setCap(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
                            @PathParam("org") UUID org, @RestForm String cap) {
         csrf.verify(csrfCookie, csrfField);
+        requireOrg(org);
         accounts.setOrgCap(org, cap == null || cap.isBlank() ? null : money(cap, "cap"));
         return back("Cap updated");
     }
@@ -115,6 +119,7 @@ public class BillingDashboardResource {
                                @PathParam("org") UUID org, @RestForm String country, @RestForm String vatNumber,
                                @RestForm String credit) {
         csrf.verify(csrfCookie, csrfField);
+        requireOrg(org);
         accounts.setProfile(org, country, vatNumber, "on".equals(credit) || "true".equals(credit));
         return back("Billing profile updated");
     }
@@ -124,6 +129,7 @@ public class BillingDashboardResource {
     public Response topUp(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
                           @PathParam("org") UUID org, @RestForm String amount, @RestForm String note) {
         csrf.verify(csrfCookie, csrfField);
+        requireOrg(org);
         accounts.topUp(org, money(amount, "amount"), trim(note), identity.getPrincipal().getName());
         return back("Credit recorded");
     }
@@ -154,23 +160,26 @@ public class BillingDashboardResource {
     @Path("/invoices/{id}/pdf")
     @Produces("application/pdf")
     public Response pdf(@PathParam("id") UUID id) {
-        Invoice inv = find(id);
-        return Response.ok(InvoiceDocuments.pdf(inv)).header("Content-Disposition",
-                "attachment; filename=\"" + InvoiceDocuments.fileName(inv, "pdf") + "\"").build();
+        return InvoiceDownloads.pdf(find(id));
     }
 
     @GET
     @Path("/invoices/{id}/csv")
     @Produces("text/csv")
     public Response csv(@PathParam("id") UUID id) {
-        Invoice inv = find(id);
-        return Response.ok(InvoiceDocuments.csv(inv)).header("Content-Disposition",
-                "attachment; filename=\"" + InvoiceDocuments.fileName(inv, "csv") + "\"").build();
+        return InvoiceDownloads.csv(find(id));
     }
 
     @ServerExceptionMapper
     public Response badInput(IllegalArgumentException e) {
         return Response.status(400).type(MediaType.TEXT_HTML).entity(Templates.billingError(e.getMessage()).render()).build();
+    }
+
+    /** An unknown org id is a 404, not a foreign-key failure (500) in the billing tables. */
+    private void requireOrg(UUID org) {
+        if (organizations.find(org).isEmpty()) {
+            throw new NotFoundException("no such organization");
+        }
     }
 
     private Invoice find(UUID id) {

@@ -3,7 +3,7 @@ package io.sirocco.console;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.sirocco.billing.Invoice;
-import io.sirocco.billing.InvoiceDocuments;
+import io.sirocco.billing.web.InvoiceDownloads;
 import io.sirocco.billing.Invoices;
 import io.sirocco.billing.Months;
 import jakarta.annotation.security.RolesAllowed;
@@ -34,12 +34,12 @@ public class InvoicePagesResource {
     @Inject
     Invoices invoices;
     @Inject
-    CallerOrg callerOrg;
+    ConsoleCaller caller;
 
     @GET
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance list() {
-        UUID org = callerOrg.orgId();
+        UUID org = caller.primary().orgId();
         return Templates.invoices(invoices.draft(org, Months.of(Instant.now())), invoices.list(org, 120));
     }
 
@@ -54,22 +54,18 @@ public class InvoicePagesResource {
     @Path("/{id}/pdf")
     @Produces("application/pdf")
     public Response pdf(@PathParam("id") UUID id) {
-        Invoice inv = own(id);
-        return Response.ok(InvoiceDocuments.pdf(inv)).header("Content-Disposition",
-                "attachment; filename=\"" + InvoiceDocuments.fileName(inv, "pdf") + "\"").build();
+        return InvoiceDownloads.pdf(own(id));
     }
 
     @GET
     @Path("/{id}/csv")
     @Produces("text/csv")
     public Response csv(@PathParam("id") UUID id) {
-        Invoice inv = own(id);
-        return Response.ok(InvoiceDocuments.csv(inv)).header("Content-Disposition",
-                "attachment; filename=\"" + InvoiceDocuments.fileName(inv, "csv") + "\"").build();
+        return InvoiceDownloads.csv(own(id));
     }
 
     /** Another org's invoice answers 404, exactly like a missing one. */
     private Invoice own(UUID id) {
-        return invoices.get(id, callerOrg.orgId()).orElseThrow(() -> new NotFoundException("no such invoice"));
+        return invoices.get(id, caller.primary().orgId()).orElseThrow(() -> new NotFoundException("no such invoice"));
     }
 }

@@ -2,6 +2,7 @@ package io.sirocco.console;
 
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
+import io.sirocco.accounts.Member;
 import io.sirocco.accounts.web.Csrf;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.BillingReports;
@@ -50,7 +51,7 @@ public class UsagePageResource {
     @Inject
     BillingAccounts accounts;
     @Inject
-    CallerOrg callerOrg;
+    ConsoleCaller caller;
     @Inject
     Csrf csrf;
 
@@ -58,9 +59,9 @@ public class UsagePageResource {
     @Produces(MediaType.TEXT_HTML)
     public Response usage(@QueryParam("month") String month, @QueryParam("message") String message,
                           @CookieParam(Csrf.COOKIE) String csrfCookie) {
-        UUID org = callerOrg.orgId();
+        Member m = caller.primary();
         String token = csrf.token(csrfCookie);
-        UsageView view = view(org, parseMonth(month), callerOrg.isOwner(), message);
+        UsageView view = view(m.orgId(), parseMonth(month), m.isOwner(), message);
         return Response.ok(Templates.usage(view, token).render(), MediaType.TEXT_HTML_TYPE)
                 .cookie(csrf.cookie(token)).build();
     }
@@ -71,8 +72,8 @@ public class UsagePageResource {
     public Response setKeyCap(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
                               @PathParam("key") UUID key, @RestForm String cap) {
         csrf.verify(csrfCookie, csrfField);
-        UUID org = callerOrg.orgId();
-        if (!callerOrg.isOwner()) {
+        Member m = caller.primary();
+        if (!m.isOwner()) {
             return error(403, "Only the organization's owner can change key caps.");
         }
         BigDecimal value;
@@ -81,7 +82,7 @@ public class UsagePageResource {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("the cap must be a decimal number of euros, e.g. 25.00");
         }
-        accounts.setKeyCap(org, key, value);
+        accounts.setKeyCap(m.orgId(), key, value);
         return Response.seeOther(URI.create("/console/usage?message="
                 + URLEncoder.encode(value == null ? "Key cap removed" : "Key cap set", StandardCharsets.UTF_8))).build();
     }

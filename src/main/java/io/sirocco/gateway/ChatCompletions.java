@@ -116,7 +116,7 @@ public class ChatCompletions {
         }
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("role", "assistant");
-        message.put("content", r.text());
+        message.put("content", AssistantText.stripLeadingSpace(r.text()));
         Map<String, Object> choice = new LinkedHashMap<>();
         choice.put("index", 0);
         choice.put("message", message);
@@ -140,11 +140,13 @@ public class ChatCompletions {
         roleDelta.put("content", "");
         event(call, chunk(call, req.model(), roleDelta, null));
         AtomicBoolean first = new AtomicBoolean(true);
+        AssistantText.Stream text = new AssistantText.Stream();
         Generation[] gen0 = new Generation[1];
-        Generation gen = start(model, prompt, params, (id, delta) -> {
+        Generation gen = start(model, prompt, params, (id, token) -> {
             if (first.compareAndSet(true, false)) {
                 metrics.timeToFirstToken(req.model(), System.nanoTime() - call.startNanos);
             }
+            String delta = text.next(token);
             if (!delta.isEmpty() && !call.isClientGone()) {
                 try {
                     event(call, chunk(call, req.model(), Map.of("content", delta), null));

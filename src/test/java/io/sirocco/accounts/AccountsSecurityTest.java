@@ -1,8 +1,5 @@
 package io.sirocco.accounts;
 
-import io.agroal.api.AgroalDataSource;
-import io.quarkus.mailer.MockMailbox;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
@@ -11,7 +8,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -39,18 +35,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AccountsSecurityTest {
+class AccountsSecurityTest extends AccountsTestBase {
 
     @Inject
-    SignupRateLimiter limiter;
-    @Inject
-    MockMailbox mailbox;
-    @Inject
     ApiKeys apiKeys;
-    @Inject
-    AgroalDataSource db;
-    @TestHTTPResource("/")
-    URI base;
 
     Fixtures.Customer a;
     Fixtures.Customer b;
@@ -59,7 +47,6 @@ class AccountsSecurityTest {
 
     @BeforeEach
     void twoOrgs() {
-        limiter.reset();
         if (a != null) {
             return;
         }

@@ -2,16 +2,11 @@ package io.sirocco.accounts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agroal.api.AgroalDataSource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,21 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * calls /v1/chat/completions → revoke → the next call gets 401.
  */
 @QuarkusTest
-class BrowserFlowTest {
+class BrowserFlowTest extends AccountsTestBase {
 
     private static final Path SUITE = Path.of("src/test/js/browser");
-
-    @Inject
-    SignupRateLimiter limiter;
-    @Inject
-    AgroalDataSource db;
-    @TestHTTPResource("/")
-    URI base;
-
-    @BeforeEach
-    void reset() {
-        limiter.reset();
-    }
 
     @Test
     void signUpInviteAcceptCreateKeyCallRevoke() throws Exception {

@@ -1,15 +1,11 @@
 package io.sirocco.accounts;
 
 import io.agroal.api.AgroalDataSource;
-import io.quarkus.mailer.MockMailbox;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -33,25 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The key lifecycle in the console (pages and JSON): create once-shown keys, list, revoke within 1 s, rotate. */
 @QuarkusTest
-class ConsoleKeysTest {
+class ConsoleKeysTest extends AccountsTestBase {
 
     static final Pattern SECRET = Pattern.compile("id=\"new-key-secret\">(sk-[0-9A-Za-z]{43})<");
 
     @Inject
-    SignupRateLimiter limiter;
-    @Inject
-    MockMailbox mailbox;
-    @Inject
     ApiKeys apiKeys;
-    @Inject
-    AgroalDataSource db;
-    @TestHTTPResource("/")
-    URI base;
-
-    @BeforeEach
-    void reset() {
-        limiter.reset();
-    }
 
     static String createKeyThroughPage(WebSession s, String name, String extra) {
         WebSession.Page list = s.get("/console/keys");

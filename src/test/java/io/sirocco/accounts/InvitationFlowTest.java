@@ -1,15 +1,10 @@
 package io.sirocco.accounts;
 
-import io.agroal.api.AgroalDataSource;
-import io.quarkus.mailer.MockMailbox;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -32,25 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Invitations against the real Keycloak: FIFO and selected invites, acceptance, misuse, linking, events. */
 @QuarkusTest
-class InvitationFlowTest {
+class InvitationFlowTest extends AccountsTestBase {
 
-    @Inject
-    SignupRateLimiter limiter;
-    @Inject
-    MockMailbox mailbox;
-    @Inject
-    AgroalDataSource db;
     @Inject
     KeycloakUsers keycloakUsers;
     @Inject
     Organizations organizations;
-    @TestHTTPResource("/")
-    URI base;
-
-    @BeforeEach
-    void reset() {
-        limiter.reset();
-    }
 
     @Test
     void acceptingCreatesTheKeycloakUserAndOrgThenSignsInThroughKeycloak() throws Exception {

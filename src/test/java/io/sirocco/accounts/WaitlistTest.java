@@ -1,15 +1,9 @@
 package io.sirocco.accounts;
 
-import io.agroal.api.AgroalDataSource;
-import io.quarkus.mailer.MockMailbox;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,21 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The public waitlist: signup (JSON and form), positions, idempotence, validation, escaping, rate limit, events. */
 @QuarkusTest
-class WaitlistTest {
-
-    @Inject
-    SignupRateLimiter limiter;
-    @Inject
-    MockMailbox mailbox;
-    @Inject
-    AgroalDataSource db;
-    @TestHTTPResource("/")
-    URI base;
-
-    @BeforeEach
-    void reset() {
-        limiter.reset();
-    }
+class WaitlistTest extends AccountsTestBase {
 
     @Test
     void signupGivesAPositionAndDuplicatesAreIdempotent() {

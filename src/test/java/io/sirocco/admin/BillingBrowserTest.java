@@ -4,13 +4,13 @@ import io.agroal.api.AgroalDataSource;
 import io.quarkus.mailer.MockMailbox;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.sirocco.accounts.Fixtures;
 import io.sirocco.billing.Invoice;
 import io.sirocco.billing.Invoices;
 import io.sirocco.billing.Months;
 import io.sirocco.billing.Prices;
 import io.sirocco.billing.UsageEvent;
 import io.sirocco.billing.UsageLedger;
-import io.sirocco.console.BillingCustomers;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +75,7 @@ class BillingBrowserTest {
 
     @Test
     void customerSeesUsageChartCostAndInvoices() throws Exception {
-        BillingCustomers.Customer customer = BillingCustomers.create(base.toURI(), mailbox, db);
+        Fixtures.Customer customer = Fixtures.customer(base.toURI(), mailbox, "billing-browser");
         Prices tiny = new Prices("mistral-tiny", new BigDecimal("0.14"), new BigDecimal("0.42"));
         Instant lastMonth = Months.start(Months.of(Instant.now()).minusMonths(1)).plus(3, ChronoUnit.DAYS);
         Instant now = Instant.now().minus(1, ChronoUnit.MINUTES);

@@ -12,7 +12,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,11 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @QuarkusTest
 @TestProfile(ApiProfile.class)
 class ApiThousandRequestsInvoiceTest {
-    private static final Map<String, BigDecimal[]> BOOK = Map.of(
-            "mistral-tiny", new BigDecimal[]{new BigDecimal("0.14"), new BigDecimal("0.42")},
-            "mistral-small", new BigDecimal[]{new BigDecimal("0.60"), new BigDecimal("1.80")},
-            "mistral-medium", new BigDecimal[]{new BigDecimal("2.50"), new BigDecimal("7.50")},
-            "mistral-embed", new BigDecimal[]{new BigDecimal("0.10"), BigDecimal.ZERO});
     private static final String[] MODELS = {"mistral-tiny", "mistral-small", "mistral-medium", "mistral-embed"};
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -81,34 +75,21 @@ class ApiThousandRequestsInvoiceTest {
             t[0] += s.prompt();
             t[1] += s.completion();
             told = told.add(s.cost());
-            BigDecimal[] p = BOOK.get(s.model());
-            BigDecimal priced = p[0].multiply(BigDecimal.valueOf(s.prompt()))
-                    .add(p[1].multiply(BigDecimal.valueOf(s.completion()))).movePointLeft(6);
+            BigDecimal priced = LaunchPrices.cost(s.model(), s.prompt(), s.completion());
             assertEquals(0, priced.compareTo(s.cost()), "cost header of " + s.requestId());
             assertEquals(0, s.cost().compareTo(Fixtures.decimal(db,
                     "select cost_eur from usage_ledger where request_id = ?", s.requestId())), s.requestId());
         }
         pool.shutdown();
 
-        BigDecimal expectedSubtotal = BigDecimal.ZERO.setScale(2);
-        int lines = 0;
-        for (Map.Entry<String, long[]> e : tokens.entrySet()) {
-            for (int d = 0; d < 2; d++) {
-                if (e.getValue()[d] > 0) {
-                    lines++;
-                    expectedSubtotal = expectedSubtotal.add(BOOK.get(e.getKey())[d]
-                            .multiply(BigDecimal.valueOf(e.getValue()[d])).movePointLeft(6)
-                            .setScale(2, RoundingMode.HALF_EVEN));
-                }
-            }
-        }
+        LaunchPrices.Expected expected = LaunchPrices.invoice(tokens);
         Invoice inv = invoices.draft(key.orgId(), Months.of(Instant.now()));
-        assertEquals(lines, inv.lines().size(), inv.lines().toString());
+        assertEquals(expected.lines(), inv.lines().size(), inv.lines().toString());
         for (InvoiceLine l : inv.lines()) {
             long[] t = tokens.get(l.model());
             assertEquals(InvoiceLine.INPUT.equals(l.direction()) ? t[0] : t[1], l.tokens(), l.toString());
         }
-        assertEquals(expectedSubtotal, inv.subtotalEur());
+        assertEquals(expected.subtotal(), inv.subtotalEur());
         assertEquals(1000, Fixtures.count(db, "select count(*) from usage_ledger where org_id = ?", key.orgId()));
         assertEquals(0, told.compareTo(Fixtures.decimal(db,
                 "select sum(cost_eur) from usage_ledger where org_id = ?", key.orgId())));

@@ -5,6 +5,7 @@ import io.quarkus.mailer.MockMailbox;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.sirocco.accounts.ApiKeys;
+import io.sirocco.accounts.Fixtures;
 import io.sirocco.accounts.WebSession;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.Invoice;
@@ -55,7 +56,7 @@ class BillingPagesTest {
 
     @Test
     void customerSeesOwnUsageCapsAndInvoicesButNotAnotherOrgsInvoice() throws Exception {
-        BillingCustomers.Customer customer = BillingCustomers.create(base, mailbox, db);
+        Fixtures.Customer customer = Fixtures.customer(base, mailbox, "billing");
         Instant lastMonth = Months.start(Months.of(Instant.now()).minusMonths(1)).plus(1, ChronoUnit.DAYS);
         use(customer.orgId(), Instant.now().minus(1, ChronoUnit.MINUTES), 1_000_000, 100_000); // 2.50 + 0.75
         use(customer.orgId(), lastMonth, 2_000_000, 0);
@@ -76,6 +77,8 @@ class BillingPagesTest {
         assertEquals(200, usage.status(), usage.body());
         assertTrue(usage.body().contains("id=\"month-cost\">€ 3.25<"), usage.body());
         assertTrue(usage.body().contains("id=\"usage-chart\""));
+        assertTrue(usage.body().contains("href=\"/console/invoices\"") && usage.body().contains("href=\"/console/keys\""),
+                "the console nav links the other console pages");
         assertTrue(usage.body().contains("mistral-medium"));
         assertTrue(usage.body().contains("100</td>"), "the org cap is listed");
 
@@ -124,6 +127,13 @@ class BillingPagesTest {
         assertEquals(200, dash.status());
         String token = dash.hidden("csrf");
         assertTrue(token != null && !token.isBlank());
+        assertTrue(dash.body().contains("href=\"/admin/waitlist\"") && dash.body().contains("href=\"/admin/orgs\""),
+                "the admin nav links the other admin pages");
+        UUID unknown = UUID.randomUUID();
+        assertEquals(404, s.postFormNoFollow("/admin/billing/orgs/" + unknown + "/cap",
+                Map.of("csrf", token, "cap", "1")).status());
+        assertEquals(404, s.postFormNoFollow("/admin/billing/orgs/" + unknown + "/topup",
+                Map.of("csrf", token, "amount", "5")).status());
 
         assertEquals(403, s.postFormNoFollow("/admin/billing/orgs/" + org + "/cap", Map.of("cap", "5")).status());
         assertEquals(303, s.postFormNoFollow("/admin/billing/orgs/" + org + "/cap",

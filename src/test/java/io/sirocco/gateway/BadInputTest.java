@@ -1,17 +1,11 @@
 package io.sirocco.gateway;
 
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.sirocco.gateway.TestKeys.Key;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,25 +13,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Hostile and broken bodies: each gets a 4xx JSON error, and the service keeps answering. */
 @QuarkusTest
 @TestProfile(ApiProfile.class)
-class BadInputTest {
-    @Inject
-    TestKeys keys;
-    @Inject
-    ModelRegistry registry;
-    @TestHTTPResource("/")
-    URL base;
-
-    @BeforeEach
-    void ready() {
-        await().atMost(Duration.ofSeconds(120)).until(registry::ready);
-    }
+class BadInputTest extends ApiTestBase {
 
     @Test
     void everyBadBodyGetsA4xxJsonError() throws Exception {
@@ -107,10 +89,8 @@ class BadInputTest {
     }
 
     private void check(HttpClient http, Key key, String path, String name, byte[] body) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
-                .header("Authorization", key.bearer()).header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(jsonPost(key, path, body, Duration.ofSeconds(60)),
+                HttpResponse.BodyHandlers.ofString());
         assertTrue(r.statusCode() >= 400 && r.statusCode() < 500, name + ": status " + r.statusCode() + " " + r.body());
         assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"), name);
         assertTrue(r.headers().firstValue("x-request-id").isPresent(), name);

@@ -4,8 +4,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import io.sirocco.gateway.TestKeys.Key;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -33,21 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Chat completions, plain and streamed (SSE parsed byte by byte), with usage, cost and rate-limit headers. */
 @QuarkusTest
 @TestProfile(ApiProfile.class)
-class ChatApiTest {
+class ChatApiTest extends ApiTestBase {
     static final String HELLO = "{\"model\":\"mistral-tiny\",\"temperature\":0,\"max_tokens\":12,"
             + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]";
-
-    @Inject
-    TestKeys keys;
-    @Inject
-    ModelRegistry registry;
-    @io.quarkus.test.common.http.TestHTTPResource("/")
-    java.net.URL base;
-
-    @BeforeEach
-    void ready() {
-        await().atMost(Duration.ofSeconds(120)).until(registry::ready);
-    }
 
     @Test
     void completesWithUsageCostAndHeaders() {
@@ -71,6 +57,7 @@ class ChatApiTest {
                 .body("choices[0].finish_reason", anyOf(equalTo("stop"), equalTo("length")))
                 .body("usage.prompt_tokens", greaterThan(0))
                 .body("usage.completion_tokens", greaterThan(0));
+        assertNoLeadingSpace(r.path("choices[0].message.content"));
         int prompt = r.path("usage.prompt_tokens");
         int completion = r.path("usage.completion_tokens");
         assertEquals(prompt + completion, (int) r.path("usage.total_tokens"));
@@ -109,6 +96,7 @@ class ChatApiTest {
             }
         }
         assertFalse(text.isEmpty(), "the stream carried tokens");
+        assertNoLeadingSpace(text.toString());
         Map<String, Object> last = chunks.getLast();
         assertNotNull(Sse.choice(last).get("finish_reason"));
         for (Map<String, Object> c : chunks.subList(0, chunks.size() - 1)) {
@@ -122,6 +110,38 @@ class ChatApiTest {
         String ledger = keys.ledger(key.orgId()).get(r.header("x-request-id"));
         assertEquals("completed " + usage.get("prompt_tokens") + " " + usage.get("completion_tokens") + " "
                 + new BigDecimal((String) usage.get("cost_eur")).stripTrailingZeros().toPlainString(), ledger);
+    }
+
+    /** Like Mistral's API, the engine's first-piece space is not sent: across the demo models and a few prompts. */
+    @Test
+    void contentNeverStartsWithASpace() {
+        Key key = keys.create();
+        for (String model : new String[]{"mistral-tiny", "mistral-small", "mistral-medium"}) {
+            for (int seed = 0; seed < 3; seed++) {
+                String body = "{\"model\":\"" + model + "\",\"max_tokens\":4,\"random_seed\":" + seed
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello " + seed + "\"}]";
+                String content = given().header("Authorization", key.bearer()).contentType("application/json")
+                        .body(body + "}").post("/v1/chat/completions").then().statusCode(200)
+                        .extract().path("choices[0].message.content");
+                assertNoLeadingSpace(content);
+                StringBuilder streamed = new StringBuilder();
+                for (Map<String, Object> c : Sse.parse(given().header("Authorization", key.bearer())
+                        .contentType("application/json").body(body + ",\"stream\":true}").post("/v1/chat/completions")
+                        .asByteArray())) {
+                    Object part = Sse.delta(c).get("content");
+                    if (part != null) {
+                        streamed.append(part);
+                    }
+                }
+                assertNoLeadingSpace(streamed.toString());
+                assertEquals(content, streamed.toString(), model + " seed " + seed + ": same text streamed or not");
+            }
+        }
+    }
+
+    static void assertNoLeadingSpace(String content) {
+        assertNotNull(content);
+        assertFalse(content.startsWith(" "), "content starts with a space: '" + content + "'");
     }
 
     @Test

@@ -1,18 +1,12 @@
 package io.sirocco.gateway;
 
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.sirocco.gateway.TestKeys.Key;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,21 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @TestProfile(ApiProfile.class)
-class ConcurrentStreamsTest {
+class ConcurrentStreamsTest extends ApiTestBase {
     static final int CLIENTS = 24;
     static final String[] TIERS = {"mistral-tiny", "mistral-small", "mistral-medium"};
-
-    @Inject
-    TestKeys keys;
-    @Inject
-    ModelRegistry registry;
-    @TestHTTPResource("/")
-    URL base;
-
-    @BeforeEach
-    void ready() {
-        await().atMost(Duration.ofSeconds(120)).until(registry::ready);
-    }
 
     @Test
     void manyConcurrentStreamsAllSucceedAndAreBilledOneForOne() throws Exception {
@@ -59,9 +40,7 @@ class ConcurrentStreamsTest {
             Key key = i % 2 == 0 ? a : b;
             String body = "{\"model\":\"" + TIERS[i % TIERS.length] + "\",\"stream\":true,\"max_tokens\":" + (4 + i % 7)
                     + ",\"random_seed\":" + i + ",\"messages\":[{\"role\":\"user\",\"content\":\"Client " + i + " says hi\"}]}";
-            calls.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "v1/chat/completions"))
-                    .header("Authorization", key.bearer()).header("Content-Type", "application/json")
-                    .timeout(Duration.ofSeconds(240)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            calls.add(http.sendAsync(jsonPost(key, "v1/chat/completions", body, Duration.ofSeconds(240)),
                     HttpResponse.BodyHandlers.ofByteArray()));
         }
         Map<String, String> expected = new HashMap<>();

@@ -4,18 +4,14 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import io.sirocco.gateway.TestKeys.Key;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 
 import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasSize;
@@ -26,17 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** Embeddings of a string and of a list, as floats and as base64 little-endian float32 (the same vectors). */
 @QuarkusTest
 @TestProfile(ApiProfile.class)
-class EmbeddingsApiTest {
-    @Inject
-    TestKeys keys;
-    @Inject
-    ModelRegistry registry;
-
-    @BeforeEach
-    void ready() {
-        await().atMost(Duration.ofSeconds(120)).until(registry::ready);
-    }
-
+class EmbeddingsApiTest extends ApiTestBase {
     @Test
     void floatAndBase64AreTheSameUnitVectors() {
         Key key = keys.create();

@@ -5,36 +5,22 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.ValidatableResponse;
 import io.sirocco.gateway.TestKeys.Key;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
 
 import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
-import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.containsString;
 
 /** Every error status of the API, each with the exact error shape and an x-request-id. */
 @QuarkusTest
 @TestProfile(ApiProfile.class)
-class ErrorsApiTest {
+class ErrorsApiTest extends ApiTestBase {
     static final String CHAT = "{\"model\":\"mistral-tiny\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-
-    @Inject
-    TestKeys keys;
-    @Inject
-    ModelRegistry registry;
-
-    @BeforeEach
-    void ready() {
-        await().atMost(Duration.ofSeconds(120)).until(registry::ready);
-    }
 
     /** The error body is exactly {object, error{message,type,param,code}, message, type}. */
     static ValidatableResponse error(ValidatableResponse r, int status, String type, String code) {
@@ -114,9 +100,6 @@ class ErrorsApiTest {
         String big = "{\"model\":\"mistral-tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "a".repeat(1_100_000) + "\"}]}";
         error(post(key, big), 413, "invalid_request_error", "request_too_large");
     }
-
-    @io.quarkus.test.common.http.TestHTTPResource("/")
-    java.net.URL base;
 
     /** curl sends Expect: 100-continue for larger bodies: refuse an oversized one before it is sent, else continue. */
     @Test

@@ -1,20 +1,16 @@
 package io.sirocco.gateway;
 
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,19 +30,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @TestProfile(FakeEngineProfile.class)
-class QueueingTest {
+class QueueingTest extends ApiTestBase {
     static final String BODY = "{\"model\":\"mistral-tiny\",\"stream\":true,\"max_tokens\":5000,"
             + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    @Inject
-    TestKeys keys;
-    @Inject
-    ModelRegistry registry;
-    @TestHTTPResource("/")
-    URL base;
-
+    /** Replaces the base's wait: the first test checks readiness while the fake models are held loading. */
+    @Override
     @BeforeEach
-    void ready() {
+    void modelsReady() {
         if (FakeEngineFactory.LOAD_GATE.getCount() > 0) {
             notReadyWhileModelsLoad();
         }
@@ -172,9 +163,6 @@ class QueueingTest {
     }
 
     private HttpRequest post(TestKeys.Key key, String body, String path) {
-        return HttpRequest.newBuilder(URI.create(base + path))
-                .header("Authorization", key.bearer()).header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return jsonPost(key, path, body, Duration.ofSeconds(30));
     }
 }

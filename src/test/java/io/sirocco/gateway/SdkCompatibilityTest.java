@@ -1,21 +1,16 @@
 package io.sirocco.gateway;
 
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,21 +21,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @TestProfile(ApiProfile.class)
-class SdkCompatibilityTest {
+class SdkCompatibilityTest extends ApiTestBase {
     static final Path SUITE = Path.of("src/test/js/sdk");
-
-    @Inject
-    TestKeys keys;
-    @Inject
-    ModelRegistry registry;
-    @TestHTTPResource("/")
-    URL base;
 
     @Test
     void officialSdksWorkUnchanged() throws IOException, InterruptedException {
         assertTrue(Files.isDirectory(SUITE.resolve("node_modules/openai")),
                 "run `npm ci` in " + SUITE + " first (./sirocco test does)");
-        await().atMost(Duration.ofSeconds(120)).until(registry::ready);
         ProcessBuilder pb = new ProcessBuilder(List.of("node", "sdk-test.mjs")).directory(SUITE.toFile())
                 .redirectErrorStream(true);
         pb.environment().put("SIROCCO_URL", base.toString());
