@@ -7,6 +7,7 @@ import io.sirocco.accounts.web.Csrf;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.BillingReports;
 import io.sirocco.billing.Months;
+import io.sirocco.billing.web.EuroInput;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.CookieParam;
@@ -76,12 +77,7 @@ public class UsagePageResource {
         if (!m.isOwner()) {
             return error(403, "Only the organization's owner can change key caps.");
         }
-        BigDecimal value;
-        try {
-            value = cap == null || cap.isBlank() ? null : new BigDecimal(cap.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("the cap must be a decimal number of euros, e.g. 25.00");
-        }
+        BigDecimal value = EuroInput.parseOrNull(cap, "the cap");
         accounts.setKeyCap(m.orgId(), key, value);
         return Response.seeOther(URI.create("/console/usage?message="
                 + URLEncoder.encode(value == null ? "Key cap removed" : "Key cap set", StandardCharsets.UTF_8))).build();
