@@ -112,7 +112,7 @@ public class ChatCompletions {
             return;
         }
         if (r.finishReason() == FinishReason.ERROR) {
-            throw failure(model, r);
+            throw failure(r);
         }
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("role", "assistant");
@@ -169,7 +169,7 @@ public class ChatCompletions {
             Map<String, Object> last = chunk(call, req.model(), Map.of(), "error");
             last.put("usage", usage(r.promptTokens(), r.completionTokens(), usage));
             event(call, last);
-            event(call, ErrorResponses.body(ErrorResponses.map(failure(model, r), call.requestId)));
+            event(call, ErrorResponses.body(ErrorResponses.map(failure(r), call.requestId)));
             call.response().end();
             return;
         }
@@ -189,7 +189,7 @@ public class ChatCompletions {
     }
 
     /** A failed generation as an exception for the error mapper (scale-out dispatch failures keep their kind). */
-    private static RuntimeException failure(ModelRegistry.Served model, GenerationResult r) {
+    private static RuntimeException failure(GenerationResult r) {
         return r.error() instanceof DispatchException d ? d : new IllegalStateException("generation failed", r.error());
     }
 
