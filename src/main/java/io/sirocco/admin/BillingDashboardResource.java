@@ -140,12 +140,7 @@ public class BillingDashboardResource {
     public Response issue(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
                           @RestForm String month) {
         csrf.verify(csrfCookie, csrfField);
-        YearMonth m;
-        try {
-            m = YearMonth.parse(trim(month));
-        } catch (DateTimeParseException | NullPointerException e) {
-            throw new IllegalArgumentException("month must look like 2026-10");
-        }
+        YearMonth m = Months.parse(month);
         int n = invoices.issueAll(m);
         return back(n + " invoices issued for " + m);
     }
@@ -196,12 +191,16 @@ public class BillingDashboardResource {
         return s == null ? null : s.trim();
     }
 
-    /** A datetime-local form value, read as UTC. */
+    /** A datetime-local form value, read as UTC; years past 9999 are refused (they overflow SQL timestamps). */
     private static Instant utc(String s) {
         try {
-            return LocalDateTime.parse(s.trim()).toInstant(ZoneOffset.UTC);
+            LocalDateTime t = LocalDateTime.parse(s.trim());
+            if (t.getYear() <= 9999) {
+                return t.toInstant(ZoneOffset.UTC);
+            }
         } catch (DateTimeParseException | NullPointerException e) {
-            throw new IllegalArgumentException("valid from must be a date and time, e.g. 2027-01-01T00:00 (UTC)");
+            // the message below
         }
+        throw new IllegalArgumentException("valid from must be a date and time, e.g. 2027-01-01T00:00 (UTC)");
     }
 }

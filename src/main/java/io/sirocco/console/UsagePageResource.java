@@ -28,7 +28,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.YearMonth;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
 
@@ -107,10 +106,6 @@ public class UsagePageResource {
         if (month == null || month.isBlank()) {
             return Months.of(Instant.now());
         }
-        try {
-            return YearMonth.parse(month.trim());
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("month must look like 2026-10");
-        }
+        return Months.parse(month);
     }
 }
