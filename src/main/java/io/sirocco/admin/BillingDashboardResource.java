@@ -8,6 +8,7 @@ import io.sirocco.accounts.web.Csrf;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.BillingReports;
 import io.sirocco.billing.Invoice;
+import io.sirocco.billing.web.EuroInput;
 import io.sirocco.billing.web.InvoiceDownloads;
 import io.sirocco.billing.Invoices;
 import io.sirocco.billing.Months;
@@ -27,7 +28,6 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -99,7 +99,8 @@ public class BillingDashboardResource {
                                   @RestForm String model, @RestForm String input, @RestForm String output,
                                   @RestForm String validFrom) {
         csrf.verify(csrfCookie, csrfField);
-        priceBook.schedule(trim(model), money(input, "input price"), money(output, "output price"), utc(validFrom));
+        priceBook.schedule(trim(model), EuroInput.parse(input, "input price"), EuroInput.parse(output, "output price"),
+                utc(validFrom));
         return back("Scheduled new prices for " + model);
     }
 
@@ -109,7 +110,7 @@ public class BillingDashboardResource {
                            @PathParam("org") UUID org, @RestForm String cap) {
         csrf.verify(csrfCookie, csrfField);
         requireOrg(org);
-        accounts.setOrgCap(org, cap == null || cap.isBlank() ? null : money(cap, "cap"));
+        accounts.setOrgCap(org, EuroInput.parseOrNull(cap, "cap"));
         return back("Cap updated");
     }
 
@@ -130,7 +131,7 @@ public class BillingDashboardResource {
                           @PathParam("org") UUID org, @RestForm String amount, @RestForm String note) {
         csrf.verify(csrfCookie, csrfField);
         requireOrg(org);
-        accounts.topUp(org, money(amount, "amount"), trim(note), identity.getPrincipal().getName());
+        accounts.topUp(org, EuroInput.parse(amount, "amount"), trim(note), identity.getPrincipal().getName());
         return back("Credit recorded");
     }
 
@@ -139,12 +140,7 @@ public class BillingDashboardResource {
     public Response issue(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
                           @RestForm String month) {
         csrf.verify(csrfCookie, csrfField);
-        YearMonth m;
-        try {
-            m = YearMonth.parse(trim(month));
-        } catch (DateTimeParseException | NullPointerException e) {
-            throw new IllegalArgumentException("month must look like 2026-10");
-        }
+        YearMonth m = Months.parse(month);
         int n = invoices.issueAll(m);
         return back(n + " invoices issued for " + m);
     }
@@ -195,20 +191,16 @@ public class BillingDashboardResource {
         return s == null ? null : s.trim();
     }
 
-    private static BigDecimal money(String s, String what) {
-        try {
-            return new BigDecimal(s.trim());
-        } catch (NumberFormatException | NullPointerException e) {
-            throw new IllegalArgumentException(what + " must be a decimal number of euros, e.g. 0.25");
-        }
-    }
-
-    /** A datetime-local form value, read as UTC. */
+    /** A datetime-local form value, read as UTC; years past 9999 are refused (they overflow SQL timestamps). */
     private static Instant utc(String s) {
         try {
-            return LocalDateTime.parse(s.trim()).toInstant(ZoneOffset.UTC);
+            LocalDateTime t = LocalDateTime.parse(s.trim());
+            if (t.getYear() <= 9999) {
+                return t.toInstant(ZoneOffset.UTC);
+            }
         } catch (DateTimeParseException | NullPointerException e) {
-            throw new IllegalArgumentException("valid from must be a date and time, e.g. 2027-01-01T00:00 (UTC)");
+            // the message below
         }
+        throw new IllegalArgumentException("valid from must be a date and time, e.g. 2027-01-01T00:00 (UTC)");
     }
 }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.YearMonth;
+import java.time.format.DateTimeParseException;
 
 /** Billing months are calendar months in UTC. */
 public final class Months {
@@ -30,5 +31,18 @@ public final class Months {
 
     public static Instant end(YearMonth month) {
         return start(month.plusMonths(1));
+    }
+
+    /** A month typed by a person ("2026-10"), years 2000 to 9999; anything else is an IllegalArgumentException. */
+    public static YearMonth parse(String text) {
+        try {
+            YearMonth m = YearMonth.parse(text.trim());
+            if (m.getYear() >= 2000 && m.getYear() <= 9999) {
+                return m;
+            }
+        } catch (DateTimeParseException | NullPointerException e) {
+            // the message below
+        }
+        throw new IllegalArgumentException("month must look like 2026-10");
     }
 }

@@ -7,6 +7,7 @@ import io.sirocco.accounts.web.Csrf;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.BillingReports;
 import io.sirocco.billing.Months;
+import io.sirocco.billing.web.EuroInput;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.CookieParam;
@@ -27,7 +28,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.YearMonth;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
 
@@ -76,12 +76,7 @@ public class UsagePageResource {
         if (!m.isOwner()) {
             return error(403, "Only the organization's owner can change key caps.");
         }
-        BigDecimal value;
-        try {
-            value = cap == null || cap.isBlank() ? null : new BigDecimal(cap.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("the cap must be a decimal number of euros, e.g. 25.00");
-        }
+        BigDecimal value = EuroInput.parseOrNull(cap, "the cap");
         accounts.setKeyCap(m.orgId(), key, value);
         return Response.seeOther(URI.create("/console/usage?message="
                 + URLEncoder.encode(value == null ? "Key cap removed" : "Key cap set", StandardCharsets.UTF_8))).build();
@@ -111,10 +106,6 @@ public class UsagePageResource {
         if (month == null || month.isBlank()) {
             return Months.of(Instant.now());
         }
-        try {
-            return YearMonth.parse(month.trim());
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("month must look like 2026-10");
-        }
+        return Months.parse(month);
     }
 }

@@ -61,11 +61,18 @@ public class ChatCompletions {
         }
     }
 
-    /** Starts the generation; an engine that refuses it (e.g. no KV-cache room) is a 503. */
-    private static Generation start(ModelRegistry.Served model, int[] prompt, GenerationParams params,
-                                    TokenListener listener) {
+    /** Starts the generation, timing its first token; an engine that refuses it (e.g. no KV-cache room) is a 503. */
+    private Generation start(Call call, ModelRegistry.Served model, String modelId, int[] prompt,
+                             GenerationParams params, TokenListener listener) {
+        AtomicBoolean first = new AtomicBoolean(true);
+        TokenListener timed = (id, delta) -> {
+            if (first.compareAndSet(true, false)) {
+                metrics.timeToFirstToken(modelId, System.nanoTime() - call.startNanos);
+            }
+            listener.onToken(id, delta);
+        };
         try {
-            return model.engine().generate(prompt, params, listener);
+            return model.engine().generate(prompt, params, timed);
         } catch (EngineException e) {
             throw ApiError.unavailable("engine_busy", model.tier().id() + " cannot take the request now: "
                     + e.getMessage(), 1);
@@ -99,11 +106,7 @@ public class ChatCompletions {
 
     private void complete(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
                           GenerationParams params, Settlement settlement) {
-        AtomicBoolean first = new AtomicBoolean(true);
-        Generation gen = start(model, prompt, params, (id, delta) -> {
-            if (first.compareAndSet(true, false)) {
-                metrics.timeToFirstToken(req.model(), System.nanoTime() - call.startNanos);
-            }
+        Generation gen = start(call, model, req.model(), prompt, params, (id, delta) -> {
         });
         call.onClientGone(gen::cancel);
         GenerationResult r = gen.result().join();
@@ -112,7 +115,7 @@ public class ChatCompletions {
             return;
         }
         if (r.finishReason() == FinishReason.ERROR) {
-            throw failure(model, r);
+            throw failure(r);
         }
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("role", "assistant");
@@ -139,13 +142,9 @@ public class ChatCompletions {
         roleDelta.put("role", "assistant");
         roleDelta.put("content", "");
         event(call, chunk(call, req.model(), roleDelta, null));
-        AtomicBoolean first = new AtomicBoolean(true);
         AssistantText.Stream text = new AssistantText.Stream();
         Generation[] gen0 = new Generation[1];
-        Generation gen = start(model, prompt, params, (id, token) -> {
-            if (first.compareAndSet(true, false)) {
-                metrics.timeToFirstToken(req.model(), System.nanoTime() - call.startNanos);
-            }
+        Generation gen = start(call, model, req.model(), prompt, params, (id, token) -> {
             String delta = text.next(token);
             if (!delta.isEmpty() && !call.isClientGone()) {
                 try {
@@ -169,7 +168,7 @@ public class ChatCompletions {
             Map<String, Object> last = chunk(call, req.model(), Map.of(), "error");
             last.put("usage", usage(r.promptTokens(), r.completionTokens(), usage));
             event(call, last);
-            event(call, ErrorResponses.body(ErrorResponses.map(failure(model, r), call.requestId)));
+            event(call, ErrorResponses.body(ErrorResponses.map(failure(r), call.requestId)));
             call.response().end();
             return;
         }
@@ -189,7 +188,7 @@ public class ChatCompletions {
     }
 
     /** A failed generation as an exception for the error mapper (scale-out dispatch failures keep their kind). */
-    private static RuntimeException failure(ModelRegistry.Served model, GenerationResult r) {
+    private static RuntimeException failure(GenerationResult r) {
         return r.error() instanceof DispatchException d ? d : new IllegalStateException("generation failed", r.error());
     }
 

@@ -81,6 +81,12 @@ class BillingPagesTest {
                 "the console nav links the other console pages");
         assertTrue(usage.body().contains("mistral-medium"));
         assertTrue(usage.body().contains("100</td>"), "the org cap is listed");
+        for (String month : new String[]{"soon", "2026-13", "+999999999-12", "1900-01"}) {
+            WebSession.Page badMonth = s.get("/console/usage?month=" + java.net.URLEncoder.encode(month,
+                    java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(400, badMonth.status(), month + ": " + badMonth.body());
+            assertTrue(badMonth.body().contains("month must look like 2026-10"), badMonth.body());
+        }
 
         WebSession.Page list = s.get("/console/invoices");
         assertEquals(200, list.status());
@@ -148,6 +154,13 @@ class BillingPagesTest {
                 "input", "0.1", "output", "0.3", "validFrom", "2020-01-01T00:00"));
         assertEquals(400, past.status());
         assertTrue(past.body().contains("must start in the future"));
+        WebSession.Page farFuture = s.postFormNoFollow("/admin/billing/prices", Map.of("csrf", token, "model",
+                "mistral-tiny", "input", "0.1", "output", "0.3", "validFrom", "+999999999-01-01T00:00"));
+        assertEquals(400, farFuture.status(), farFuture.body());
+        WebSession.Page badIssue = s.postFormNoFollow("/admin/billing/invoices/issue",
+                Map.of("csrf", token, "month", "+999999999-12"));
+        assertEquals(400, badIssue.status(), badIssue.body());
+        assertTrue(badIssue.body().contains("month must look like 2026-10"), badIssue.body());
 
         String model = "test-" + UUID.randomUUID().toString().substring(0, 6);
         assertEquals(303, s.postFormNoFollow("/admin/billing/prices", Map.of("csrf", token, "model", model,
