@@ -130,6 +130,9 @@ class AccountsSecurityTest extends AccountsTestBase {
         WebSession customerSession = WebSession.login(base, "/console/keys", a.email(), a.password());
         assertEquals(403, customerSession.get("/admin/waitlist").status());
         assertEquals(403, customerSession.get("/admin/orgs").status());
+        assertEquals(403, customerSession.get("/admin").status());
+        assertTrue(given().redirects().follow(false).get("/admin").then().statusCode(302)
+                .extract().header("Location").startsWith(Fixtures.keycloakUrl()), "/admin asks for a login");
     }
 
     @Test
