@@ -167,7 +167,54 @@ static inline __m256i load_q4_0(const uint8_t *blk) {
         for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);                                               \
     }
 
-DOT_TILE(dot_tile_q8_0, load_q8_0, 34)
+
+/*
+ * Groups of 8 blocks: the 8 blocks' integer dot products are reduced to one vector (lane i = block i)
+ * and scaled with one conversion and one multiply-add, instead of a conversion, a scalar scale product
+ * and a multiply-add per block. Remaining blocks (nb not a multiple of 8) go one by one.
+ */
+static inline __m256i reduce8_i32(const __m256i v[8]) {
+    __m256i ab = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+    __m256i cd = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(ab, cd, 0x20), _mm256_permute2x128_si256(ab, cd, 0x31));
+}
+
+/* the fp16 scales at the start of 8 consecutive blocks of bb bytes */
+static inline __m256 scales8(const uint8_t *w, int bb) {
+    __m128i h = _mm_setr_epi16((short)load_u16(w), (short)load_u16(w + bb), (short)load_u16(w + 2 * bb),
+                               (short)load_u16(w + 3 * bb), (short)load_u16(w + 4 * bb), (short)load_u16(w + 5 * bb),
+                               (short)load_u16(w + 6 * bb), (short)load_u16(w + 7 * bb));
+    return _mm256_cvtph_ps(h);
+}
+
+static void dot_tile_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, int nb, int64_t cols, int n,
+                          float *out) {
+    __m256 acc[TILE];
+    for (int k = 0; k < TILE; k++) acc[k] = _mm256_setzero_ps();
+    int b = 0;
+    for (; b + 8 <= nb; b += 8) {
+        __m256i wv[8];
+        for (int i = 0; i < 8; i++) wv[i] = load_q8_0(w + 34 * (b + i));
+        __m256 dw = scales8(w + 34 * b, 34);
+        for (int k = 0; k < TILE && k < n; k++) {
+            const int8_t *x = xq + k * cols + QK * b;
+            __m256i s[8];
+            for (int i = 0; i < 8; i++) s[i] = dot32_i8(wv[i], _mm256_loadu_si256((const __m256i *)(x + 32 * i)));
+            __m256 d = _mm256_mul_ps(dw, _mm256_loadu_ps(xd + k * nb + b));
+            acc[k] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(reduce8_i32(s)), acc[k]);
+        }
+    }
+    for (; b < nb; b++) {
+        const uint8_t *blk = w + 34 * b;
+        __m256i wv = load_q8_0(blk);
+        float dw = fp16_to_f32(load_u16(blk));
+        for (int k = 0; k < TILE && k < n; k++) {
+            __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + k * cols + QK * b));
+            acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xd[k * nb + b]), _mm256_cvtepi32_ps(dot32_i8(wv, xv)), acc[k]);
+        }
+    }
+    for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
+}
 
 #define QUANT_MATMUL(NAME, TILE_DOT)                                                                   \
     void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,         \
@@ -219,22 +266,42 @@ QUANT_MATMUL(sr_matmul_q5_0, dot_tile_q5_0)
  * The nibbles q (0..15) go to the unsigned side of maddubs/vpdpbusd as they are, with no sign trick
  * and no −8; the activation block sums Σx (xs, computed once per activation vector) give the
  * correction, seeded into lane 0 of the integer accumulator. */
+static inline __m256i dot32_u8s8_acc(__m256i acc, __m256i wu, __m256i x) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    return _mm256_dpbusd_epi32(acc, wu, x);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(wu, x), _mm256_set1_epi16(1)));
+#endif
+}
+
 static void dot_tile_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, const int32_t *xs, int nb,
                           int64_t cols, int n, float *out) {
     __m256 acc[TILE];
     for (int k = 0; k < TILE; k++) acc[k] = _mm256_setzero_ps();
-    for (int b = 0; b < nb; b++) {
+    int b = 0;
+    for (; b + 8 <= nb; b += 8) {
+        __m256i q[8];
+        for (int i = 0; i < 8; i++) q[i] = nibbles32(w + 18 * (b + i) + 2);
+        __m256 dw = scales8(w + 18 * b, 18);
+        for (int k = 0; k < TILE && k < n; k++) {
+            const int8_t *x = xq + k * cols + QK * b;
+            __m256i s[8];
+            for (int i = 0; i < 8; i++)
+                s[i] = dot32_u8s8_acc(_mm256_setzero_si256(), q[i], _mm256_loadu_si256((const __m256i *)(x + 32 * i)));
+            __m256i corr = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(xs + k * nb + b)), 3);
+            __m256i isum = _mm256_sub_epi32(reduce8_i32(s), corr);
+            __m256 d = _mm256_mul_ps(dw, _mm256_loadu_ps(xd + k * nb + b));
+            acc[k] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum), acc[k]);
+        }
+    }
+    for (; b < nb; b++) {
         const uint8_t *blk = w + 18 * b;
         __m256i q = nibbles32(blk + 2);
         float dw = fp16_to_f32(load_u16(blk));
         for (int k = 0; k < TILE && k < n; k++) {
             __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + k * cols + QK * b));
             __m256i init = _mm256_zextsi128_si256(_mm_cvtsi32_si128(-8 * xs[k * nb + b]));
-#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
-            __m256i isum = _mm256_dpbusd_epi32(init, q, xv);
-#else
-            __m256i isum = _mm256_add_epi32(init, _mm256_madd_epi16(_mm256_maddubs_epi16(q, xv), _mm256_set1_epi16(1)));
-#endif
+            __m256i isum = dot32_u8s8_acc(init, q, xv);
             acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xd[k * nb + b]), _mm256_cvtepi32_ps(isum), acc[k]);
         }
     }
@@ -306,16 +373,19 @@ void sr_matmul_q5_1(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r
 static inline void unpack_q4_K(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
     *da = fp16_to_f32(load_u16(blk));
     *db = fp16_to_f32(load_u16(blk + 2));
-    const uint8_t *q = blk + 4;
-    int16_t m16[16];
-    for (int j = 0; j < 8; j++) {
-        int sc, m;
-        if (j < 4) { sc = q[j] & 63; m = q[j + 4] & 63; }
-        else { sc = (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4); m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4); }
-        S[j] = _mm256_set1_epi16((short)sc);
-        m16[2 * j] = m16[2 * j + 1] = (int16_t)m;
-    }
-    *M = _mm256_loadu_si256((const __m256i *)m16);
+    /* llama.cpp's kmask shuffle of the 12 packed bytes: u bytes 0-7 = the 6-bit scales, 8-15 = the mins */
+    uint32_t u[4];
+    memcpy(u, blk + 4, 12);
+    const uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
+    u[3] = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
+    uint32_t mins_lo = u[1] & k1;
+    u[1] = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
+    u[2] = mins_lo;
+    u[0] &= k1;
+    const uint8_t *sc = (const uint8_t *)u;
+    for (int j = 0; j < 8; j++) S[j] = _mm256_set1_epi16(sc[j]);
+    __m128i m = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(sc + 8)));
+    *M = _mm256_set_m128i(_mm_unpackhi_epi16(m, m), _mm_unpacklo_epi16(m, m));
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     for (int k = 0; k < 4; k++) {
         __m256i b = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * k));

@@ -1,64 +1,111 @@
 package io.sirocco.engine.kernels;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A fixed pool of kernel threads. {@link #parallelFor} splits a range into a few contiguous chunks per
- * thread, handed out dynamically; the caller works too. Threads are created once, never per step.
+ * A fixed pool of kernel threads, created once (never per step). {@link #parallelFor} splits a range
+ * into a few contiguous chunks per thread, handed out dynamically; the caller works too and waits only
+ * for chunks a helper has claimed. Between jobs the helpers spin for {@link #SPIN_NANOS} before they
+ * park: a decode step hands ~90 small jobs to the pool back to back, and waking a parked thread for
+ * each would cost more than many of the jobs themselves.
  */
 public final class WorkerPool implements AutoCloseable {
     public interface RangeTask {
         void run(int from, int to);
     }
 
+    /** Chunks per thread: a thread that is descheduled (shared machines) delays only a small chunk. */
+    private static final int CHUNKS_PER_THREAD = 4;
+    /** How long an idle helper polls for the next job before parking. */
+    static final long SPIN_NANOS = 200_000;
+
     private final int threads;
-    private final ExecutorService executor;
+    private final Helper[] helpers;
+    private final ReentrantLock dispatch = new ReentrantLock();
+    private volatile Job current;
+    private volatile boolean closed;
 
     public WorkerPool(int threads) {
         this.threads = Math.max(1, threads <= 0 ? Runtime.getRuntime().availableProcessors() : threads);
-        this.executor = this.threads == 1 ? null : Executors.newFixedThreadPool(this.threads - 1, r -> {
-            Thread t = new Thread(r, "sirocco-kernel");
-            t.setDaemon(true);
-            return t;
-        });
+        helpers = new Helper[this.threads - 1];
+        for (int i = 0; i < helpers.length; i++) {
+            helpers[i] = new Helper();
+            helpers[i].setName("sirocco-kernel-" + (i + 1));
+            helpers[i].setDaemon(true);
+            helpers[i].start();
+        }
     }
 
     public int threads() {
         return threads;
     }
 
-    /** Chunks per thread: a thread that is descheduled (shared machines) delays only a small chunk. */
-    private static final int CHUNKS_PER_THREAD = 4;
-
     /**
      * Runs task over [0, n) in chunks that are multiples of {@code grain} (except the last). The chunks
-     * are handed out dynamically (an atomic counter) to the caller and up to threads − 1 pool threads.
-     * The caller waits only for chunks that a helper has claimed: a helper that has not been scheduled
-     * yet (a busy shared machine) never holds the step up; it finds no chunk left and returns.
+     * are handed out dynamically (an atomic counter) to the caller and the helpers. The caller waits
+     * only for chunks that a helper has claimed: a helper that is not running yet (a busy shared
+     * machine) never holds the step up. A call made while the pool is busy with another call (another
+     * thread, or a task calling back) runs on the calling thread alone.
      */
     public void parallelFor(int n, int grain, RangeTask task) {
         int g = Math.max(1, grain);
-        int helpers = Math.min(threads, Math.max(1, n / g)) - 1;
-        if (helpers <= 0) {
+        int useful = Math.min(threads, Math.max(1, n / g));
+        if (useful <= 1 || closed || !dispatch.tryLock()) {
             task.run(0, n);
             return;
         }
-        int chunks = Math.min((n + g - 1) / g, threads * CHUNKS_PER_THREAD);
-        int per = ((n + chunks - 1) / chunks + g - 1) / g * g;
-        Job job = new Job(task, n, per, (n + per - 1) / per, Thread.currentThread());
-        for (int h = 0; h < helpers; h++) {
-            executor.execute(job::work);
+        try {
+            int chunks = Math.min((n + g - 1) / g, threads * CHUNKS_PER_THREAD);
+            int per = ((n + chunks - 1) / chunks + g - 1) / g * g;
+            Job job = new Job(task, n, per, (n + per - 1) / per, Thread.currentThread());
+            current = job;
+            for (Helper h : helpers) {
+                if (h.sleeping) {
+                    LockSupport.unpark(h);
+                }
+            }
+            job.work();
+            while (job.remaining.get() > 0) {
+                LockSupport.park(job);
+            }
+            current = null;
+            if (job.failure.get() != null) {
+                throw new IllegalStateException("kernel task failed", job.failure.get());
+            }
+        } finally {
+            dispatch.unlock();
         }
-        job.work();
-        while (job.remaining.get() > 0) {
-            LockSupport.park(job);
-        }
-        if (job.failure.get() != null) {
-            throw new IllegalStateException("kernel task failed", job.failure.get());
+    }
+
+    /** A helper thread: runs each new job's chunks, spins a while for the next one, then parks. */
+    private final class Helper extends Thread {
+        volatile boolean sleeping;
+
+        @Override
+        public void run() {
+            Job last = null;
+            long idleSince = System.nanoTime();
+            while (!closed) {
+                Job j = current;
+                if (j != null && j != last) {
+                    last = j;
+                    j.work();
+                    idleSince = System.nanoTime();
+                } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    sleeping = true;
+                    Job again = current; // re-check after announcing: parallelFor unparks sleepers after publishing
+                    if (again == null || again == last) {
+                        LockSupport.park(this);
+                    }
+                    sleeping = false;
+                    idleSince = System.nanoTime();
+                }
+            }
         }
     }
 
@@ -101,8 +148,9 @@ public final class WorkerPool implements AutoCloseable {
 
     @Override
     public void close() {
-        if (executor != null) {
-            executor.shutdownNow();
+        closed = true;
+        for (Helper h : helpers) {
+            LockSupport.unpark(h);
         }
     }
 }

@@ -220,14 +220,25 @@ public final class Transformer {
     private void ffn(LlamaWeights.Ffn f, Activations h, float[] x, int[] rows, float[] weights) {
         float[] gate = mm.apply(f.gate(), h);
         float[] up = mm.apply(f.up(), h);
-        for (int i = 0; i < gate.length; i++) {
-            gate[i] = VecMath.silu(gate[i]) * up[i];
+        if (gate.length < SILU_PARALLEL_MIN) {
+            swiglu(gate, up, 0, gate.length);
+        } else { // batched steps: the exps are a few % of the step, worth splitting across the pool
+            mm.pool().parallelFor(gate.length, 2048, (from, to) -> swiglu(gate, up, from, to));
         }
         float[] down = mm.apply(f.down(), new Activations(gate, h.count, f.gate().rows()));
         int e = c.nEmbd();
         for (int t = 0; t < h.count; t++) {
             int row = rows == null ? t : rows[t];
             VecMath.axpy(weights == null ? 1f : weights[t], down, t * e, x, row * e, e);
+        }
+    }
+
+    /** Below this many values SwiGLU stays on the calling thread (a hand-off costs more). */
+    private static final int SILU_PARALLEL_MIN = 8192;
+
+    private static void swiglu(float[] gate, float[] up, int from, int to) {
+        for (int i = from; i < to; i++) {
+            gate[i] = VecMath.silu(gate[i]) * up[i];
         }
     }
 
