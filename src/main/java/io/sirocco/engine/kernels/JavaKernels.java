@@ -57,7 +57,7 @@ public final class JavaKernels implements Kernels {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = FloatVector.fromMemorySegment(F, s, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sumInOrder(acc);
         for (; i < n; i++) {
             sum += s.get(Fp16.FLOAT, off + 4L * i) * x[xo + i];
         }
@@ -102,7 +102,7 @@ public final class JavaKernels implements Kernels {
             }
             acc = block.fma(FloatVector.broadcast(F, Fp16.f16(s, o) * xd[t * nb + b]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sumInOrder(acc);
     }
 
     static float dotQ4_0(MemorySegment s, long row, Activations x, int t, int cols) {
@@ -127,7 +127,7 @@ public final class JavaKernels implements Kernels {
             }
             acc = block.fma(FloatVector.broadcast(F, Fp16.f16(s, o) * xd[t * nb + b]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sumInOrder(acc);
     }
 
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);

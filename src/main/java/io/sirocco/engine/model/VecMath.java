@@ -1,5 +1,6 @@
 package io.sirocco.engine.model;
 
+import io.sirocco.engine.kernels.Lanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -16,21 +17,9 @@ final class VecMath {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = sumLanesInOrder(acc);
+        float s = Lanes.sumInOrder(acc);
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
-        }
-        return s;
-    }
-
-    /**
-     * Lane 0 + lane 1 + … in a fixed order. {@code reduceLanes(ADD)} leaves the order open, and the interpreter
-     * and the JIT pick different ones, so a cold and a warm JVM would round differently.
-     */
-    static float sumLanesInOrder(FloatVector v) {
-        float s = 0f;
-        for (int lane = 0; lane < v.length(); lane++) {
-            s += v.lane(lane);
         }
         return s;
     }

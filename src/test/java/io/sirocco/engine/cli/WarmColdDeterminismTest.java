@@ -5,8 +5,9 @@ import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineOptions;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.demo.DemoModels;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,14 +27,20 @@ class WarmColdDeterminismTest {
     @TempDir
     static Path dir;
 
-    @Test
-    void firstRequestInAFreshJvmMatchesLaterOnes() throws Exception {
+    /** {@code auto}: the native kernels where they load; {@code none}: the Java Vector API kernels. */
+    @ParameterizedTest
+    @ValueSource(strings = {"auto", "none"})
+    void firstRequestInAFreshJvmMatchesLaterOnes(String nativeVariant) throws Exception {
         DemoModels.writeIfMissing(dir);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "--add-modules=jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                RepeatedGeneration.class.getName(), dir.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules=jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED"));
+        if (!nativeVariant.equals("auto")) {
+            command.add("-Dsirocco.native.variant=" + nativeVariant);
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RepeatedGeneration.class.getName(),
+                dir.toString()));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the generations did not finish");
         assertEquals(0, p.exitValue(), out);
