@@ -38,7 +38,7 @@ public class ApiKeys {
     private static final Logger LOG = Logger.getLogger(ApiKeys.class);
     private static final int CACHE_MAX = 100_000;
     private static final String LOOKUP = """
-            select k.id, k.org_id, k.name, k.expires_at,
+            select k.id, k.org_id, k.name, k.expires_at, o.plan,
                    coalesce(k.allowed_models, o.allowed_models) as allowed_models,
                    coalesce(k.rpm_limit, o.rpm_limit) as rpm, coalesce(k.tpm_limit, o.tpm_limit) as tpm
             from api_keys k join organizations o on o.id = k.org_id
@@ -92,7 +92,7 @@ public class ApiKeys {
                 Set<String> allowed = models == null ? Set.of() : Set.of((String[]) models.getArray());
                 Timestamp expires = rs.getTimestamp("expires_at");
                 KeyPrincipal p = new KeyPrincipal(rs.getObject("id", UUID.class), rs.getObject("org_id", UUID.class),
-                        rs.getString("name"), allowed, rs.getInt("rpm"), rs.getInt("tpm"));
+                        rs.getString("name"), allowed, rs.getInt("rpm"), rs.getInt("tpm"), rs.getString("plan"));
                 return new Cached(Optional.of(p), expires == null ? null : expires.toInstant(), now);
             }
         } catch (SQLException e) {

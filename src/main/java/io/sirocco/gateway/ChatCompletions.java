@@ -27,6 +27,8 @@ public class ChatCompletions {
     Pipeline pipeline;
     @Inject
     GatewayMetrics metrics;
+    @Inject
+    EngineFactory engines;
 
     void handle(Call call, byte[] body) throws InterruptedException {
         pipeline.authenticate(call);
@@ -72,7 +74,7 @@ public class ChatCompletions {
             listener.onToken(id, delta);
         };
         try {
-            return model.engine().generate(prompt, params, timed);
+            return engines.forCaller(model.engine(), call.key).generate(prompt, params, timed);
         } catch (EngineException e) {
             throw ApiError.unavailable("engine_busy", model.tier().id() + " cannot take the request now: "
                     + e.getMessage(), 1);

@@ -23,6 +23,8 @@ public class Embeddings {
     Pipeline pipeline;
     @Inject
     GatewayMetrics metrics;
+    @Inject
+    EngineFactory engines;
 
     void handle(Call call, byte[] body) throws InterruptedException {
         pipeline.authenticate(call);
@@ -31,7 +33,7 @@ public class Embeddings {
         List<String> inputs = inputs(req.input());
         boolean base64 = encoding(req.encodingFormat());
         ModelRegistry.Served model = pipeline.resolve(call, modelId, ModelTier.Kind.EMBEDDINGS);
-        Engine engine = model.engine();
+        Engine engine = engines.forCaller(model.engine(), call.key);
         int context = engine.info().contextLength();
         List<int[]> tokens = new ArrayList<>(inputs.size());
         int promptTokens = 0;

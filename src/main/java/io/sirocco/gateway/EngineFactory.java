@@ -1,5 +1,6 @@
 package io.sirocco.gateway;
 
+import io.sirocco.accounts.KeyPrincipal;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineOptions;
 import io.sirocco.engine.demo.DemoModels;
@@ -30,6 +31,11 @@ public class EngineFactory {
                     dispatch.priorityOf("default"));
         }
         return Engine.load(gguf, options);
+    }
+
+    /** The engine to run a caller's request on: scaled out, its queue priority is the caller's plan's. */
+    public Engine forCaller(Engine engine, KeyPrincipal caller) {
+        return engine instanceof RemoteEngine remote ? remote.withPriority(dispatch.priorityOf(caller.plan())) : engine;
     }
 
     /** Writes the project's seeded demo models into {@code dir} where they are missing. */

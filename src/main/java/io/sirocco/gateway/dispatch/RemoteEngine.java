@@ -40,15 +40,26 @@ public final class RemoteEngine implements Engine {
     private final Duration queueTimeout;
     private final int priority;
 
-    private RemoteEngine(String model, ModelInfo info, Tokenizer tokenizer, Supplier<Optional<Dispatcher>> dispatcher,
-                         Duration queueTimeout, int priority) {
+    private RemoteEngine(String model, ModelInfo info, Tokenizer tokenizer, ChatTemplate chat,
+                         Supplier<Optional<Dispatcher>> dispatcher, Duration queueTimeout, int priority) {
         this.model = model;
         this.info = info;
         this.tokenizer = tokenizer;
-        this.chat = new ChatTemplate(tokenizer);
+        this.chat = chat;
         this.dispatcher = dispatcher;
         this.queueTimeout = queueTimeout;
         this.priority = priority;
+    }
+
+    /** The same model, publishing its requests with another queue priority (0 lowest, 9 highest). */
+    public RemoteEngine withPriority(int queuePriority) {
+        return queuePriority == priority ? this
+                : new RemoteEngine(model, info, tokenizer, chat, dispatcher, queueTimeout, queuePriority);
+    }
+
+    /** The queue priority of this view's requests. */
+    public int priority() {
+        return priority;
     }
 
     /** Reads the header of {@code gguf} (vocabulary, context length) and closes the file again. */
@@ -59,7 +70,9 @@ public final class RemoteEngine implements Engine {
             Vocabulary vocab = Vocabulary.from(f);
             int ctx = options.maxContext() > 0 ? Math.min(options.maxContext(), c.contextLength()) : c.contextLength();
             ModelInfo info = new ModelInfo(c.name(), ctx, c.nEmbd(), vocab.size(), c.nExpert(), c.nExpertUsed(), f.fileSize());
-            return new RemoteEngine(model, info, new Tokenizer(vocab), dispatcher, queueTimeout, priority);
+            Tokenizer tokenizer = new Tokenizer(vocab);
+            return new RemoteEngine(model, info, tokenizer, new ChatTemplate(tokenizer), dispatcher, queueTimeout,
+                    priority);
         }
     }
 
