@@ -86,15 +86,7 @@ public final class Quantizer {
         byte[] out = new byte[blocks * 18];
         for (int b = 0; b < blocks; b++) {
             int base = b * 32;
-            float amax = 0f;
-            float max = 0f;
-            for (int j = 0; j < 32; j++) {
-                float v = x[base + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
+            float max = largestMagnitude(x, base);
             float d = max / -8.0f;
             float id = d != 0 ? 1.0f / d : 0.0f;
             int o = b * 18;
@@ -110,6 +102,20 @@ public final class Quantizer {
         return out;
     }
 
+    /** The block's element with the largest |x|, sign kept; the first one on ties (as llama.cpp's reference). */
+    private static float largestMagnitude(float[] x, int base) {
+        float amax = 0f;
+        float max = 0f;
+        for (int j = 0; j < 32; j++) {
+            float v = x[base + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        return max;
+    }
+
     /** quantize_row_q5_0_ref: like Q4_0 with 5 bits (d = max/-16), the fifth bits packed in qh. */
     public static byte[] q5_0(float[] x) {
         checkBlocks(x.length);
@@ -117,15 +123,7 @@ public final class Quantizer {
         byte[] out = new byte[blocks * 22];
         for (int b = 0; b < blocks; b++) {
             int base = b * 32;
-            float amax = 0f;
-            float max = 0f;
-            for (int j = 0; j < 32; j++) {
-                float v = x[base + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
+            float max = largestMagnitude(x, base);
             float d = max / -16.0f;
             float id = d != 0 ? 1.0f / d : 0.0f;
             int o = b * 22;
