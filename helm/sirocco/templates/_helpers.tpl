@@ -92,6 +92,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
     secretKeyRef:
       name: {{ include "sirocco.keycloak.secretName" . }}
       key: {{ .Values.keycloak.clientSecretKey }}
+- name: SIROCCO_SESSION_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "sirocco.keycloak.secretName" . }}
+      key: {{ .Values.keycloak.sessionSecretKey }}
 - name: SIROCCO_RABBITMQ_PASSWORD
   valueFrom:
     secretKeyRef:

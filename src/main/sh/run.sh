@@ -20,6 +20,14 @@ if [ ! -s "$DATA/demo-api-key" ]; then
 fi
 export SIROCCO_DEMO_API_KEY="$(cat "$DATA/demo-api-key")"
 
+# The secret that encrypts sign-in state and session cookies: random per installation, kept with the data.
+if [ -z "${SIROCCO_SESSION_SECRET:-}" ]; then
+  if [ ! -s "$DATA/session-secret" ]; then
+    (umask 077 && java -cp target/classes io.sirocco.accounts.KeySecrets >"$DATA/session-secret")
+  fi
+  export SIROCCO_SESSION_SECRET="$(cat "$DATA/session-secret")"
+fi
+
 KC_STARTED=""
 if [ -z "${SIROCCO_KEYCLOAK_URL:-}" ]; then
   KC_ADMIN_PASSWORD="${KC_ADMIN_PASSWORD:-admin}"

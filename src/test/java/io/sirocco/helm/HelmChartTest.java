@@ -156,6 +156,7 @@ class HelmChartTest {
                 Container c = container(d);
                 assertSecretRef(c, "SIROCCO_DB_PASSWORD", "sirocco-postgresql", "password");
                 assertSecretRef(c, "SIROCCO_OIDC_SECRET", "sirocco-keycloak", "client-secret");
+                assertSecretRef(c, "SIROCCO_SESSION_SECRET", "sirocco-keycloak", "session-secret");
                 assertSecretRef(c, "SIROCCO_RABBITMQ_PASSWORD", "sirocco-rabbitmq", "password");
                 assertEquals("sirocco", c.getEnvFrom().getFirst().getConfigMapRef().getName());
             }
@@ -257,15 +258,18 @@ class HelmChartTest {
             assertEquals("pg-password-from-values", decode(pg.getData().get("password")));
             Secret kc = chart.one(Secret.class, "sirocco-keycloak");
             assertEquals("kc-secret-from-values", decode(kc.getData().get("client-secret")));
+            assertEquals("session-secret-from-values", decode(kc.getData().get("session-secret")));
             assertTrue(chart.find(Secret.class, "sirocco-rabbitmq").isEmpty(), "rabbitmq uses the operator's Secret");
             for (Deployment d : chart.all(Deployment.class)) {
                 Container c = container(d);
                 assertSecretRef(c, "SIROCCO_DB_PASSWORD", "sirocco-postgresql", "password");
                 assertSecretRef(c, "SIROCCO_OIDC_SECRET", "sirocco-keycloak", "client-secret");
+                assertSecretRef(c, "SIROCCO_SESSION_SECRET", "sirocco-keycloak", "session-secret");
                 assertSecretRef(c, "SIROCCO_RABBITMQ_PASSWORD", "ops-rabbitmq", "rabbitmq-password");
             }
             // The clear-text values appear nowhere but in the Secrets (base64 there).
             assertFalse(chart.yaml.contains("pg-password-from-values"));
+            assertFalse(chart.yaml.contains("session-secret-from-values"));
             assertFalse(chart.yaml.contains("kc-secret-from-values"));
             Map<String, String> config = chart.one(ConfigMap.class, "sirocco").getData();
             assertEquals("https://sso.example.com/realms/sirocco", config.get("QUARKUS_OIDC_AUTH_SERVER_URL"));
