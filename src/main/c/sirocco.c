@@ -233,6 +233,23 @@ static void dot_tile_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, i
 
 QUANT_MATMUL(sr_matmul_q8_0, dot_tile_q8_0)
 
+/* The same driver for kernels that also take per-block activation sums xs (Q4_0: Σx, Q5_1: d_x·Σx). */
+#define QUANT_MATMUL_SUMS(NAME, TILE_DOT, XS_T)                                                        \
+    void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,         \
+              const float *xd, const XS_T *xs, int count, float *y, int y_stride) {                    \
+        int nb = cols / QK;                                                                            \
+        float out[TILE];                                                                               \
+        for (int r = r0; r < r1; r++) {                                                                \
+            const uint8_t *row = w + (int64_t)r * row_bytes;                                           \
+            for (int t = 0; t < count; t += TILE) {                                                    \
+                int n = count - t < TILE ? count - t : TILE;                                           \
+                TILE_DOT(row, xq + (int64_t)t * cols, xd + (int64_t)t * nb, xs + (int64_t)t * nb, nb,  \
+                         cols, n, out);                                                                \
+                for (int k = 0; k < n; k++) y[(int64_t)(t + k) * y_stride + r] = out[k];               \
+            }                                                                                          \
+        }                                                                                              \
+    }
+
 /* ---------- Q5_0 / Q5_1 (blocks of 32, Q8_0 activations) ---------- */
 /* byte i = 0xff where bit i of the 32-bit little-endian word at p is set (llama.cpp's bytes_from_bits_32) */
 static inline __m256i bits_to_bytes(const uint8_t *p) {
@@ -308,19 +325,7 @@ static void dot_tile_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, c
     for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
 }
 
-void sr_matmul_q4_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
-                    const int32_t *xs, int count, float *y, int y_stride) {
-    int nb = cols / QK;
-    float out[TILE];
-    for (int r = r0; r < r1; r++) {
-        const uint8_t *row = w + (int64_t)r * row_bytes;
-        for (int t = 0; t < count; t += TILE) {
-            int n = count - t < TILE ? count - t : TILE;
-            dot_tile_q4_0(row, xq + (int64_t)t * cols, xd + (int64_t)t * nb, xs + (int64_t)t * nb, nb, cols, n, out);
-            for (int k = 0; k < n; k++) y[(int64_t)(t + k) * y_stride + r] = out[k];
-        }
-    }
-}
+QUANT_MATMUL_SUMS(sr_matmul_q4_0, dot_tile_q4_0, int32_t)
 
 /* 8 int32 lanes of unsigned × signed byte products (lane i sums bytes 4i..4i+3) */
 static inline __m256i dot32_u8s8(__m256i wu, __m256i x) {
@@ -350,19 +355,7 @@ static void dot_tile_q5_1(const uint8_t *w, const int8_t *xq, const float *xd, c
     for (int k = 0; k < n; k++) out[k] = hsum(acc[k]) + off[k];
 }
 
-void sr_matmul_q5_1(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
-                    const float *xs, int count, float *y, int y_stride) {
-    int nb = cols / QK;
-    float out[TILE];
-    for (int r = r0; r < r1; r++) {
-        const uint8_t *row = w + (int64_t)r * row_bytes;
-        for (int t = 0; t < count; t += TILE) {
-            int n = count - t < TILE ? count - t : TILE;
-            dot_tile_q5_1(row, xq + (int64_t)t * cols, xd + (int64_t)t * nb, xs + (int64_t)t * nb, nb, cols, n, out);
-            for (int k = 0; k < n; k++) y[(int64_t)(t + k) * y_stride + r] = out[k];
-        }
-    }
-}
+QUANT_MATMUL_SUMS(sr_matmul_q5_1, dot_tile_q5_1, float)
 
 /* ---------- K-quants (super-blocks of 256, Q8_K activations) ----------
  * A super-block unpacks to 8 vectors W[j] of 32 unsigned values (elements 32j..32j+31), int16 scales
