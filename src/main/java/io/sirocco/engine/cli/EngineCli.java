@@ -10,9 +10,9 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.SingleSequence;
 import io.sirocco.engine.runtime.Sampler;
-import io.sirocco.engine.testmodel.MixedTypes;
-import io.sirocco.engine.testmodel.ModelSpec;
-import io.sirocco.engine.testmodel.SyntheticModelWriter;
+import io.sirocco.engine.synthetic.MixedTypes;
+import io.sirocco.engine.synthetic.ModelSpec;
+import io.sirocco.engine.synthetic.SyntheticModelWriter;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
