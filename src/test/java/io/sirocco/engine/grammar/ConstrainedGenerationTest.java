@@ -10,6 +10,7 @@ import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.gguf.GgmlType;
 import io.sirocco.engine.golden.GoldenPack;
+import io.sirocco.engine.runtime.LocalEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class ConstrainedGenerationTest {
 
     @BeforeAll
     static void open() {
-        engine = Engine.load(GoldenPack.model("dense-a", GgmlType.Q8_0), new EngineOptions(2, 8, 8192, 1024, true));
+        engine = LocalEngine.open(GoldenPack.model("dense-a", GgmlType.Q8_0), new EngineOptions(2, 8, 8192, 1024, true));
     }
 
     @AfterAll
