@@ -15,6 +15,7 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
+import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.engine.grammar.TokenTrie;
 import io.sirocco.engine.tokenizer.ChatTemplate;
 
@@ -106,7 +107,7 @@ public final class LocalEngine implements Engine {
         }
         GenerationParams p = params == null ? GenerationParams.greedy(0) : params;
         Sequence s = Sequence.generation(prompt, p, listener, info.contextLength(),
-                p.grammar() == null ? null : p.grammar().matcher(tokenTrie()));
+                p.grammar() == null ? null : ((Grammar) p.grammar()).matcher(tokenTrie()));
         checkFits(s);
         scheduler.submit(s);
         return s;
