@@ -10,8 +10,8 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.SingleSequence;
 import io.sirocco.engine.runtime.Sampler;
-import io.sirocco.engine.testmodel.ModelSpec;
-import io.sirocco.engine.testmodel.SyntheticModelWriter;
+import io.sirocco.engine.synthetic.ModelSpec;
+import io.sirocco.engine.synthetic.SyntheticModelWriter;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -89,7 +89,7 @@ public final class EngineCli {
     /** A seeded model of this shape in one type for all 2-D tensors, or the Q4_K_M-like mix. */
     static void writeModel(ModelSpec spec, String type, Path out) {
         if (type.equals("Q4_K_M")) {
-            SyntheticModelWriter.writeMixed(spec, io.sirocco.engine.testmodel.MixedTypes::q4KM,
+            SyntheticModelWriter.writeMixed(spec, io.sirocco.engine.synthetic.MixedTypes::q4KM,
                     SyntheticModelWriter.FTYPE_Q4_K_M, out);
         } else {
             SyntheticModelWriter.write(spec, GgmlType.valueOf(type), out);

@@ -60,6 +60,7 @@ public final class LocalEngine implements Engine {
         thread.start();
     }
 
+    /** Maps the GGUF file and starts the scheduler. Throws {@link EngineException} naming the file and the problem. */
     public static Engine open(Path gguf, EngineOptions options) {
         Model m = Model.load(gguf);
         try {

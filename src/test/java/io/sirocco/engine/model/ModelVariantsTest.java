@@ -6,9 +6,9 @@ import io.sirocco.engine.golden.GoldenPack;
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
 import io.sirocco.engine.kernels.WorkerPool;
-import io.sirocco.engine.testmodel.ModelSpec;
-import io.sirocco.engine.testmodel.SyntheticModel;
-import io.sirocco.engine.testmodel.SyntheticModelWriter;
+import io.sirocco.engine.synthetic.ModelSpec;
+import io.sirocco.engine.synthetic.SyntheticModel;
+import io.sirocco.engine.synthetic.SyntheticModelWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -170,7 +170,7 @@ class ModelVariantsTest {
         return switch (t.name()) {
             case "blk.1.attn_q.weight" -> GgmlType.Q5_1;
             case "blk.1.attn_k.weight" -> GgmlType.Q5_0;
-            default -> io.sirocco.engine.testmodel.MixedTypes.q4KM(t);
+            default -> io.sirocco.engine.synthetic.MixedTypes.q4KM(t);
         };
     }
 

@@ -1,4 +1,4 @@
-package io.sirocco.engine.testmodel;
+package io.sirocco.engine.synthetic;
 
 import io.sirocco.engine.gguf.GgmlType;
 import io.sirocco.engine.gguf.GgufWriter;
