@@ -47,8 +47,8 @@ class PrefixCachingEngineTest {
 
     @Test
     void aSecondTurnReusesTheFirstTurnsBlocksAndReportsThem() throws Exception {
-        try (Engine on = Engine.load(GoldenPack.model("moe-a", GgmlType.Q8_0), new EngineOptions(2, 4, 1024, 512, true));
-             Engine off = Engine.load(GoldenPack.model("moe-a", GgmlType.Q8_0),
+        try (Engine on = LocalEngine.open(GoldenPack.model("moe-a", GgmlType.Q8_0), new EngineOptions(2, 4, 1024, 512, true));
+             Engine off = LocalEngine.open(GoldenPack.model("moe-a", GgmlType.Q8_0),
                      new EngineOptions(2, 4, 1024, 512, true, 0))) {
             int[] turn1 = prompt(3, 1, 0);
             GenerationResult[] r = new GenerationResult[1];
@@ -79,13 +79,13 @@ class PrefixCachingEngineTest {
             prompts[i] = prompt(1 + i % 3, i % 2, i);
         }
         List<List<Integer>> expected = new ArrayList<>();
-        try (Engine off = Engine.load(GoldenPack.model("dense-a", GgmlType.Q8_0),
+        try (Engine off = LocalEngine.open(GoldenPack.model("dense-a", GgmlType.Q8_0),
                 new EngineOptions(2, 4, 1024, 512, true, 0))) {
             for (int[] p : prompts) {
                 expected.add(tokens(off, p, null));
             }
         }
-        try (Engine on = Engine.load(GoldenPack.model("dense-a", GgmlType.Q8_0), new EngineOptions(2, 4, 208, 512, true))) {
+        try (Engine on = LocalEngine.open(GoldenPack.model("dense-a", GgmlType.Q8_0), new EngineOptions(2, 4, 208, 512, true))) {
             ExecutorService clients = Executors.newFixedThreadPool(12);
             List<Future<Integer>> jobs = new ArrayList<>();
             for (int c = 0; c < 12; c++) {
