@@ -15,6 +15,7 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
+import io.sirocco.engine.grammar.TokenTrie;
 import io.sirocco.engine.tokenizer.ChatTemplate;
 
 import java.nio.file.Path;
@@ -41,6 +42,7 @@ public final class LocalEngine implements Engine {
     private final Thread thread;
     private final ChatTemplate chat;
     private final String kernelName;
+    private volatile TokenTrie tokenTrie;
 
     private LocalEngine(Model model, EngineOptions o) {
         this.model = model;
@@ -103,11 +105,26 @@ public final class LocalEngine implements Engine {
             throw new EngineException("prompt of " + prompt.length + " tokens leaves no room to generate in the model's "
                     + "context of " + info.contextLength() + " tokens");
         }
-        Sequence s = Sequence.generation(prompt, params == null ? GenerationParams.greedy(0) : params, listener,
-                info.contextLength());
+        GenerationParams p = params == null ? GenerationParams.greedy(0) : params;
+        Sequence s = Sequence.generation(prompt, p, listener, info.contextLength(),
+                p.grammar() == null ? null : p.grammar().matcher(tokenTrie()));
         checkFits(s);
         scheduler.submit(s);
         return s;
+    }
+
+    /** The vocabulary as a byte trie for constrained decoding, built at the first grammar. */
+    private TokenTrie tokenTrie() {
+        TokenTrie t = tokenTrie;
+        if (t == null) {
+            synchronized (this) {
+                if (tokenTrie == null) {
+                    tokenTrie = TokenTrie.of(model.tokenizer);
+                }
+                t = tokenTrie;
+            }
+        }
+        return t;
     }
 
     @Override
