@@ -53,7 +53,8 @@ public final class LocalEngine implements Engine {
         this.pool = new WorkerPool(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
         this.kernelName = kernels.name();
-        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx);
+        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx,
+                o.prefixCacheTokens(), model.config.name() + "/" + model.file.fileSize());
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
         this.chat = new ChatTemplate(model.tokenizer);
@@ -174,6 +175,16 @@ public final class LocalEngine implements Engine {
             throw new EngineException("request needs " + s.reserve + " KV-cache positions but the pool holds "
                     + kv.totalBlocks() * KvCache.BLOCK + " (lower max_tokens or raise kvCacheTokens)");
         }
+    }
+
+    /** Prompt tokens served from the prefix cache over prompt tokens admitted, since load. */
+    public double prefixHitRate() {
+        return kv.hitRate();
+    }
+
+    /** Checks the KV pool's books when no sequence runs (tests): nothing held, everything free or cached. */
+    void checkKvCache() {
+        kv.checkInvariants(List.of());
     }
 
     @Override

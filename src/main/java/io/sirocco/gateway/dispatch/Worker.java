@@ -388,7 +388,8 @@ public final class Worker implements AutoCloseable {
 
         void finish(GenerationResult result, Throwable error) {
             Wire.Reply done = result != null
-                    ? Wire.Reply.done(id, result.promptTokens(), result.completionTokens(), result.finishReason(),
+                    ? Wire.Reply.done(id, result.promptTokens(), result.cachedTokens(), result.completionTokens(),
+                    result.finishReason(),
                     result.error() == null ? null : String.valueOf(result.error().getMessage()))
                     : Wire.Reply.done(id, promptTokens, completionTokens, io.sirocco.engine.FinishReason.ERROR,
                     error == null ? "generation failed" : String.valueOf(error.getMessage()));
