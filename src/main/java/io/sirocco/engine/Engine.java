@@ -11,7 +11,15 @@ public interface Engine extends AutoCloseable {
 
     /** Maps the GGUF file and starts the scheduler. Throws {@link EngineException} naming the file and the problem. */
     static Engine load(Path gguf, EngineOptions options) {
-        return io.sirocco.engine.runtime.LocalEngine.open(gguf, options);
+        return load(gguf, options, null);
+    }
+
+    /**
+     * As {@link #load(Path, EngineOptions)}; with a {@code templates} compiler (Jinja, from outside the engine) a file's
+     * own {@code tokenizer.chat_template} is used for chats. A template that does not compile fails the load.
+     */
+    static Engine load(Path gguf, EngineOptions options, TemplateCompiler templates) {
+        return io.sirocco.engine.runtime.LocalEngine.open(gguf, options, templates);
     }
 
     ModelInfo info();
@@ -28,6 +36,23 @@ public interface Engine extends AutoCloseable {
      * Throws {@link EngineException} on an invalid message order.
      */
     int[] encodeChat(List<ChatMessage> messages, boolean safePrompt);
+
+    /**
+     * A chat with JSON-shaped messages and tools, rendered by the model's own chat template when it has one (tools
+     * where the template supports them) and its special tokens taken from the template only: control tokens spelled
+     * in a caller's strings are encoded as text. Without a file template: the Mistral template, role/content only.
+     * Throws {@link EngineException} naming the problem (message order, a template's raise_exception, tools without
+     * a template).
+     */
+    default int[] encodeChat(ChatInput chat) {
+        if (chat.tools() != null && !chat.tools().isEmpty()) {
+            throw new EngineException("this model's template cannot render tools");
+        }
+        List<ChatMessage> plain = chat.messages().stream()
+                .map(m -> new ChatMessage(String.valueOf(m.get("role")), m.get("content") == null ? null : String.valueOf(m.get("content"))))
+                .toList();
+        return encodeChat(plain, chat.safePrompt());
+    }
 
     /** Starts a generation; tokens go to {@code listener} as they are produced. Never blocks on the model. */
     Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener);
