@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Renders the chat-template fixtures in src/test/resources/templates with Python's Jinja2 the way Hugging Face's
 apply_chat_template does (ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks, raise_exception, tojson with
-ensure_ascii=False), and writes the expected prompts to src/test/resources/templates/expected.json.
+ensure_ascii=False), and writes the expected prompts to src/test/resources/chat-templates/expected.json.
 Run from the repository root: python3 src/test/golden-recipes/templates/render.py"""
 import json
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.exceptions import TemplateError
 
-DIR = "src/test/resources/templates/"
+DIR = "src/test/resources/chat-templates/"
 
 def raise_exception(message):
     raise TemplateError(message)

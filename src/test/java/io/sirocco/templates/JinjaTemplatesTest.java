@@ -19,13 +19,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Jinjava renders typical chat templates (Mistral v0.3 with tools, Mistral v1, ChatML, a Llama-3-like one with
  * trim and negative slices) exactly as Python's Jinja2 does under Hugging Face's apply_chat_template: the expected
- * prompts and errors in templates/expected.json come from src/test/golden-recipes/templates/render.py.
+ * prompts and errors in chat-templates/expected.json come from src/test/golden-recipes/templates/render.py.
  */
 class JinjaTemplatesTest {
     static final JinjaTemplates JINJA = new JinjaTemplates();
 
     static String resource(String name) throws IOException {
-        try (InputStream in = JinjaTemplatesTest.class.getResourceAsStream("/templates/" + name)) {
+        try (InputStream in = JinjaTemplatesTest.class.getResourceAsStream("/chat-templates/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }

@@ -106,7 +106,7 @@ public final class TestVocabularies {
         w.putU32("tokenizer.ggml.unknown_token_id", 0);
         w.putBool("tokenizer.ggml.add_bos_token", true);
         w.putBool("tokenizer.ggml.add_eos_token", false);
-        w.putString("tokenizer.chat_template", resource("/templates/mistral-v03.jinja"));
+        w.putString("tokenizer.chat_template", resource("/chat-templates/mistral-v03.jinja"));
         w.write(file);
     }
 
