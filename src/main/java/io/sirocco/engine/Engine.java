@@ -1,26 +1,14 @@
 package io.sirocco.engine;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
  * A loaded model and its scheduler: the whole public surface of the engine.
  * Thread-safe: any thread may submit, cancel or embed.
+ * This package holds only the contract and depends on no other engine package;
+ * {@code runtime.LocalEngine.open(gguf, options)} opens one in this JVM.
  */
 public interface Engine extends AutoCloseable {
-
-    /** Maps the GGUF file and starts the scheduler. Throws {@link EngineException} naming the file and the problem. */
-    static Engine load(Path gguf, EngineOptions options) {
-        return load(gguf, options, null);
-    }
-
-    /**
-     * As {@link #load(Path, EngineOptions)}; with a {@code templates} compiler (Jinja, from outside the engine) a file's
-     * own {@code tokenizer.chat_template} is used for chats. A template that does not compile fails the load.
-     */
-    static Engine load(Path gguf, EngineOptions options, TemplateCompiler templates) {
-        return io.sirocco.engine.runtime.LocalEngine.open(gguf, options, templates);
-    }
 
     ModelInfo info();
 

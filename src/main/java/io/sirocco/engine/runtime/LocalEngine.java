@@ -18,6 +18,8 @@ import io.sirocco.engine.model.Transformer;
 import io.sirocco.engine.ChatInput;
 import io.sirocco.engine.TemplateCompiler;
 import io.sirocco.engine.tokenizer.ChatEncoder;
+import io.sirocco.engine.grammar.Grammar;
+import io.sirocco.engine.grammar.TokenTrie;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,6 +45,7 @@ public final class LocalEngine implements Engine {
     private final Thread thread;
     private final ChatEncoder chat;
     private final String kernelName;
+    private volatile TokenTrie tokenTrie;
 
     private LocalEngine(Model model, EngineOptions o, ChatEncoder chat) {
         this.model = model;
@@ -52,7 +55,8 @@ public final class LocalEngine implements Engine {
         this.pool = new WorkerPool(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
         this.kernelName = kernels.name();
-        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx);
+        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx,
+                o.prefixCacheTokens(), model.config.name() + "/" + model.file.fileSize());
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
         this.chat = chat;
@@ -61,6 +65,15 @@ public final class LocalEngine implements Engine {
         thread.start();
     }
 
+    /** Maps the GGUF file and starts the scheduler. Throws {@link EngineException} naming the file and the problem. */
+    public static Engine open(Path gguf, EngineOptions options) {
+        return open(gguf, options, null);
+    }
+
+    /**
+     * As {@link #open(Path, EngineOptions)}; with a {@code templates} compiler (Jinja, from outside the engine) the
+     * file's own {@code tokenizer.chat_template} is used for chats. A template that does not compile fails the load.
+     */
     public static Engine open(Path gguf, EngineOptions options, TemplateCompiler templates) {
         Model m = Model.load(gguf);
         ChatEncoder chat;
@@ -115,11 +128,26 @@ public final class LocalEngine implements Engine {
             throw new EngineException("prompt of " + prompt.length + " tokens leaves no room to generate in the model's "
                     + "context of " + info.contextLength() + " tokens");
         }
-        Sequence s = Sequence.generation(prompt, params == null ? GenerationParams.greedy(0) : params, listener,
-                info.contextLength());
+        GenerationParams p = params == null ? GenerationParams.greedy(0) : params;
+        Sequence s = Sequence.generation(prompt, p, listener, info.contextLength(),
+                p.grammar() == null ? null : ((Grammar) p.grammar()).matcher(tokenTrie()));
         checkFits(s);
         scheduler.submit(s);
         return s;
+    }
+
+    /** The vocabulary as a byte trie for constrained decoding, built at the first grammar. */
+    private TokenTrie tokenTrie() {
+        TokenTrie t = tokenTrie;
+        if (t == null) {
+            synchronized (this) {
+                if (tokenTrie == null) {
+                    tokenTrie = TokenTrie.of(model.tokenizer);
+                }
+                t = tokenTrie;
+            }
+        }
+        return t;
     }
 
     @Override
@@ -169,6 +197,16 @@ public final class LocalEngine implements Engine {
             throw new EngineException("request needs " + s.reserve + " KV-cache positions but the pool holds "
                     + kv.totalBlocks() * KvCache.BLOCK + " (lower max_tokens or raise kvCacheTokens)");
         }
+    }
+
+    /** Prompt tokens served from the prefix cache over prompt tokens admitted, since load. */
+    public double prefixHitRate() {
+        return kv.hitRate();
+    }
+
+    /** Checks the KV pool's books when no sequence runs (tests): nothing held, everything free or cached. */
+    void checkKvCache() {
+        kv.checkInvariants(List.of());
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.sirocco.engine.tokenizer;
 import io.sirocco.engine.gguf.GgufFile;
 import io.sirocco.engine.gguf.GgufTensor;
 import io.sirocco.engine.gguf.GgufWriter;
-import io.sirocco.engine.testmodel.PackVocabulary;
+import io.sirocco.engine.synthetic.PackVocabulary;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
