@@ -97,11 +97,11 @@ public class BillingDashboardResource {
     @Path("/prices")
     public Response schedulePrice(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
                                   @RestForm String model, @RestForm String input, @RestForm String output,
-                                  @RestForm String validFrom) {
+                                  @RestForm String cached, @RestForm String validFrom) {
         csrf.verify(csrfCookie, csrfField);
         priceBook.schedule(trim(model), EuroInput.parse(input, "input price", EuroInput.PRICE),
                 EuroInput.parse(output, "output price", EuroInput.PRICE),
-                utc(validFrom));
+                EuroInput.parseOrNull(cached, "cached-input price", EuroInput.PRICE), utc(validFrom));
         return back("Scheduled new prices for " + model);
     }
 

@@ -15,6 +15,8 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
+import io.sirocco.engine.grammar.Grammar;
+import io.sirocco.engine.grammar.TokenTrie;
 import io.sirocco.engine.tokenizer.ChatTemplate;
 
 import java.nio.file.Path;
@@ -41,6 +43,7 @@ public final class LocalEngine implements Engine {
     private final Thread thread;
     private final ChatTemplate chat;
     private final String kernelName;
+    private volatile TokenTrie tokenTrie;
 
     private LocalEngine(Model model, EngineOptions o) {
         this.model = model;
@@ -50,7 +53,8 @@ public final class LocalEngine implements Engine {
         this.pool = new WorkerPool(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
         this.kernelName = kernels.name();
-        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx);
+        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx,
+                o.prefixCacheTokens(), model.config.name() + "/" + model.file.fileSize());
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
         this.chat = new ChatTemplate(model.tokenizer);
@@ -102,11 +106,26 @@ public final class LocalEngine implements Engine {
             throw new EngineException("prompt of " + prompt.length + " tokens leaves no room to generate in the model's "
                     + "context of " + info.contextLength() + " tokens");
         }
-        Sequence s = Sequence.generation(prompt, params == null ? GenerationParams.greedy(0) : params, listener,
-                info.contextLength());
+        GenerationParams p = params == null ? GenerationParams.greedy(0) : params;
+        Sequence s = Sequence.generation(prompt, p, listener, info.contextLength(),
+                p.grammar() == null ? null : ((Grammar) p.grammar()).matcher(tokenTrie()));
         checkFits(s);
         scheduler.submit(s);
         return s;
+    }
+
+    /** The vocabulary as a byte trie for constrained decoding, built at the first grammar. */
+    private TokenTrie tokenTrie() {
+        TokenTrie t = tokenTrie;
+        if (t == null) {
+            synchronized (this) {
+                if (tokenTrie == null) {
+                    tokenTrie = TokenTrie.of(model.tokenizer);
+                }
+                t = tokenTrie;
+            }
+        }
+        return t;
     }
 
     @Override
@@ -156,6 +175,16 @@ public final class LocalEngine implements Engine {
             throw new EngineException("request needs " + s.reserve + " KV-cache positions but the pool holds "
                     + kv.totalBlocks() * KvCache.BLOCK + " (lower max_tokens or raise kvCacheTokens)");
         }
+    }
+
+    /** Prompt tokens served from the prefix cache over prompt tokens admitted, since load. */
+    public double prefixHitRate() {
+        return kv.hitRate();
+    }
+
+    /** Checks the KV pool's books when no sequence runs (tests): nothing held, everything free or cached. */
+    void checkKvCache() {
+        kv.checkInvariants(List.of());
     }
 
     @Override
