@@ -34,8 +34,15 @@ public class WaitlistApi {
     io.sirocco.accounts.AccountsMail mail;
 
     /** The one answer to every valid signup, new or repeated: the details are in the mail. */
-    static final Map<String, Object> RECEIVED = Map.of("object", "waitlist.signup", "status", "received",
-            "message", "Thanks. We sent an email to that address with a link to your place on the waitlist.");
+    static final Map<String, Object> RECEIVED = received();
+
+    private static Map<String, Object> received() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("object", "waitlist.signup");
+        m.put("status", "received");
+        m.put("message", "Thanks. We sent an email to that address with a link to your place on the waitlist.");
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
