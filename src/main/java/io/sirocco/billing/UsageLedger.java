@@ -20,8 +20,8 @@ public class UsageLedger {
 
     private static final String INSERT = """
             insert into usage_ledger (request_id, org_id, key_id, model, prompt_tokens, completion_tokens,
-                input_eur_per_mtok, output_eur_per_mtok, cost_eur, status, admitted_at, finished_at)
-            values (?,?,?,?,?,?,?,?,?,?,?,?) on conflict (request_id) do nothing
+                input_eur_per_mtok, output_eur_per_mtok, cost_eur, status, admitted_at, finished_at, end_user, metadata)
+            values (?,?,?,?,?,?,?,?,?,?,?,?,?,cast(? as jsonb)) on conflict (request_id) do nothing
             """;
 
     /** What one record call did: whether the row was new, and the cap thresholds it crossed. */
@@ -37,10 +37,15 @@ public class UsageLedger {
     }
 
     public Recorded recordAll(UsageEvent e, Prices prices) {
+        return recordAll(e, prices, RequestTags.NONE);
+    }
+
+    /** Records the event with the caller's tags on the row (the request path; consumers of events have none). */
+    public Recorded recordAll(UsageEvent e, Prices prices, RequestTags tags) {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
-                Recorded r = record(c, e, prices);
+                Recorded r = record(c, e, prices, tags);
                 c.commit();
                 return r;
             } catch (SQLException | RuntimeException ex) {
@@ -53,6 +58,10 @@ public class UsageLedger {
     }
 
     static Recorded record(Connection c, UsageEvent e, Prices prices) throws SQLException {
+        return record(c, e, prices, RequestTags.NONE);
+    }
+
+    static Recorded record(Connection c, UsageEvent e, Prices prices, RequestTags tags) throws SQLException {
         boolean inserted;
         try (PreparedStatement ps = c.prepareStatement(INSERT)) {
             ps.setString(1, e.requestId());
@@ -67,6 +76,8 @@ public class UsageLedger {
             ps.setString(10, e.status());
             ps.setTimestamp(11, Timestamp.from(e.admittedAt()));
             ps.setTimestamp(12, Timestamp.from(e.finishedAt()));
+            ps.setString(13, tags.endUser());
+            ps.setString(14, tags.metadataJson());
             inserted = ps.executeUpdate() == 1;
         }
         List<BudgetAlert> alerts = List.of();

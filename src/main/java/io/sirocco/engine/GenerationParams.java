@@ -12,15 +12,16 @@ import java.util.List;
  * @param randomSeed       seed of the sampler; null picks one at random
  * @param presencePenalty  subtracted once from the logit of every token already generated (OpenAI's rule)
  * @param frequencyPenalty subtracted from a token's logit once per time it was already generated
+ * @param minTokens        the end-of-sequence token is not sampled before this many tokens
  */
 public record GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed,
-                               float presencePenalty, float frequencyPenalty) {
+                               float presencePenalty, float frequencyPenalty, int minTokens) {
     public GenerationParams {
         stop = stop == null ? List.of() : List.copyOf(stop);
     }
 
     public GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed) {
-        this(temperature, topP, maxTokens, stop, randomSeed, 0f, 0f);
+        this(temperature, topP, maxTokens, stop, randomSeed, 0f, 0f, 0);
     }
 
     public static GenerationParams greedy(int maxTokens) {
@@ -29,6 +30,6 @@ public record GenerationParams(float temperature, float topP, int maxTokens, Lis
 
     /** The same parameters with another seed (the choices of one request each get their own). */
     public GenerationParams withSeed(Long seed) {
-        return new GenerationParams(temperature, topP, maxTokens, stop, seed, presencePenalty, frequencyPenalty);
+        return new GenerationParams(temperature, topP, maxTokens, stop, seed, presencePenalty, frequencyPenalty, minTokens);
     }
 }

@@ -1,5 +1,6 @@
 package io.sirocco.gateway;
 
+import io.sirocco.billing.RequestTags;
 import io.sirocco.billing.UsageEvent;
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.FinishReason;
@@ -38,16 +39,21 @@ public class ChatCompletions {
         pipeline.authenticate(call);
         ChatValidation.Checked req = ChatValidation.check(StrictJson.read(body, ChatRequest.class));
         ModelRegistry.Served model = pipeline.resolve(call, req.model(), ModelTier.Kind.CHAT);
-        int[] prompt = ChatPrompt.encode(model.engine(), req);
+        run(call, model, req, ChatPrompt.encode(model.engine(), req));
+    }
+
+    /** Generates the reply to a validated request whose prompt is encoded: admission, queue, engine, response. */
+    void run(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt) throws InterruptedException {
         int context = model.engine().info().contextLength();
         if (prompt.length >= context) {
-            throw ApiError.invalid("messages", "the prompt is " + prompt.length + " tokens; " + req.model()
+            throw ApiError.invalid("messages", "the prompt is " + prompt.length + " tokens; " + model.tier().id()
                     + " accepts at most " + (context - 1) + " prompt tokens");
         }
         int maxTokens = maxTokens(model, req, prompt.length);
         int room = context - prompt.length;
         pipeline.limit(call, prompt.length);
-        Settlement settlement = pipeline.admit(call, req.model(), prompt.length, req.n() * Math.min(maxTokens, room));
+        Settlement settlement = pipeline.admit(call, model.tier().id(), prompt.length, req.n() * Math.min(maxTokens, room),
+                new RequestTags(req.user(), req.metadata() == null ? null : req.metadata().toString()));
         try {
             TierQueue.Ticket slot = pipeline.acquire(call, model, settlement, prompt.length);
             if (slot == null) {
@@ -56,7 +62,7 @@ public class ChatCompletions {
             try (slot) {
                 GenerationParams params = new GenerationParams((float) req.temperature(), (float) req.topP(),
                         maxTokens, req.stop(), req.randomSeed(), (float) req.presencePenalty(),
-                        (float) req.frequencyPenalty());
+                        (float) req.frequencyPenalty(), req.minTokens());
                 if (req.stream()) {
                     stream(call, model, req, prompt, params, settlement);
                 } else {
@@ -94,7 +100,7 @@ public class ChatCompletions {
             for (int i = 0; i < req.n(); i++) {
                 GenerationParams p = i == 0 || params.randomSeed() == null ? params
                         : params.withSeed(params.randomSeed() + i);
-                Generation g = start(call, model, req.model(), prompt, p, listeners.get(i));
+                Generation g = start(call, model, model.tier().id(), prompt, p, listeners.get(i));
                 gens.add(g);
                 call.onClientGone(g::cancel);
             }
@@ -155,7 +161,7 @@ public class ChatCompletions {
         }
         List<Map<String, Object>> choices = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
-            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.conversation().prefix() == null);
+            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.stripLeadingSpace());
             String streamed = out.next(results.get(i).text());
             ChoiceOutput.Reply reply = out.finish(results.get(i));
             Map<String, Object> choice = new LinkedHashMap<>();
@@ -164,7 +170,7 @@ public class ChatCompletions {
             choice.put("finish_reason", reply.finishReason());
             choices.add(choice);
         }
-        Map<String, Object> out = envelope(call, req.model(), "chat.completion");
+        Map<String, Object> out = envelope(call, model.tier().id(), "chat.completion");
         out.put("choices", choices);
         out.put("usage", usage(r.promptTokens(), r.completionTokens(), null));
         call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
@@ -185,14 +191,14 @@ public class ChatCompletions {
             Map<String, Object> roleDelta = new LinkedHashMap<>();
             roleDelta.put("role", "assistant");
             roleDelta.put("content", "");
-            event(call, chunk(call, req.model(), i, roleDelta, null));
-            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.conversation().prefix() == null);
+            event(call, chunk(call, model.tier().id(), i, roleDelta, null));
+            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.stripLeadingSpace());
             outputs.add(out);
             listeners.add((id, token) -> {
                 String delta = out.next(token);
                 if (!delta.isEmpty() && !call.isClientGone()) {
                     try {
-                        event(call, chunk(call, req.model(), out.index, Map.of("content", delta), null));
+                        event(call, chunk(call, model.tier().id(), out.index, Map.of("content", delta), null));
                     } catch (RuntimeException e) {
                         synchronized (started) {
                             started.forEach(Generation::cancel); // the connection broke under us
@@ -213,7 +219,7 @@ public class ChatCompletions {
         }
         if (r.finishReason() == FinishReason.ERROR) {
             // An error chunk (finish_reason "error", usage = what was streamed and billed), then the error body.
-            Map<String, Object> last = chunk(call, req.model(), 0, Map.of(), "error");
+            Map<String, Object> last = chunk(call, model.tier().id(), 0, Map.of(), "error");
             last.put("usage", usage(r.promptTokens(), r.completionTokens(), usage));
             event(call, last);
             event(call, ErrorResponses.body(ErrorResponses.map(failure(r), call.requestId)));
@@ -224,19 +230,19 @@ public class ChatCompletions {
         for (int i = 0; i < results.size(); i++) {
             ChoiceOutput.Reply reply = outputs.get(i).finish(results.get(i));
             if (!reply.calls().isEmpty()) {
-                event(call, chunk(call, req.model(), i, Map.of("tool_calls", ToolCalls.json(reply.calls())), null));
+                event(call, chunk(call, model.tier().id(), i, Map.of("tool_calls", ToolCalls.json(reply.calls())), null));
             } else if (!reply.content().isEmpty()) {
-                event(call, chunk(call, req.model(), i, Map.of("content", reply.content()), null));
+                event(call, chunk(call, model.tier().id(), i, Map.of("content", reply.content()), null));
             }
             if (last != null) {
                 event(call, last);
             }
-            last = chunk(call, req.model(), i, Map.of(), reply.finishReason());
+            last = chunk(call, model.tier().id(), i, Map.of(), reply.finishReason());
         }
         Map<String, Object> usageBody = usage(r.promptTokens(), r.completionTokens(), usage);
         if (req.includeUsage()) {
             event(call, last);
-            Map<String, Object> usageOnly = envelope(call, req.model(), "chat.completion.chunk");
+            Map<String, Object> usageOnly = envelope(call, model.tier().id(), "chat.completion.chunk");
             usageOnly.put("choices", List.of());
             usageOnly.put("usage", usageBody);
             event(call, usageOnly);

@@ -23,7 +23,11 @@ final class ChatValidation {
     record Checked(String model, Conversation conversation, ToolSet tools, OutputFormat format, double temperature,
                    double topP, Integer maxTokens, List<String> stop, Long randomSeed, boolean safePrompt,
                    boolean stream, boolean includeUsage, double presencePenalty, double frequencyPenalty, int n,
-                   String user, JsonNode metadata, Integer topLogprobs) {
+                   String user, JsonNode metadata, Integer topLogprobs, int minTokens) {
+        /** Mistral drops the first piece's space from a reply, not from text that continues a prefix or a FIM prompt. */
+        boolean stripLeadingSpace() {
+            return conversation.prefix() == null;
+        }
     }
 
     private ChatValidation() {
@@ -34,14 +38,8 @@ final class ChatValidation {
         Conversation conversation = Conversation.check(r.messages());
         ToolSet tools = ToolSet.check(r.tools(), r.toolChoice(), r.parallelToolCalls());
         OutputFormat format = OutputFormat.check(r.responseFormat());
-        double temperature = r.temperature() == null ? DEFAULT_TEMPERATURE : r.temperature();
-        if (!(temperature >= 0 && temperature <= MAX_TEMPERATURE)) {
-            throw ApiError.invalid("temperature", "temperature must be between 0 and " + MAX_TEMPERATURE);
-        }
-        double topP = r.topP() == null ? 1.0 : r.topP();
-        if (!(topP > 0 && topP <= 1)) {
-            throw ApiError.invalid("top_p", "top_p must be greater than 0 and at most 1");
-        }
+        double temperature = temperature(r.temperature());
+        double topP = topP(r.topP());
         Integer maxTokens = alias(r.maxTokens(), "max_tokens", r.maxCompletionTokens(), "max_completion_tokens");
         if (maxTokens != null && maxTokens < 1) {
             throw ApiError.invalid(r.maxTokens() != null ? "max_tokens" : "max_completion_tokens",
@@ -62,7 +60,23 @@ final class ChatValidation {
         return new Checked(model, conversation, tools, format, temperature, topP, maxTokens, stop(r.stop()), seed,
                 Boolean.TRUE.equals(r.safePrompt()), r.streaming(), r.includeUsage(),
                 penalty(r.presencePenalty(), "presence_penalty"), penalty(r.frequencyPenalty(), "frequency_penalty"),
-                n, user(r.user()), metadata(r.metadata()), topLogprobs(r.logprobs(), r.topLogprobs()));
+                n, user(r.user()), metadata(r.metadata()), topLogprobs(r.logprobs(), r.topLogprobs()), 0);
+    }
+
+    static double temperature(Double t) {
+        double temperature = t == null ? DEFAULT_TEMPERATURE : t;
+        if (!(temperature >= 0 && temperature <= MAX_TEMPERATURE)) {
+            throw ApiError.invalid("temperature", "temperature must be between 0 and " + MAX_TEMPERATURE);
+        }
+        return temperature;
+    }
+
+    static double topP(Double p) {
+        double topP = p == null ? 1.0 : p;
+        if (!(topP > 0 && topP <= 1)) {
+            throw ApiError.invalid("top_p", "top_p must be greater than 0 and at most 1");
+        }
+        return topP;
     }
 
     static String requireModel(String model) {
@@ -129,7 +143,7 @@ final class ChatValidation {
         return top == null ? 0 : top;
     }
 
-    private static List<String> stop(JsonNode stop) {
+    static List<String> stop(JsonNode stop) {
         if (stop == null || stop.isNull()) {
             return List.of();
         }

@@ -16,6 +16,7 @@ import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
 import io.sirocco.engine.tokenizer.ChatTemplate;
+import io.sirocco.engine.tokenizer.FimTemplate;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class LocalEngine implements Engine {
     private final Scheduler scheduler;
     private final Thread thread;
     private final ChatTemplate chat;
+    private final FimTemplate fim;
     private final String kernelName;
 
     private LocalEngine(Model model, EngineOptions o) {
@@ -54,6 +56,7 @@ public final class LocalEngine implements Engine {
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
         this.chat = new ChatTemplate(model.tokenizer);
+        this.fim = FimTemplate.of(model.tokenizer, model.file);
         this.thread = new Thread(scheduler, "sirocco-scheduler-" + model.config.name());
         thread.setDaemon(true);
         thread.start();
@@ -92,6 +95,16 @@ public final class LocalEngine implements Engine {
     @Override
     public int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
         return chat.encode(messages, safePrompt);
+    }
+
+    @Override
+    public boolean supportsFim() {
+        return fim != null;
+    }
+
+    @Override
+    public int[] encodeFim(String prefix, String suffix) {
+        return fim == null ? Engine.super.encodeFim(prefix, suffix) : fim.encode(prefix, suffix);
     }
 
     @Override

@@ -92,6 +92,9 @@ final class Sequence implements Generation {
      * to go on. The caller frees the KV blocks, then calls {@link #finish}.
      */
     FinishReason accept(float[] logits, int off, int vocab, int eos, Tokenizer tokenizer) {
+        if (generated < params.minTokens() && eos >= 0 && eos < vocab) {
+            logits[off + eos] = Float.NEGATIVE_INFINITY; // min_tokens: no end before it
+        }
         int token = sampler.sample(logits, off, vocab);
         generated++;
         String delta = token == eos ? "" : stop.push(utf8.push(tokenizer.pieceBytes(token, false)));
