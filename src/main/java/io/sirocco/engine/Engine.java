@@ -1,18 +1,14 @@
 package io.sirocco.engine;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
  * A loaded model and its scheduler: the whole public surface of the engine.
  * Thread-safe: any thread may submit, cancel or embed.
+ * This package holds only the contract and depends on no other engine package;
+ * {@code runtime.LocalEngine.open(gguf, options)} opens one in this JVM.
  */
 public interface Engine extends AutoCloseable {
-
-    /** Maps the GGUF file and starts the scheduler. Throws {@link EngineException} naming the file and the problem. */
-    static Engine load(Path gguf, EngineOptions options) {
-        return io.sirocco.engine.runtime.LocalEngine.open(gguf, options);
-    }
 
     ModelInfo info();
 

@@ -1,5 +1,7 @@
 package io.sirocco.engine;
 
+import io.sirocco.engine.grammar.Grammar;
+
 import java.util.List;
 
 /**
@@ -13,23 +15,37 @@ import java.util.List;
  * @param presencePenalty  subtracted once from the logit of every token already generated (OpenAI's rule)
  * @param frequencyPenalty subtracted from a token's logit once per time it was already generated
  * @param minTokens        the end-of-sequence token is not sampled before this many tokens
+ * @param grammar          constrained decoding (JSON Schema, JSON mode, regex, …), or null for free text; with a
+ *                         grammar, stop strings are not applied and the generation stops once the grammar is complete
  */
 public record GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed,
-                               float presencePenalty, float frequencyPenalty, int minTokens) {
+                               float presencePenalty, float frequencyPenalty, int minTokens, Grammar grammar) {
     public GenerationParams {
         stop = stop == null ? List.of() : List.copyOf(stop);
     }
 
     public GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed) {
-        this(temperature, topP, maxTokens, stop, randomSeed, 0f, 0f, 0);
+        this(temperature, topP, maxTokens, stop, randomSeed, 0f, 0f, 0, null);
+    }
+
+    public GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed,
+                            Grammar grammar) {
+        this(temperature, topP, maxTokens, stop, randomSeed, 0f, 0f, 0, grammar);
     }
 
     public static GenerationParams greedy(int maxTokens) {
         return new GenerationParams(0f, 1f, maxTokens, List.of(), 0L);
     }
 
+    /** The same parameters with a grammar (null: none). */
+    public GenerationParams withGrammar(Grammar g) {
+        return new GenerationParams(temperature, topP, maxTokens, stop, randomSeed, presencePenalty, frequencyPenalty,
+                minTokens, g);
+    }
+
     /** The same parameters with another seed (the choices of one request each get their own). */
     public GenerationParams withSeed(Long seed) {
-        return new GenerationParams(temperature, topP, maxTokens, stop, seed, presencePenalty, frequencyPenalty, minTokens);
+        return new GenerationParams(temperature, topP, maxTokens, stop, seed, presencePenalty, frequencyPenalty,
+                minTokens, grammar);
     }
 }

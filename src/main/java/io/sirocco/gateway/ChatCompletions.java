@@ -8,6 +8,7 @@ import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.TokenListener;
+import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.gateway.dispatch.DispatchException;
 import io.vertx.core.buffer.Buffer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,6 +45,7 @@ public class ChatCompletions {
 
     /** Generates the reply to a validated request whose prompt is encoded: admission, queue, engine, response. */
     void run(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt) throws InterruptedException {
+        Grammar grammar = OutputGrammar.of(req.tools(), req.format());
         int context = model.engine().info().contextLength();
         if (prompt.length >= context) {
             throw ApiError.invalid("messages", "the prompt is " + prompt.length + " tokens; " + model.tier().id()
@@ -62,7 +64,7 @@ public class ChatCompletions {
             try (slot) {
                 GenerationParams params = new GenerationParams((float) req.temperature(), (float) req.topP(),
                         maxTokens, req.stop(), req.randomSeed(), (float) req.presencePenalty(),
-                        (float) req.frequencyPenalty(), req.minTokens());
+                        (float) req.frequencyPenalty(), req.minTokens(), grammar);
                 if (req.stream()) {
                     stream(call, model, req, prompt, params, settlement);
                 } else {

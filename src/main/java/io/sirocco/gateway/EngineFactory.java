@@ -3,6 +3,7 @@ package io.sirocco.gateway;
 import io.sirocco.accounts.KeyPrincipal;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineOptions;
+import io.sirocco.engine.runtime.LocalEngine;
 import io.sirocco.engine.demo.DemoModels;
 import io.sirocco.gateway.dispatch.GatewayDispatch;
 import io.sirocco.gateway.dispatch.RemoteEngine;
@@ -30,7 +31,7 @@ public class EngineFactory {
             return RemoteEngine.open(modelId, gguf, options, dispatch::dispatcher, queueTimeout,
                     dispatch.priorityOf("default"));
         }
-        return Engine.load(gguf, options);
+        return LocalEngine.open(gguf, options);
     }
 
     /** The engine to run a caller's request on: scaled out, its queue priority is the caller's plan's. */

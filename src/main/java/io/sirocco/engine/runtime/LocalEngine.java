@@ -15,6 +15,7 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
+import io.sirocco.engine.grammar.TokenTrie;
 import io.sirocco.engine.tokenizer.ChatTemplate;
 import io.sirocco.engine.tokenizer.FimTemplate;
 
@@ -43,6 +44,7 @@ public final class LocalEngine implements Engine {
     private final ChatTemplate chat;
     private final FimTemplate fim;
     private final String kernelName;
+    private volatile TokenTrie tokenTrie;
 
     private LocalEngine(Model model, EngineOptions o) {
         this.model = model;
@@ -62,6 +64,7 @@ public final class LocalEngine implements Engine {
         thread.start();
     }
 
+    /** Maps the GGUF file and starts the scheduler. Throws {@link EngineException} naming the file and the problem. */
     public static Engine open(Path gguf, EngineOptions options) {
         Model m = Model.load(gguf);
         try {
@@ -114,11 +117,26 @@ public final class LocalEngine implements Engine {
             throw new EngineException("prompt of " + prompt.length + " tokens leaves no room to generate in the model's "
                     + "context of " + info.contextLength() + " tokens");
         }
-        Sequence s = Sequence.generation(prompt, params == null ? GenerationParams.greedy(0) : params, listener,
-                info.contextLength());
+        GenerationParams p = params == null ? GenerationParams.greedy(0) : params;
+        Sequence s = Sequence.generation(prompt, p, listener, info.contextLength(),
+                p.grammar() == null ? null : p.grammar().matcher(tokenTrie()));
         checkFits(s);
         scheduler.submit(s);
         return s;
+    }
+
+    /** The vocabulary as a byte trie for constrained decoding, built at the first grammar. */
+    private TokenTrie tokenTrie() {
+        TokenTrie t = tokenTrie;
+        if (t == null) {
+            synchronized (this) {
+                if (tokenTrie == null) {
+                    tokenTrie = TokenTrie.of(model.tokenizer);
+                }
+                t = tokenTrie;
+            }
+        }
+        return t;
     }
 
     @Override

@@ -82,7 +82,7 @@ class SamplingTest {
     @Test
     void frequencyPenaltyPushesARepeatedTokenDown() {
         float[] base = {0f, 1f, 0.5f};
-        Sampler s = new Sampler(new GenerationParams(0f, 1f, 10, List.of(), 1L, 0f, 0.4f, 0));
+        Sampler s = new Sampler(new GenerationParams(0f, 1f, 10, List.of(), 1L, 0f, 0.4f, 0, null));
         List<Integer> picks = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             picks.add(s.sample(base.clone(), 0, 3));
@@ -93,12 +93,12 @@ class SamplingTest {
 
     @Test
     void presencePenaltyCountsOnceAndNegativeValuesFavourRepeats() {
-        Sampler s = new Sampler(new GenerationParams(0f, 1f, 10, List.of(), 1L, 0.6f, 0f, 0));
+        Sampler s = new Sampler(new GenerationParams(0f, 1f, 10, List.of(), 1L, 0.6f, 0f, 0, null));
         float[] base = {0f, 1f, 0.5f};
         assertEquals(1, s.sample(base.clone(), 0, 3));
         assertEquals(2, s.sample(base.clone(), 0, 3)); // 1.0 - 0.6 < 0.5
         assertEquals(1, s.sample(base.clone(), 0, 3)); // 0.4: the presence penalty does not grow with repeats
-        Sampler repeat = new Sampler(new GenerationParams(0f, 1f, 10, List.of(), 1L, -2f, 0f, 0));
+        Sampler repeat = new Sampler(new GenerationParams(0f, 1f, 10, List.of(), 1L, -2f, 0f, 0, null));
         float[] flat = {1f, 0.9f, 0.8f};
         repeat.sample(flat.clone(), 0, 3);
         float[] moved = {0.5f, 0.9f, 0.8f};
