@@ -8,6 +8,7 @@ import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.TokenListener;
+import io.sirocco.engine.TokenLogprobs;
 import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.gateway.dispatch.DispatchException;
 import io.vertx.core.buffer.Buffer;
@@ -86,12 +87,56 @@ public class ChatCompletions {
             }
             listener.onToken(id, delta);
         };
+        if (listener instanceof TokenLogprobs.Listener lp) {
+            timed = withLogprobs(timed, lp);
+        }
         try {
             return engines.forCaller(model.engine(), call.key).generate(prompt, params, timed);
         } catch (EngineException e) {
             throw ApiError.unavailable("engine_busy", model.tier().id() + " cannot take the request now: "
                     + e.getMessage(), 1);
         }
+    }
+
+    private static TokenLogprobs.Listener withLogprobs(TokenListener tokens, TokenLogprobs.Listener logprobs) {
+        return new TokenLogprobs.Listener() {
+            @Override
+            public int topLogprobs() {
+                return logprobs.topLogprobs();
+            }
+
+            @Override
+            public void onLogprobs(TokenLogprobs lp) {
+                logprobs.onLogprobs(lp);
+            }
+
+            @Override
+            public void onToken(int tokenId, String textDelta) {
+                tokens.onToken(tokenId, textDelta);
+            }
+        };
+    }
+
+    /** A listener of one choice: its text deltas go to {@code onText}; its log-probabilities to the choice, if asked. */
+    private static TokenListener listener(ChatValidation.Checked req, ChoiceOutput out, TokenListener onText) {
+        if (req.topLogprobs() == null) {
+            return onText;
+        }
+        return withLogprobs(onText, new TokenLogprobs.Listener() {
+            @Override
+            public int topLogprobs() {
+                return req.topLogprobs();
+            }
+
+            @Override
+            public void onLogprobs(TokenLogprobs lp) {
+                out.logprobs(lp);
+            }
+
+            @Override
+            public void onToken(int tokenId, String textDelta) {
+            }
+        });
     }
 
     /** Starts the request's n choices: choice i samples with seed + i (a random seed when none was given). */
@@ -146,12 +191,15 @@ public class ChatCompletions {
 
     private void complete(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
                           GenerationParams params, Settlement settlement) {
-        List<TokenListener> quiet = new ArrayList<>();
+        List<ChoiceOutput> outputs = new ArrayList<>();
+        List<TokenListener> listeners = new ArrayList<>();
         for (int i = 0; i < req.n(); i++) {
-            quiet.add((id, delta) -> {
-            });
+            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.stripLeadingSpace());
+            outputs.add(out);
+            listeners.add(listener(req, out, (id, delta) -> {
+            }));
         }
-        List<GenerationResult> results = startAll(call, model, req, prompt, params, quiet).stream()
+        List<GenerationResult> results = startAll(call, model, req, prompt, params, listeners).stream()
                 .map(g -> g.result().join()).toList();
         GenerationResult r = total(results);
         UsageEvent usage = settle(call, settlement, r);
@@ -163,13 +211,17 @@ public class ChatCompletions {
         }
         List<Map<String, Object>> choices = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
-            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.stripLeadingSpace());
+            ChoiceOutput out = outputs.get(i);
             String streamed = out.next(results.get(i).text());
             ChoiceOutput.Reply reply = out.finish(results.get(i));
             Map<String, Object> choice = new LinkedHashMap<>();
             choice.put("index", i);
             choice.put("message", ChoiceOutput.message(reply.calls().isEmpty() ? streamed + reply.content() : "", reply));
             choice.put("finish_reason", reply.finishReason());
+            if (req.topLogprobs() != null) {
+                Map<String, Object> lp = out.drainLogprobs();
+                choice.put("logprobs", lp != null ? lp : Map.of("content", List.of()));
+            }
             choices.add(choice);
         }
         Map<String, Object> out = envelope(call, model.tier().id(), "chat.completion");
@@ -196,18 +248,19 @@ public class ChatCompletions {
             event(call, chunk(call, model.tier().id(), i, roleDelta, null));
             ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.stripLeadingSpace());
             outputs.add(out);
-            listeners.add((id, token) -> {
+            listeners.add(listener(req, out, (id, token) -> {
                 String delta = out.next(token);
                 if (!delta.isEmpty() && !call.isClientGone()) {
                     try {
-                        event(call, chunk(call, model.tier().id(), out.index, Map.of("content", delta), null));
+                        event(call, withLogprobs(chunk(call, model.tier().id(), out.index, Map.of("content", delta),
+                                null), out));
                     } catch (RuntimeException e) {
                         synchronized (started) {
                             started.forEach(Generation::cancel); // the connection broke under us
                         }
                     }
                 }
-            });
+            }));
         }
         List<Generation> gens = startAll(call, model, req, prompt, params, listeners);
         synchronized (started) {
@@ -234,12 +287,13 @@ public class ChatCompletions {
             if (!reply.calls().isEmpty()) {
                 event(call, chunk(call, model.tier().id(), i, Map.of("tool_calls", ToolCalls.json(reply.calls())), null));
             } else if (!reply.content().isEmpty()) {
-                event(call, chunk(call, model.tier().id(), i, Map.of("content", reply.content()), null));
+                event(call, withLogprobs(chunk(call, model.tier().id(), i, Map.of("content", reply.content()), null),
+                        outputs.get(i)));
             }
             if (last != null) {
                 event(call, last);
             }
-            last = chunk(call, model.tier().id(), i, Map.of(), reply.finishReason());
+            last = withLogprobs(chunk(call, model.tier().id(), i, Map.of(), reply.finishReason()), outputs.get(i));
         }
         Map<String, Object> usageBody = usage(r.promptTokens(), r.completionTokens(), usage);
         if (req.includeUsage()) {
@@ -295,6 +349,16 @@ public class ChatCompletions {
         Map<String, Object> out = envelope(call, model, "chat.completion.chunk");
         out.put("choices", List.of(choice));
         return out;
+    }
+
+    /** Puts the choice's log-probabilities not yet sent on a chunk (when there are any). */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withLogprobs(Map<String, Object> chunk, ChoiceOutput out) {
+        Map<String, Object> lp = out.drainLogprobs();
+        if (lp != null) {
+            ((List<Map<String, Object>>) chunk.get("choices")).getFirst().put("logprobs", lp);
+        }
+        return chunk;
     }
 
     private static Map<String, Object> usage(int prompt, int completion, UsageEvent cost) {

@@ -2,6 +2,9 @@ package io.sirocco.gateway;
 
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.GenerationResult;
+import io.sirocco.engine.TokenLogprobs;
+
+import java.nio.charset.StandardCharsets;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +21,8 @@ final class ChoiceOutput {
     private final ToolSet tools;
     private final AssistantText.Stream text;
     private final StringBuilder held = new StringBuilder();
+    /** OpenAI's logprobs entries not yet sent (when asked for). */
+    private final List<Map<String, Object>> logprobs = new java.util.ArrayList<>();
     private boolean plainText;
 
     /** {@code stripSpace}: drop the first piece's space (not when the reply continues a prefix). */
@@ -26,6 +31,36 @@ final class ChoiceOutput {
         this.text = new AssistantText.Stream(stripSpace);
         this.tools = tools;
         this.plainText = !tools.callsAllowed();
+    }
+
+    /** Keeps a token's log-probabilities, in OpenAI's {@code logprobs.content[]} shape. */
+    synchronized void logprobs(TokenLogprobs lp) {
+        Map<String, Object> entry = entry(lp);
+        entry.put("top_logprobs", lp.top().stream().map(ChoiceOutput::entry).toList());
+        logprobs.add(entry);
+    }
+
+    /** The entries kept since the last call, as {@code {"content":[…]}}; null when there are none. */
+    synchronized Map<String, Object> drainLogprobs() {
+        if (logprobs.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("content", List.copyOf(logprobs));
+        logprobs.clear();
+        return out;
+    }
+
+    private static Map<String, Object> entry(TokenLogprobs lp) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("token", new String(lp.bytes(), StandardCharsets.UTF_8));
+        e.put("logprob", lp.logprob());
+        int[] bytes = new int[lp.bytes().length];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = lp.bytes()[i] & 0xff;
+        }
+        e.put("bytes", bytes);
+        return e;
     }
 
     /** A generated delta → the content to stream now (possibly empty). */

@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @TestProfile(ApiProfile.class)
+@SuppressWarnings("unchecked")
 class ChatFeaturesApiTest extends ApiTestBase {
     @Inject
     AgroalDataSource db;
@@ -97,6 +98,30 @@ class ChatFeaturesApiTest extends ApiTestBase {
         assertEquals(Set.of("0", "1"), finished, sse);
         assertTrue(sse.contains("\"completion_tokens\":6"), sse);
         assertTrue(sse.endsWith("data: [DONE]\n\n"));
+    }
+
+    @Test
+    void logprobsInOpenAisShape() {
+        Key key = keys.create();
+        Response r = post(key, "/v1/chat/completions", "{\"model\":\"mistral-tiny\",\"max_tokens\":4,\"temperature\":0,"
+                + "\"logprobs\":true,\"top_logprobs\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        r.then().statusCode(200);
+        List<java.util.Map<String, Object>> content = r.path("choices[0].logprobs.content");
+        int completion = r.path("usage.completion_tokens");
+        assertTrue(content.size() == completion || content.size() == completion - 1, "one entry per token but the end");
+        for (java.util.Map<String, Object> e : content) {
+            List<java.util.Map<String, Object>> top = (List<java.util.Map<String, Object>>) e.get("top_logprobs");
+            assertEquals(3, top.size());
+            float lp = ((Number) e.get("logprob")).floatValue();
+            assertTrue(lp <= 0);
+            assertEquals(((Number) top.get(0).get("logprob")).floatValue(), lp, 1e-6, "greedy takes the most likely token");
+            assertEquals(top.get(0).get("token"), e.get("token"));
+            assertTrue(((Number) top.get(1).get("logprob")).floatValue() <= ((Number) top.get(0).get("logprob")).floatValue());
+        }
+        String sse = post(key, "/v1/chat/completions", "{\"model\":\"mistral-tiny\",\"max_tokens\":3,\"stream\":true,"
+                + "\"logprobs\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").then().statusCode(200)
+                .extract().asString();
+        assertTrue(sse.contains("\"logprobs\":{\"content\":[{\"token\":"), sse);
     }
 
     @Test

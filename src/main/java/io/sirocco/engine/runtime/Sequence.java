@@ -5,6 +5,7 @@ import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.TokenListener;
+import io.sirocco.engine.TokenLogprobs;
 import io.sirocco.engine.grammar.GrammarException;
 import io.sirocco.engine.grammar.GrammarMatcher;
 import io.sirocco.engine.model.KvCache;
@@ -109,6 +110,9 @@ final class Sequence implements Generation {
         int token = sampler.sample(logits, off, vocab);
         if (grammar != null) {
             grammar.accept(token);
+        }
+        if (token != eos && listener instanceof TokenLogprobs.Listener lp) {
+            lp.onLogprobs(Logprobs.of(logits, off, vocab, token, Math.clamp(lp.topLogprobs(), 0, 20), tokenizer));
         }
         generated++;
         String delta = token == eos ? "" : stop.push(utf8.push(tokenizer.pieceBytes(token, false)));
