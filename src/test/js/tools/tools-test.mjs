@@ -37,15 +37,16 @@ const aiCompatible = createOpenAICompatible({ name: 'sirocco', apiKey: key, base
   supportsStructuredOutputs: true });
 
 // The tool every check calls: small bounded arguments, so a random model's choices still fit max_tokens.
+// Strings are ASCII by pattern: zod counts UTF-16 units where JSON Schema's maxLength counts characters.
 const Weather = z.object({
-  city: z.string().max(12),
+  city: z.string().regex(/^[A-Za-z ]{1,12}$/),
   days: z.number().int().min(1).max(7),
   unit: z.enum(['celsius', 'fahrenheit']),
 });
 const weatherSchema = {
   type: 'object',
   properties: {
-    city: { type: 'string', maxLength: 12 },
+    city: { type: 'string', pattern: '^[A-Za-z ]{1,12}$' },
     days: { type: 'integer', minimum: 1, maximum: 7 },
     unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
   },
@@ -53,7 +54,8 @@ const weatherSchema = {
   additionalProperties: false,
 };
 const weatherTool = { type: 'function', function: { name: 'get_weather', description: 'Weather forecast', parameters: weatherSchema } };
-const Person = z.object({ name: z.string().max(16), age: z.number().int().min(0).max(120), tags: z.array(z.string().max(8)).max(3) });
+const Person = z.object({ name: z.string().regex(/^[A-Za-z ]{1,16}$/), age: z.number().int().min(0).max(120),
+  tags: z.array(z.string().regex(/^[a-z]{1,8}$/)).max(3) });
 const ask = [{ role: 'user', content: 'What is the weather in Paris for the next 3 days?' }];
 const callId = /^[a-zA-Z0-9]{9}$/;
 
@@ -61,10 +63,10 @@ const callId = /^[a-zA-Z0-9]{9}$/;
 
 await check('openai: forced tool call, arguments valid, Mistral ids, finish tool_calls', async () => {
   const r = await openai.chat.completions.create({ model: 'mistral-tiny', messages: ask, tools: [weatherTool],
-    tool_choice: { type: 'function', function: { name: 'get_weather' } }, max_tokens: 120, temperature: 0 });
+    tool_choice: { type: 'function', function: { name: 'get_weather' } }, max_tokens: 600, temperature: 0 });
   const c = r.choices[0];
   assert.equal(c.finish_reason, 'tool_calls');
-  assert.equal(c.message.tool_calls.length, 1);
+  assert.equal(c.message.tool_calls.length, 1, 'a named tool_choice gives one call');
   const call = c.message.tool_calls[0];
   assert.match(call.id, callId);
   assert.equal(call.type, 'function');
@@ -75,7 +77,7 @@ await check('openai: forced tool call, arguments valid, Mistral ids, finish tool
 
 await check('openai: streamed tool calls reassemble (tool_choice required, mistral-small)', async () => {
   const stream = openai.chat.completions.stream({ model: 'mistral-small', messages: ask, tools: [weatherTool],
-    tool_choice: 'required', parallel_tool_calls: false, max_tokens: 120, stream_options: { include_usage: true } });
+    tool_choice: 'required', parallel_tool_calls: false, max_tokens: 600, stream_options: { include_usage: true } });
   const final = await stream.finalChatCompletion();
   const c = final.choices[0];
   assert.equal(c.finish_reason, 'tool_calls');
@@ -87,7 +89,7 @@ await check('openai: streamed tool calls reassemble (tool_choice required, mistr
 
 await check('openai: a two-turn tool conversation is accepted and answered', async () => {
   const first = await openai.chat.completions.create({ model: 'mistral-tiny', messages: ask, tools: [weatherTool],
-    tool_choice: 'required', max_tokens: 120 });
+    tool_choice: 'required', max_tokens: 600 });
   const msg = first.choices[0].message;
   const messages = [...ask, msg, ...msg.tool_calls.map(tc => ({ role: 'tool', tool_call_id: tc.id, content: '{"temp": 18}' }))];
   const second = await openai.chat.completions.create({ model: 'mistral-tiny', messages, tools: [weatherTool],
@@ -100,7 +102,7 @@ await check('openai: a two-turn tool conversation is accepted and answered', asy
 await check('openai: response_format json_schema gives a schema-valid object', async () => {
   const r = await openai.chat.completions.create({ model: 'mistral-medium', messages: [{ role: 'user', content: 'A person' }],
     response_format: { type: 'json_schema', json_schema: { name: 'person', strict: true, schema: z.toJSONSchema(Person) } },
-    max_tokens: 150 });
+    max_tokens: 300 });
   assert.equal(r.choices[0].finish_reason, 'stop');
   Person.parse(JSON.parse(r.choices[0].message.content));
 });
@@ -147,18 +149,20 @@ await check('openai: models list aliases and capabilities; a model by its alias'
 
 await check('mistral: forced tool call (toolChoice any), ids and arguments', async () => {
   const r = await mistral.chat.complete({ model: 'mistral-small-latest', messages: ask, tools: [weatherTool], toolChoice: 'any',
-    maxTokens: 120 });
+    maxTokens: 600 });
   const c = r.choices[0];
   assert.equal(c.finishReason, 'tool_calls');
-  const call = c.message.toolCalls[0];
-  assert.match(call.id, callId);
-  const args = typeof call.function.arguments === 'string' ? JSON.parse(call.function.arguments) : call.function.arguments;
-  Weather.parse(args);
+  assert.ok(c.message.toolCalls.length >= 1);
+  for (const call of c.message.toolCalls) { // parallel calls allowed: every one is valid
+    assert.match(call.id, callId);
+    const args = typeof call.function.arguments === 'string' ? JSON.parse(call.function.arguments) : call.function.arguments;
+    Weather.parse(args);
+  }
 });
 
 await check('mistral: streamed tool call', async () => {
   const stream = await mistral.chat.stream({ model: 'mistral-tiny', messages: ask, tools: [weatherTool], toolChoice: 'any',
-    maxTokens: 120 });
+    maxTokens: 600 });
   let calls = [], finish = null;
   for await (const ev of stream) {
     const c = ev.data.choices[0];
@@ -167,11 +171,11 @@ await check('mistral: streamed tool call', async () => {
   }
   assert.equal(finish, 'tool_calls');
   assert.equal(calls.length >= 1, true);
-  Weather.parse(JSON.parse(calls[0].function.arguments));
+  for (const call of calls) Weather.parse(JSON.parse(call.function.arguments));
 });
 
 await check('mistral: json_schema response format', async () => {
-  const r = await mistral.chat.complete({ model: 'mistral-tiny', messages: [{ role: 'user', content: 'A person' }], maxTokens: 150,
+  const r = await mistral.chat.complete({ model: 'mistral-tiny', messages: [{ role: 'user', content: 'A person' }], maxTokens: 300,
     responseFormat: { type: 'json_schema', jsonSchema: { name: 'person', schemaDefinition: z.toJSONSchema(Person), strict: true } } });
   Person.parse(JSON.parse(r.choices[0].message.content));
 });
@@ -204,20 +208,23 @@ await check('mistral: embeddings outputDimension and outputDtype', async () => {
 
 for (const [label, provider] of [['ai-sdk mistral', aiMistral], ['ai-sdk openai-compatible', aiCompatible]]) {
   await check(`${label}: generateText with a forced tool; input parses against the zod schema`, async () => {
-    const r = await generateText({ model: provider('mistral-tiny'), prompt: 'Weather in Paris?', maxOutputTokens: 120,
+    const r = await generateText({ model: provider('mistral-tiny'), prompt: 'Weather in Paris?', maxOutputTokens: 600,
       tools: { get_weather: tool({ description: 'Weather forecast', inputSchema: Weather }) }, toolChoice: 'required' });
     assert.equal(r.toolCalls.length >= 1, true);
-    assert.equal(r.toolCalls[0].toolName, 'get_weather');
-    Weather.parse(r.toolCalls[0].input);
+    for (const call of r.toolCalls) {
+      assert.equal(call.toolName, 'get_weather');
+      Weather.parse(call.input);
+    }
     assert.equal(r.finishReason, 'tool-calls');
   });
 
   await check(`${label}: a two-step tool loop (call, result, answer)`, async () => {
     let executed = 0;
-    const r = await generateText({ model: provider('mistral-small'), prompt: 'Weather in Paris?', maxOutputTokens: 120,
+    const r = await generateText({ model: provider('mistral-small'), prompt: 'Weather in Paris?', maxOutputTokens: 600,
       tools: { get_weather: tool({ description: 'Weather forecast', inputSchema: Weather,
         execute: async ({ city }) => { executed++; return { city, forecast: 'sunny' }; } }) },
       stopWhen: stepCountIs(2),
+      providerOptions: { mistral: { parallelToolCalls: false }, sirocco: { parallel_tool_calls: false } },
       prepareStep: ({ stepNumber }) => ({ toolChoice: stepNumber === 0 ? 'required' : 'none' }) });
     assert.equal(executed, 1);
     assert.equal(r.steps.length, 2);
@@ -226,7 +233,7 @@ for (const [label, provider] of [['ai-sdk mistral', aiMistral], ['ai-sdk openai-
   });
 
   await check(`${label}: Output.object returns a schema-valid object`, async () => {
-    const r = await generateText({ model: provider('mistral-medium'), prompt: 'A person', maxOutputTokens: 150,
+    const r = await generateText({ model: provider('mistral-medium'), prompt: 'A person', maxOutputTokens: 300,
       output: Output.object({ schema: Person }) });
     Person.parse(r.output);
   });
@@ -243,19 +250,23 @@ for (const [label, provider] of [['ai-sdk mistral', aiMistral], ['ai-sdk openai-
 // ---- LangChain.js ----
 
 for (const [label, make] of [
-  ['langchain mistral', () => new ChatMistralAI({ apiKey: key, serverURL: base, model: 'mistral-tiny', maxTokens: 150, temperature: 0.7 })],
-  ['langchain openai', () => new ChatOpenAI({ apiKey: key, configuration: { baseURL: `${base}/v1` }, model: 'mistral-small', maxTokens: 150 })],
+  ['langchain mistral', () => new ChatMistralAI({ apiKey: key, serverURL: base, model: 'mistral-tiny', maxTokens: 600, temperature: 0.7 })],
+  ['langchain openai', () => new ChatOpenAI({ apiKey: key, configuration: { baseURL: `${base}/v1` }, model: 'mistral-small', maxTokens: 600 })],
 ]) {
   await check(`${label}: bindTools with a forced call; args parse against the zod schema`, async () => {
     const llm = make().bindTools([{ name: 'get_weather', description: 'Weather forecast', schema: Weather }],
       { tool_choice: label.includes('mistral') ? 'any' : 'required' });
     const msg = await llm.invoke([new HumanMessage('Weather in Paris?')]);
     assert.equal(msg.tool_calls.length >= 1, true);
-    assert.equal(msg.tool_calls[0].name, 'get_weather');
-    Weather.parse(msg.tool_calls[0].args);
-    const answer = await make().bindTools([{ name: 'get_weather', description: 'Weather forecast', schema: Weather }])
+    for (const call of msg.tool_calls) {
+      assert.equal(call.name, 'get_weather');
+      Weather.parse(call.args);
+    }
+    const short = make();
+    short.maxTokens = 16;
+    const answer = await short.bindTools([{ name: 'get_weather', description: 'Weather forecast', schema: Weather }])
       .invoke([new HumanMessage('Weather in Paris?'), msg,
-        new ToolMessage({ tool_call_id: msg.tool_calls[0].id, name: 'get_weather', content: 'sunny' })]);
+        ...msg.tool_calls.map(call => new ToolMessage({ tool_call_id: call.id, name: 'get_weather', content: 'sunny' }))]);
     assert.ok(typeof answer.content === 'string');
   });
 
@@ -266,7 +277,9 @@ for (const [label, make] of [
 
   await check(`${label}: streaming with usage`, async () => {
     let usage = null, chunks = 0;
-    for await (const chunk of await make().stream('Hello', { streamUsage: true })) {
+    const llm = make();
+    llm.maxTokens = 8;
+    for await (const chunk of await llm.stream('Hello', { streamUsage: true })) {
       chunks++;
       if (chunk.usage_metadata) usage = chunk.usage_metadata;
     }

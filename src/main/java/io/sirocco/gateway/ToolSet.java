@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  */
 record ToolSet(Map<String, Tool> tools, Choice choice, String named, boolean parallel) {
     static final int MAX_TOOLS = 128;
-    static final int MAX_PARALLEL_CALLS = 8;
+    static final int MAX_PARALLEL_CALLS = 4;
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
 
     /** {@code auto}: text or calls, the model's choice; {@code none}: text; {@code any}/{@code required}: calls. */
