@@ -1,7 +1,5 @@
 package io.sirocco.engine;
 
-import io.sirocco.engine.grammar.Grammar;
-
 import java.util.List;
 
 /**
@@ -19,7 +17,7 @@ import java.util.List;
  *                         grammar, stop strings are not applied and the generation stops once the grammar is complete
  */
 public record GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed,
-                               float presencePenalty, float frequencyPenalty, int minTokens, Grammar grammar) {
+                               float presencePenalty, float frequencyPenalty, int minTokens, OutputConstraint grammar) {
     public GenerationParams {
         stop = stop == null ? List.of() : List.copyOf(stop);
     }
@@ -29,7 +27,7 @@ public record GenerationParams(float temperature, float topP, int maxTokens, Lis
     }
 
     public GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed,
-                            Grammar grammar) {
+                            OutputConstraint grammar) {
         this(temperature, topP, maxTokens, stop, randomSeed, 0f, 0f, 0, grammar);
     }
 
@@ -38,7 +36,7 @@ public record GenerationParams(float temperature, float topP, int maxTokens, Lis
     }
 
     /** The same parameters with a grammar (null: none). */
-    public GenerationParams withGrammar(Grammar g) {
+    public GenerationParams withGrammar(OutputConstraint g) {
         return new GenerationParams(temperature, topP, maxTokens, stop, randomSeed, presencePenalty, frequencyPenalty,
                 minTokens, g);
     }

@@ -169,7 +169,8 @@ public class ChatCompletions {
                 worst = r;
             }
         }
-        return new GenerationResult(worst.promptTokens(), completion, worst.finishReason(), worst.text(), worst.error());
+        return new GenerationResult(worst.promptTokens(), completion, worst.finishReason(), worst.text(), worst.error(),
+                results.getFirst().cachedTokens());
     }
 
     /**
@@ -226,7 +227,7 @@ public class ChatCompletions {
         }
         Map<String, Object> out = envelope(call, model.tier().id(), "chat.completion");
         out.put("choices", choices);
-        out.put("usage", usage(r.promptTokens(), r.completionTokens(), null));
+        out.put("usage", usage(r, null));
         call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
         call.json(200, out);
     }
@@ -275,7 +276,7 @@ public class ChatCompletions {
         if (r.finishReason() == FinishReason.ERROR) {
             // An error chunk (finish_reason "error", usage = what was streamed and billed), then the error body.
             Map<String, Object> last = chunk(call, model.tier().id(), 0, Map.of(), "error");
-            last.put("usage", usage(r.promptTokens(), r.completionTokens(), usage));
+            last.put("usage", usage(r, usage));
             event(call, last);
             event(call, ErrorResponses.body(ErrorResponses.map(failure(r), call.requestId)));
             call.response().end();
@@ -295,7 +296,7 @@ public class ChatCompletions {
             }
             last = withLogprobs(chunk(call, model.tier().id(), i, Map.of(), reply.finishReason()), outputs.get(i));
         }
-        Map<String, Object> usageBody = usage(r.promptTokens(), r.completionTokens(), usage);
+        Map<String, Object> usageBody = usage(r, usage);
         if (req.includeUsage()) {
             event(call, last);
             Map<String, Object> usageOnly = envelope(call, model.tier().id(), "chat.completion.chunk");
@@ -321,7 +322,7 @@ public class ChatCompletions {
             case ERROR -> UsageEvent.FAILED;
         };
         metrics.tokens(settlement.admission.model(), r.promptTokens(), r.completionTokens());
-        return settlement.settle(r.promptTokens(), r.completionTokens(), status);
+        return settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(), status);
     }
 
     /** {@code data: {json}\n\n}, exactly. */
@@ -361,11 +362,13 @@ public class ChatCompletions {
         return chunk;
     }
 
-    private static Map<String, Object> usage(int prompt, int completion, UsageEvent cost) {
+    private static Map<String, Object> usage(GenerationResult r, UsageEvent cost) {
         Map<String, Object> u = new LinkedHashMap<>();
-        u.put("prompt_tokens", prompt);
-        u.put("completion_tokens", completion);
-        u.put("total_tokens", prompt + completion);
+        u.put("prompt_tokens", r.promptTokens());
+        u.put("completion_tokens", r.completionTokens());
+        u.put("total_tokens", r.promptTokens() + r.completionTokens());
+        u.put("prompt_tokens_details", Map.of("cached_tokens", r.cachedTokens()));
+        u.put("num_cached_tokens", r.cachedTokens());
         if (cost != null) {
             u.put("cost_eur", cost.costEur().toPlainString());
         }

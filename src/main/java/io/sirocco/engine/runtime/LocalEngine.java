@@ -15,6 +15,7 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
+import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.engine.grammar.TokenTrie;
 import io.sirocco.engine.tokenizer.ChatTemplate;
 import io.sirocco.engine.tokenizer.FimTemplate;
@@ -54,7 +55,8 @@ public final class LocalEngine implements Engine {
         this.pool = new WorkerPool(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
         this.kernelName = kernels.name();
-        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx);
+        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx,
+                o.prefixCacheTokens(), model.config.name() + "/" + model.file.fileSize());
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
         this.chat = new ChatTemplate(model.tokenizer);
@@ -119,7 +121,7 @@ public final class LocalEngine implements Engine {
         }
         GenerationParams p = params == null ? GenerationParams.greedy(0) : params;
         Sequence s = Sequence.generation(prompt, p, listener, info.contextLength(),
-                p.grammar() == null ? null : p.grammar().matcher(tokenTrie()));
+                p.grammar() == null ? null : ((Grammar) p.grammar()).matcher(tokenTrie()));
         checkFits(s);
         scheduler.submit(s);
         return s;
@@ -186,6 +188,16 @@ public final class LocalEngine implements Engine {
             throw new EngineException("request needs " + s.reserve + " KV-cache positions but the pool holds "
                     + kv.totalBlocks() * KvCache.BLOCK + " (lower max_tokens or raise kvCacheTokens)");
         }
+    }
+
+    /** Prompt tokens served from the prefix cache over prompt tokens admitted, since load. */
+    public double prefixHitRate() {
+        return kv.hitRate();
+    }
+
+    /** Checks the KV pool's books when no sequence runs (tests): nothing held, everything free or cached. */
+    void checkKvCache() {
+        kv.checkInvariants(List.of());
     }
 
     @Override
