@@ -24,22 +24,32 @@ final class ToolPrompt {
     static List<ChatMessage> render(Conversation conversation, ToolSet tools) {
         List<ChatMessage> out = new ArrayList<>();
         StringBuilder pendingUser = null;
+        boolean pendingResults = false;
         int lastUser = -1;
         for (Conversation.Turn t : conversation.turns()) {
             switch (t.role()) {
                 case "user", "tool" -> {
-                    String text = t.role().equals("user") ? t.content() : result(t);
+                    boolean isResult = t.role().equals("tool");
+                    String text = isResult ? result(t) : t.content();
+                    if (pendingUser != null && !pendingResults && !isResult) {
+                        // two user messages in a row stay two turns: the template decides (Mistral's refuses them)
+                        lastUser = out.size();
+                        out.add(new ChatMessage("user", pendingUser.toString()));
+                        pendingUser = null;
+                    }
                     if (pendingUser == null) {
                         pendingUser = new StringBuilder(text);
                     } else {
-                        pendingUser.append("\n\n").append(text);
+                        pendingUser.append("\n\n").append(text); // tool results, and the user message after them
                     }
+                    pendingResults |= isResult;
                 }
                 default -> {
                     if (pendingUser != null) {
                         lastUser = out.size();
                         out.add(new ChatMessage("user", pendingUser.toString()));
                         pendingUser = null;
+                        pendingResults = false;
                     }
                     out.add(new ChatMessage(t.role(), t.role().equals("assistant") ? assistant(t) : t.content()));
                 }

@@ -161,6 +161,13 @@ class ChatValidationTest {
     }
 
     @Test
+    void twoUserMessagesInARowStayTwoTurnsForTheTemplateToJudge() {
+        ChatValidation.Checked c = check("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a\"},"
+                + "{\"role\":\"user\",\"content\":\"b\"}]}");
+        assertEquals(List.of("user", "user"), ToolPrompt.render(c.conversation(), c.tools()).stream().map(ChatMessage::role).toList());
+    }
+
+    @Test
     void toolMessagesMustAnswerACall() {
         refused("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
                 + "{\"role\":\"tool\",\"tool_call_id\":\"abcDEF123\",\"content\":\"18C\"}]}", "messages[1].tool_call_id");
