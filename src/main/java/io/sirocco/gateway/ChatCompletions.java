@@ -128,7 +128,7 @@ public class ChatCompletions {
         choice.put("finish_reason", finishReason(r.finishReason()));
         Map<String, Object> out = envelope(call, req.model(), "chat.completion");
         out.put("choices", List.of(choice));
-        out.put("usage", usage(r.promptTokens(), r.completionTokens(), null));
+        out.put("usage", usage(r, null));
         call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
         call.json(200, out);
     }
@@ -168,13 +168,13 @@ public class ChatCompletions {
         if (r.finishReason() == FinishReason.ERROR) {
             // An error chunk (finish_reason "error", usage = what was streamed and billed), then the error body.
             Map<String, Object> last = chunk(call, req.model(), Map.of(), "error");
-            last.put("usage", usage(r.promptTokens(), r.completionTokens(), usage));
+            last.put("usage", usage(r, usage));
             event(call, last);
             event(call, ErrorResponses.body(ErrorResponses.map(failure(r), call.requestId)));
             call.response().end();
             return;
         }
-        Map<String, Object> usageBody = usage(r.promptTokens(), r.completionTokens(), usage);
+        Map<String, Object> usageBody = usage(r, usage);
         Map<String, Object> last = chunk(call, req.model(), Map.of(), finishReason(r.finishReason()));
         if (req.includeUsage()) {
             event(call, last);
@@ -201,7 +201,7 @@ public class ChatCompletions {
             case ERROR -> UsageEvent.FAILED;
         };
         metrics.tokens(settlement.admission.model(), r.promptTokens(), r.completionTokens());
-        return settlement.settle(r.promptTokens(), r.completionTokens(), status);
+        return settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(), status);
     }
 
     /** {@code data: {json}\n\n}, exactly. */
@@ -230,11 +230,14 @@ public class ChatCompletions {
         return out;
     }
 
-    private static Map<String, Object> usage(int prompt, int completion, UsageEvent cost) {
+    /** Token counts; the prompt tokens served from the prefix cache in OpenAI's and Mistral's fields. */
+    private static Map<String, Object> usage(GenerationResult r, UsageEvent cost) {
         Map<String, Object> u = new LinkedHashMap<>();
-        u.put("prompt_tokens", prompt);
-        u.put("completion_tokens", completion);
-        u.put("total_tokens", prompt + completion);
+        u.put("prompt_tokens", r.promptTokens());
+        u.put("completion_tokens", r.completionTokens());
+        u.put("total_tokens", r.promptTokens() + r.completionTokens());
+        u.put("prompt_tokens_details", Map.of("cached_tokens", r.cachedTokens()));
+        u.put("num_cached_tokens", r.cachedTokens());
         if (cost != null) {
             u.put("cost_eur", cost.costEur().toPlainString());
         }

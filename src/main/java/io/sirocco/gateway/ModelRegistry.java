@@ -107,7 +107,8 @@ public class ModelRegistry {
                 intSetting(id, "kv-cache-tokens", d.kvCacheTokens()), intSetting(id, "max-context", d.maxContext()),
                 config.getOptionalValue("sirocco.models." + id + ".use-native", Boolean.class)
                         .or(() -> config.getOptionalValue("sirocco.models.use-native", Boolean.class))
-                        .orElse(d.useNative()));
+                        .orElse(d.useNative()),
+                intSetting(id, "prefix-cache-tokens", d.prefixCacheTokens()));
     }
 
     /** {@code sirocco.models.<id>.<name>}, else {@code sirocco.models.<name>}, else the default. */

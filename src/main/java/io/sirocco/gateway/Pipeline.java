@@ -119,8 +119,9 @@ public class Pipeline {
     }
 
     /** The one settlement of an admission; also feeds the token rate limit. */
-    UsageEvent settle(Call call, Admission admission, int promptTokens, int completionTokens, String status) {
-        UsageEvent event = metering.settle(admission, promptTokens, completionTokens, status);
+    UsageEvent settle(Call call, Admission admission, int promptTokens, int cachedTokens, int completionTokens,
+                      String status) {
+        UsageEvent event = metering.settle(admission, promptTokens, cachedTokens, completionTokens, status);
         rateLimits.addTokens(call.key, completionTokens);
         return event;
     }

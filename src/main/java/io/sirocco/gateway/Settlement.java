@@ -21,8 +21,13 @@ final class Settlement {
 
     /** Settles now; returns the usage event, or the earlier one when already settled. */
     UsageEvent settle(int promptTokens, int completionTokens, String status) {
+        return settle(promptTokens, 0, completionTokens, status);
+    }
+
+    /** As {@link #settle(int, int, String)}, with {@code cachedTokens} of the prompt from the prefix cache. */
+    UsageEvent settle(int promptTokens, int cachedTokens, int completionTokens, String status) {
         if (done.compareAndSet(false, true)) {
-            event = pipeline.settle(call, admission, promptTokens, completionTokens, status);
+            event = pipeline.settle(call, admission, promptTokens, cachedTokens, completionTokens, status);
         }
         return event;
     }
