@@ -168,4 +168,23 @@ class VocabConformanceTest {
         }, dir.resolve("mistral-v03-spm.gguf")));
         assertTrue(e.getMessage().contains("mistral-v03-spm.gguf: tokenizer.chat_template: chat template does not parse"), e.getMessage());
     }
+
+    @Test
+    void theCommandLineTokenizesAndDetokenizesVocabOnlyFiles() {
+        String file = dir.resolve("bpe-tekken.gguf").toString();
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.PrintStream(new java.io.ByteArrayOutputStream());
+        assertEquals(0, io.sirocco.engine.cli.EngineCli.run(new String[]{"tokenize", "--model", file, "--text",
+                "[INST] Hello", "--parse-special", "--json"}, new java.io.PrintStream(out, true), err));
+        String json = out.toString().strip();
+        Tokenizer tok = Tokenizer.open(dir.resolve("bpe-tekken.gguf"));
+        assertEquals("{\"ids\":" + Arrays.toString(tok.encode("[INST] Hello", true, true)).replace(" ", "") + "}", json);
+        String ids = json.substring(json.indexOf('[') + 1, json.indexOf(']'));
+        out.reset();
+        assertEquals(0, io.sirocco.engine.cli.EngineCli.run(new String[]{"detokenize", "--model", file, "--ids", ids,
+                "--render-special", "--json"}, new java.io.PrintStream(out, true), err));
+        assertEquals("{\"text\":\"[INST] Hello\"}", out.toString().strip());
+        assertEquals(2, io.sirocco.engine.cli.EngineCli.run(new String[]{"detokenize", "--model", file, "--ids", "999999"},
+                new java.io.PrintStream(out, true), err));
+    }
 }
