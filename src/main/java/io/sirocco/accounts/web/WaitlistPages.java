@@ -23,7 +23,10 @@ import jakarta.ws.rs.core.Response;
 
 import java.util.Optional;
 
-/** The public waitlist pages: signup form at / and /waitlist, and the status page behind the emailed link. */
+/**
+ * The public waitlist pages: the signup form at /waitlist (also on the landing page) and the status page behind
+ * the emailed link.
+ */
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
 public class WaitlistPages {
@@ -43,11 +46,6 @@ public class WaitlistPages {
     Template received;
     @Inject
     AccountsErrors errors;
-
-    @GET
-    public TemplateInstance home() {
-        return blankForm();
-    }
 
     @GET
     @Path("waitlist")
