@@ -11,7 +11,7 @@ import io.sirocco.engine.ModelInfo;
 import io.sirocco.engine.TokenListener;
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
-import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.kernels.KernelThreads;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
@@ -20,6 +20,7 @@ import io.sirocco.engine.TemplateCompiler;
 import io.sirocco.engine.tokenizer.ChatEncoder;
 import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.engine.grammar.TokenTrie;
+import io.sirocco.engine.tokenizer.FimTemplate;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,12 +39,13 @@ import java.util.concurrent.ExecutionException;
 public final class LocalEngine implements Engine {
     private final Model model;
     private final ModelInfo info;
-    private final WorkerPool pool;
+    private final KernelThreads pool;
     private final KvCache kv;
     private final Transformer transformer;
     private final Scheduler scheduler;
     private final Thread thread;
     private final ChatEncoder chat;
+    private final FimTemplate fim;
     private final String kernelName;
     private volatile TokenTrie tokenTrie;
 
@@ -52,7 +54,7 @@ public final class LocalEngine implements Engine {
         int ctx = o.maxContext() > 0 ? Math.min(o.maxContext(), model.config.contextLength()) : model.config.contextLength();
         this.info = new ModelInfo(model.config.name(), ctx, model.config.nEmbd(), model.vocabSize(),
                 model.config.nExpert(), model.config.nExpertUsed(), model.file.fileSize());
-        this.pool = new WorkerPool(o.threads());
+        this.pool = new KernelThreads(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
         this.kernelName = kernels.name();
         this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx,
@@ -60,6 +62,7 @@ public final class LocalEngine implements Engine {
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
         this.chat = chat;
+        this.fim = FimTemplate.of(model.tokenizer, model.file);
         this.thread = new Thread(scheduler, "sirocco-scheduler-" + model.config.name());
         thread.setDaemon(true);
         thread.start();
@@ -119,6 +122,16 @@ public final class LocalEngine implements Engine {
     @Override
     public int[] encodeChat(ChatInput input) {
         return chat.encode(input);
+    }
+
+    @Override
+    public boolean supportsFim() {
+        return fim != null;
+    }
+
+    @Override
+    public int[] encodeFim(String prefix, String suffix) {
+        return fim == null ? Engine.super.encodeFim(prefix, suffix) : fim.encode(prefix, suffix);
     }
 
     @Override
