@@ -8,6 +8,7 @@ import io.sirocco.engine.demo.DemoModels;
 import io.sirocco.gateway.dispatch.GatewayDispatch;
 import io.sirocco.gateway.dispatch.RemoteEngine;
 import io.sirocco.gateway.dispatch.Roles;
+import io.sirocco.templates.JinjaTemplates;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -24,14 +25,16 @@ public class EngineFactory {
     GatewayDispatch dispatch;
     @ConfigProperty(name = "sirocco.gateway.queue.timeout", defaultValue = "30s")
     Duration queueTimeout;
+    /** Compiles the chat templates that GGUF files carry (Jinja). */
+    private final JinjaTemplates templates = new JinjaTemplates();
 
     /** In the gateway role (scale-out) the engine is remote: the file's tokenizer here, generation on workers. */
     public Engine open(String modelId, Path gguf, EngineOptions options) {
         if (roles.dispatchesRemotely()) {
             return RemoteEngine.open(modelId, gguf, options, dispatch::dispatcher, queueTimeout,
-                    dispatch.priorityOf("default"));
+                    dispatch.priorityOf("default"), templates);
         }
-        return LocalEngine.open(gguf, options);
+        return LocalEngine.open(gguf, options, templates);
     }
 
     /** The engine to run a caller's request on: scaled out, its queue priority is the caller's plan's. */

@@ -15,8 +15,11 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
+import io.sirocco.engine.ChatInput;
+import io.sirocco.engine.TemplateCompiler;
+import io.sirocco.engine.tokenizer.ChatEncoder;
+import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.engine.grammar.TokenTrie;
-import io.sirocco.engine.tokenizer.ChatTemplate;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,11 +43,11 @@ public final class LocalEngine implements Engine {
     private final Transformer transformer;
     private final Scheduler scheduler;
     private final Thread thread;
-    private final ChatTemplate chat;
+    private final ChatEncoder chat;
     private final String kernelName;
     private volatile TokenTrie tokenTrie;
 
-    private LocalEngine(Model model, EngineOptions o) {
+    private LocalEngine(Model model, EngineOptions o, ChatEncoder chat) {
         this.model = model;
         int ctx = o.maxContext() > 0 ? Math.min(o.maxContext(), model.config.contextLength()) : model.config.contextLength();
         this.info = new ModelInfo(model.config.name(), ctx, model.config.nEmbd(), model.vocabSize(),
@@ -56,7 +59,7 @@ public final class LocalEngine implements Engine {
                 o.prefixCacheTokens(), model.config.name() + "/" + model.file.fileSize());
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
-        this.chat = new ChatTemplate(model.tokenizer);
+        this.chat = chat;
         this.thread = new Thread(scheduler, "sirocco-scheduler-" + model.config.name());
         thread.setDaemon(true);
         thread.start();
@@ -64,9 +67,24 @@ public final class LocalEngine implements Engine {
 
     /** Maps the GGUF file and starts the scheduler. Throws {@link EngineException} naming the file and the problem. */
     public static Engine open(Path gguf, EngineOptions options) {
+        return open(gguf, options, null);
+    }
+
+    /**
+     * As {@link #open(Path, EngineOptions)}; with a {@code templates} compiler (Jinja, from outside the engine) the
+     * file's own {@code tokenizer.chat_template} is used for chats. A template that does not compile fails the load.
+     */
+    public static Engine open(Path gguf, EngineOptions options, TemplateCompiler templates) {
         Model m = Model.load(gguf);
+        ChatEncoder chat;
         try {
-            return new LocalEngine(m, options == null ? EngineOptions.defaults() : options);
+            chat = ChatEncoder.of(m.tokenizer, templates, gguf);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        try {
+            return new LocalEngine(m, options == null ? EngineOptions.defaults() : options, chat);
         } catch (RuntimeException | OutOfMemoryError e) {
             m.close();
             throw new EngineException(gguf + ": cannot start engine: " + e.getMessage(), e);
@@ -99,6 +117,11 @@ public final class LocalEngine implements Engine {
     }
 
     @Override
+    public int[] encodeChat(ChatInput input) {
+        return chat.encode(input);
+    }
+
+    @Override
     public Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener) {
         int[] prompt = checkInput(promptTokens);
         if (prompt.length >= info.contextLength()) {
@@ -107,7 +130,7 @@ public final class LocalEngine implements Engine {
         }
         GenerationParams p = params == null ? GenerationParams.greedy(0) : params;
         Sequence s = Sequence.generation(prompt, p, listener, info.contextLength(),
-                p.grammar() == null ? null : p.grammar().matcher(tokenTrie()));
+                p.grammar() == null ? null : ((Grammar) p.grammar()).matcher(tokenTrie()));
         checkFits(s);
         scheduler.submit(s);
         return s;

@@ -13,7 +13,9 @@ import io.sirocco.engine.ModelInfo;
 import io.sirocco.engine.TokenListener;
 import io.sirocco.engine.gguf.GgufFile;
 import io.sirocco.engine.model.ModelConfig;
-import io.sirocco.engine.tokenizer.ChatTemplate;
+import io.sirocco.engine.ChatInput;
+import io.sirocco.engine.TemplateCompiler;
+import io.sirocco.engine.tokenizer.ChatEncoder;
 import io.sirocco.engine.tokenizer.Tokenizer;
 import io.sirocco.engine.tokenizer.Vocabulary;
 
@@ -35,12 +37,12 @@ public final class RemoteEngine implements Engine {
     private final String model;
     private final ModelInfo info;
     private final Tokenizer tokenizer;
-    private final ChatTemplate chat;
+    private final ChatEncoder chat;
     private final Supplier<Optional<Dispatcher>> dispatcher;
     private final Duration queueTimeout;
     private final int priority;
 
-    private RemoteEngine(String model, ModelInfo info, Tokenizer tokenizer, ChatTemplate chat,
+    private RemoteEngine(String model, ModelInfo info, Tokenizer tokenizer, ChatEncoder chat,
                          Supplier<Optional<Dispatcher>> dispatcher, Duration queueTimeout, int priority) {
         this.model = model;
         this.info = info;
@@ -62,17 +64,31 @@ public final class RemoteEngine implements Engine {
         return priority;
     }
 
-    /** Reads the header of {@code gguf} (vocabulary, context length) and closes the file again. */
+    /**
+     * Reads the header of {@code gguf} (vocabulary, chat template, context length) and closes the file again. A
+     * vocab-only file (tokenizer keys, no tensors) serves as well: its context is the architecture's
+     * {@code context_length} key when present, else the configured cap.
+     */
     public static RemoteEngine open(String model, Path gguf, EngineOptions options, Supplier<Optional<Dispatcher>> dispatcher,
-                                    Duration queueTimeout, int priority) {
+                                    Duration queueTimeout, int priority, TemplateCompiler templates) {
         try (GgufFile f = GgufFile.open(gguf)) {
-            ModelConfig c = ModelConfig.from(f);
             Vocabulary vocab = Vocabulary.from(f);
-            int ctx = options.maxContext() > 0 ? Math.min(options.maxContext(), c.contextLength()) : c.contextLength();
-            ModelInfo info = new ModelInfo(c.name(), ctx, c.nEmbd(), vocab.size(), c.nExpert(), c.nExpertUsed(), f.fileSize());
+            ModelInfo info;
+            if (f.tensors().isEmpty()) {
+                String arch = f.getString("general.architecture", "llama");
+                int fileCtx = f.getInt(arch + ".context_length", options.maxContext() > 0 ? options.maxContext() : 4096);
+                int ctx = options.maxContext() > 0 ? Math.min(options.maxContext(), fileCtx) : fileCtx;
+                info = new ModelInfo(f.getString("general.name", model), ctx, f.getInt(arch + ".embedding_length", 0),
+                        vocab.size(), f.getInt(arch + ".expert_count", 0), f.getInt(arch + ".expert_used_count", 0),
+                        f.fileSize());
+            } else {
+                ModelConfig c = ModelConfig.from(f);
+                int ctx = options.maxContext() > 0 ? Math.min(options.maxContext(), c.contextLength()) : c.contextLength();
+                info = new ModelInfo(c.name(), ctx, c.nEmbd(), vocab.size(), c.nExpert(), c.nExpertUsed(), f.fileSize());
+            }
             Tokenizer tokenizer = new Tokenizer(vocab);
-            return new RemoteEngine(model, info, tokenizer, new ChatTemplate(tokenizer), dispatcher, queueTimeout,
-                    priority);
+            return new RemoteEngine(model, info, tokenizer, ChatEncoder.of(tokenizer, templates, gguf), dispatcher,
+                    queueTimeout, priority);
         }
     }
 
@@ -94,6 +110,11 @@ public final class RemoteEngine implements Engine {
     @Override
     public int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
         return chat.encode(messages, safePrompt);
+    }
+
+    @Override
+    public int[] encodeChat(ChatInput input) {
+        return chat.encode(input);
     }
 
     @Override

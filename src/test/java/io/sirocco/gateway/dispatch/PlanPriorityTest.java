@@ -31,7 +31,7 @@ class PlanPriorityTest {
     void eachPlanGetsItsConfiguredPriority() {
         DemoModels.writeIfMissing(models);
         RemoteEngine remote = RemoteEngine.open("mistral-tiny", DemoModels.file(models, "mistral-tiny"),
-                EngineOptions.defaults(), Optional::empty, Duration.ofSeconds(1), 4);
+                EngineOptions.defaults(), Optional::empty, Duration.ofSeconds(1), 4, null);
 
         assertEquals(7, priorityFor(remote, "scale"));
         assertEquals(2, priorityFor(remote, "trial"));
