@@ -1,6 +1,7 @@
 package io.sirocco.gateway;
 
 import io.sirocco.billing.UsageEvent;
+import io.sirocco.billing.UsageStatus;
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.Generation;
@@ -195,10 +196,10 @@ public class ChatCompletions {
     }
 
     private UsageEvent settle(Call call, Settlement settlement, GenerationResult r) {
-        String status = switch (r.finishReason()) {
-            case STOP, LENGTH, MODEL_LENGTH -> call.isClientGone() ? UsageEvent.ABORTED : UsageEvent.COMPLETED;
-            case CANCELLED -> UsageEvent.ABORTED;
-            case ERROR -> UsageEvent.FAILED;
+        UsageStatus status = switch (r.finishReason()) {
+            case STOP, LENGTH, MODEL_LENGTH -> call.isClientGone() ? UsageStatus.ABORTED : UsageStatus.COMPLETED;
+            case CANCELLED -> UsageStatus.ABORTED;
+            case ERROR -> UsageStatus.FAILED;
         };
         metrics.tokens(settlement.admission.model(), r.promptTokens(), r.completionTokens());
         return settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(), status);

@@ -2,6 +2,7 @@ package io.sirocco.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sirocco.billing.UsageEvent;
+import io.sirocco.billing.UsageStatus;
 import io.sirocco.engine.Engine;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -59,7 +60,7 @@ public class Embeddings {
             }
             metrics.tokens(modelId, promptTokens, 0);
             UsageEvent usage = settlement.settle(promptTokens, 0,
-                    call.isClientGone() ? UsageEvent.ABORTED : UsageEvent.COMPLETED);
+                    call.isClientGone() ? UsageStatus.ABORTED : UsageStatus.COMPLETED);
             call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
             call.json(200, response(call, modelId, vectors, base64, promptTokens));
         } finally {

@@ -5,6 +5,7 @@ import io.sirocco.accounts.KeyPrincipal;
 import io.sirocco.billing.Admission;
 import io.sirocco.billing.Metering;
 import io.sirocco.billing.UsageEvent;
+import io.sirocco.billing.UsageStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -95,24 +96,24 @@ public class Pipeline {
         try {
             ticket = queue.enqueue(call.key.orgId());
         } catch (TierQueue.FullException e) {
-            settlement.settle(promptTokens, 0, UsageEvent.FAILED);
+            settlement.settle(promptTokens, 0, UsageStatus.FAILED);
             throw ApiError.rateLimited("queue_full", model.tier().id() + " is at capacity; retry shortly", 1);
         }
         call.onClientGone(() -> queue.abandon(ticket));
         try {
             if (!queue.await(ticket, queueTimeout)) {
-                settlement.settle(promptTokens, 0, UsageEvent.FAILED);
+                settlement.settle(promptTokens, 0, UsageStatus.FAILED);
                 throw ApiError.rateLimited("queue_timeout", model.tier().id() + " is busy: the request waited "
                         + queueTimeout.toSeconds() + " s in the queue; retry shortly", Math.max(1, queueTimeout.toSeconds() / 2));
             }
         } catch (CancellationException e) {
-            settlement.settle(promptTokens, 0, UsageEvent.ABORTED);
+            settlement.settle(promptTokens, 0, UsageStatus.ABORTED);
             return null;
         }
         metrics.queueTime(model.tier().id(), ticket.queueSeconds());
         if (call.isClientGone()) {
             ticket.close();
-            settlement.settle(promptTokens, 0, UsageEvent.ABORTED);
+            settlement.settle(promptTokens, 0, UsageStatus.ABORTED);
             return null;
         }
         return ticket;
@@ -120,7 +121,7 @@ public class Pipeline {
 
     /** The one settlement of an admission; also feeds the token rate limit. */
     UsageEvent settle(Call call, Admission admission, int promptTokens, int cachedTokens, int completionTokens,
-                      String status) {
+                      UsageStatus status) {
         UsageEvent event = metering.settle(admission, promptTokens, cachedTokens, completionTokens, status);
         rateLimits.addTokens(call.key, completionTokens);
         return event;

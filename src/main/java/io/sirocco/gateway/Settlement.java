@@ -2,6 +2,7 @@ package io.sirocco.gateway;
 
 import io.sirocco.billing.Admission;
 import io.sirocco.billing.UsageEvent;
+import io.sirocco.billing.UsageStatus;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -20,12 +21,12 @@ final class Settlement {
     }
 
     /** Settles now; returns the usage event, or the earlier one when already settled. */
-    UsageEvent settle(int promptTokens, int completionTokens, String status) {
+    UsageEvent settle(int promptTokens, int completionTokens, UsageStatus status) {
         return settle(promptTokens, 0, completionTokens, status);
     }
 
     /** As {@link #settle(int, int, String)}, with {@code cachedTokens} of the prompt from the prefix cache. */
-    UsageEvent settle(int promptTokens, int cachedTokens, int completionTokens, String status) {
+    UsageEvent settle(int promptTokens, int cachedTokens, int completionTokens, UsageStatus status) {
         if (done.compareAndSet(false, true)) {
             event = pipeline.settle(call, admission, promptTokens, cachedTokens, completionTokens, status);
         }
@@ -35,7 +36,7 @@ final class Settlement {
     /** Called in a finally block: an admission still open here ended in failure. */
     void failIfOpen(int promptTokens) {
         if (!done.get()) {
-            settle(promptTokens, 0, UsageEvent.FAILED);
+            settle(promptTokens, 0, UsageStatus.FAILED);
         }
     }
 }

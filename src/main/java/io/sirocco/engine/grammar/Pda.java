@@ -21,7 +21,8 @@ import java.util.Map;
 final class Pda {
     static final int END = -1;
     private static final int MAX_DEPTH = 4096;
-    private static final int MAX_STATES = 200_000;
+    /** Interned states per grammar before the tables start over (~50 MB at most with their transition slots). */
+    private static final int MAX_STATES = 50_000;
 
     final int[] code;
     final int[][] ruleAlts;
@@ -148,7 +149,8 @@ final class Pda {
     }
 
     private Frame frame(int pos, Frame parent) {
-        long key = (long) pos << 32 | (parent == null ? 0 : parent.id);
+        // multiplying by an odd constant is a bijection that spreads (pos, parent) over Long.hashCode's bits
+        long key = ((long) pos << 32 | (parent == null ? 0 : parent.id)) * 0x9E3779B97F4A7C15L;
         Frame f = frames.get(key);
         if (f == null) {
             f = new Frame(pos, parent, ids++);

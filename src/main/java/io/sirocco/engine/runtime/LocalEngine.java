@@ -11,7 +11,7 @@ import io.sirocco.engine.ModelInfo;
 import io.sirocco.engine.TokenListener;
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
-import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.kernels.KernelThreads;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
@@ -38,7 +38,7 @@ import java.util.concurrent.ExecutionException;
 public final class LocalEngine implements Engine {
     private final Model model;
     private final ModelInfo info;
-    private final WorkerPool pool;
+    private final KernelThreads pool;
     private final KvCache kv;
     private final Transformer transformer;
     private final Scheduler scheduler;
@@ -52,7 +52,7 @@ public final class LocalEngine implements Engine {
         int ctx = o.maxContext() > 0 ? Math.min(o.maxContext(), model.config.contextLength()) : model.config.contextLength();
         this.info = new ModelInfo(model.config.name(), ctx, model.config.nEmbd(), model.vocabSize(),
                 model.config.nExpert(), model.config.nExpertUsed(), model.file.fileSize());
-        this.pool = new WorkerPool(o.threads());
+        this.pool = new KernelThreads(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
         this.kernelName = kernels.name();
         this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx,
