@@ -1,5 +1,6 @@
 package io.sirocco.gateway;
 
+import io.sirocco.billing.RequestTags;
 import io.sirocco.billing.UsageEvent;
 import io.sirocco.billing.UsageStatus;
 import io.sirocco.engine.EngineException;
@@ -8,18 +9,24 @@ import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.TokenListener;
+import io.sirocco.engine.TokenLogprobs;
+import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.gateway.dispatch.DispatchException;
 import io.vertx.core.buffer.Buffer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** {@code POST /v1/chat/completions}: one JSON answer, or an SSE stream when {@code stream} is true. */
+/**
+ * {@code POST /v1/chat/completions}: one JSON answer, or an SSE stream when {@code stream} is true. Each of the
+ * {@code n} choices is its own generation (seed + index); all are billed, the prompt once.
+ */
 @ApplicationScoped
 public class ChatCompletions {
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -35,16 +42,22 @@ public class ChatCompletions {
         pipeline.authenticate(call);
         ChatValidation.Checked req = ChatValidation.check(StrictJson.read(body, ChatRequest.class));
         ModelRegistry.Served model = pipeline.resolve(call, req.model(), ModelTier.Kind.CHAT);
-        int[] prompt = encode(model, req);
+        run(call, model, req, ChatPrompt.encode(model.engine(), req));
+    }
+
+    /** Generates the reply to a validated request whose prompt is encoded: admission, queue, engine, response. */
+    void run(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt) throws InterruptedException {
+        Grammar grammar = OutputGrammar.of(req.tools(), req.format());
         int context = model.engine().info().contextLength();
         if (prompt.length >= context) {
-            throw ApiError.invalid("messages", "the prompt is " + prompt.length + " tokens; " + req.model()
+            throw ApiError.invalid("messages", "the prompt is " + prompt.length + " tokens; " + model.tier().id()
                     + " accepts at most " + (context - 1) + " prompt tokens");
         }
         int maxTokens = maxTokens(model, req, prompt.length);
         int room = context - prompt.length;
         pipeline.limit(call, prompt.length);
-        Settlement settlement = pipeline.admit(call, req.model(), prompt.length, Math.min(maxTokens, room));
+        Settlement settlement = pipeline.admit(call, model.tier().id(), prompt.length, req.n() * Math.min(maxTokens, room),
+                new RequestTags(req.user(), req.metadata() == null ? null : req.metadata().toString()));
         try {
             TierQueue.Ticket slot = pipeline.acquire(call, model, settlement, prompt.length);
             if (slot == null) {
@@ -52,7 +65,8 @@ public class ChatCompletions {
             }
             try (slot) {
                 GenerationParams params = new GenerationParams((float) req.temperature(), (float) req.topP(),
-                        maxTokens, req.stop(), req.randomSeed());
+                        maxTokens, req.stop(), req.randomSeed(), (float) req.presencePenalty(),
+                        (float) req.frequencyPenalty(), req.minTokens(), grammar);
                 if (req.stream()) {
                     stream(call, model, req, prompt, params, settlement);
                 } else {
@@ -74,12 +88,90 @@ public class ChatCompletions {
             }
             listener.onToken(id, delta);
         };
+        if (listener instanceof TokenLogprobs.Listener lp) {
+            timed = withLogprobs(timed, lp);
+        }
         try {
             return engines.forCaller(model.engine(), call.key).generate(prompt, params, timed);
         } catch (EngineException e) {
             throw ApiError.unavailable("engine_busy", model.tier().id() + " cannot take the request now: "
                     + e.getMessage(), 1);
         }
+    }
+
+    private static TokenLogprobs.Listener withLogprobs(TokenListener tokens, TokenLogprobs.Listener logprobs) {
+        return new TokenLogprobs.Listener() {
+            @Override
+            public int topLogprobs() {
+                return logprobs.topLogprobs();
+            }
+
+            @Override
+            public void onLogprobs(TokenLogprobs lp) {
+                logprobs.onLogprobs(lp);
+            }
+
+            @Override
+            public void onToken(int tokenId, String textDelta) {
+                tokens.onToken(tokenId, textDelta);
+            }
+        };
+    }
+
+    /** A listener of one choice: its text deltas go to {@code onText}; its log-probabilities to the choice, if asked. */
+    private static TokenListener listener(ChatValidation.Checked req, ChoiceOutput out, TokenListener onText) {
+        if (req.topLogprobs() == null) {
+            return onText;
+        }
+        return withLogprobs(onText, new TokenLogprobs.Listener() {
+            @Override
+            public int topLogprobs() {
+                return req.topLogprobs();
+            }
+
+            @Override
+            public void onLogprobs(TokenLogprobs lp) {
+                out.logprobs(lp);
+            }
+
+            @Override
+            public void onToken(int tokenId, String textDelta) {
+            }
+        });
+    }
+
+    /** Starts the request's n choices: choice i samples with seed + i (a random seed when none was given). */
+    private List<Generation> startAll(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
+                                      GenerationParams params, List<TokenListener> listeners) {
+        List<Generation> gens = new ArrayList<>(req.n());
+        try {
+            for (int i = 0; i < req.n(); i++) {
+                GenerationParams p = i == 0 || params.randomSeed() == null ? params
+                        : params.withSeed(params.randomSeed() + i);
+                Generation g = start(call, model, model.tier().id(), prompt, p, listeners.get(i));
+                gens.add(g);
+                call.onClientGone(g::cancel);
+            }
+        } catch (RuntimeException e) {
+            gens.forEach(Generation::cancel);
+            throw e;
+        }
+        return gens;
+    }
+
+    /** The choices' results, and their sum as one result for billing (the prompt counted once). */
+    private static GenerationResult total(List<GenerationResult> results) {
+        int completion = 0;
+        GenerationResult worst = results.getFirst();
+        for (GenerationResult r : results) {
+            completion += r.completionTokens();
+            if (r.finishReason() == FinishReason.ERROR
+                    || r.finishReason() == FinishReason.CANCELLED && worst.finishReason() != FinishReason.ERROR) {
+                worst = r;
+            }
+        }
+        return new GenerationResult(worst.promptTokens(), completion, worst.finishReason(), worst.text(), worst.error(),
+                results.getFirst().cachedTokens());
     }
 
     /**
@@ -99,20 +191,19 @@ public class ChatCompletions {
         return req.maxTokens();
     }
 
-    private static int[] encode(ModelRegistry.Served model, ChatValidation.Checked req) {
-        try {
-            return model.engine().encodeChat(req.messages(), req.safePrompt());
-        } catch (EngineException e) {
-            throw ApiError.invalid("messages", e.getMessage());
-        }
-    }
-
     private void complete(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
                           GenerationParams params, Settlement settlement) {
-        Generation gen = start(call, model, req.model(), prompt, params, (id, delta) -> {
-        });
-        call.onClientGone(gen::cancel);
-        GenerationResult r = gen.result().join();
+        List<ChoiceOutput> outputs = new ArrayList<>();
+        List<TokenListener> listeners = new ArrayList<>();
+        for (int i = 0; i < req.n(); i++) {
+            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.stripLeadingSpace());
+            outputs.add(out);
+            listeners.add(listener(req, out, (id, delta) -> {
+            }));
+        }
+        List<GenerationResult> results = startAll(call, model, req, prompt, params, listeners).stream()
+                .map(g -> g.result().join()).toList();
+        GenerationResult r = total(results);
         UsageEvent usage = settle(call, settlement, r);
         if (r.finishReason() == FinishReason.CANCELLED || call.isClientGone()) {
             return;
@@ -120,15 +211,23 @@ public class ChatCompletions {
         if (r.finishReason() == FinishReason.ERROR) {
             throw failure(r);
         }
-        Map<String, Object> message = new LinkedHashMap<>();
-        message.put("role", "assistant");
-        message.put("content", AssistantText.stripLeadingSpace(r.text()));
-        Map<String, Object> choice = new LinkedHashMap<>();
-        choice.put("index", 0);
-        choice.put("message", message);
-        choice.put("finish_reason", finishReason(r.finishReason()));
-        Map<String, Object> out = envelope(call, req.model(), "chat.completion");
-        out.put("choices", List.of(choice));
+        List<Map<String, Object>> choices = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            ChoiceOutput out = outputs.get(i);
+            String streamed = out.next(results.get(i).text());
+            ChoiceOutput.Reply reply = out.finish(results.get(i));
+            Map<String, Object> choice = new LinkedHashMap<>();
+            choice.put("index", i);
+            choice.put("message", ChoiceOutput.message(reply.calls().isEmpty() ? streamed + reply.content() : "", reply));
+            choice.put("finish_reason", reply.finishReason());
+            if (req.topLogprobs() != null) {
+                Map<String, Object> lp = out.drainLogprobs();
+                choice.put("logprobs", lp != null ? lp : Map.of("content", List.of()));
+            }
+            choices.add(choice);
+        }
+        Map<String, Object> out = envelope(call, model.tier().id(), "chat.completion");
+        out.put("choices", choices);
         out.put("usage", usage(r, null));
         call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
         call.json(200, out);
@@ -141,45 +240,67 @@ public class ChatCompletions {
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache")
                 .putHeader("x-accel-buffering", "no");
-        Map<String, Object> roleDelta = new LinkedHashMap<>();
-        roleDelta.put("role", "assistant");
-        roleDelta.put("content", "");
-        event(call, chunk(call, req.model(), roleDelta, null));
-        AssistantText.Stream text = new AssistantText.Stream();
-        Generation[] gen0 = new Generation[1];
-        Generation gen = start(call, model, req.model(), prompt, params, (id, token) -> {
-            String delta = text.next(token);
-            if (!delta.isEmpty() && !call.isClientGone()) {
-                try {
-                    event(call, chunk(call, req.model(), Map.of("content", delta), null));
-                } catch (RuntimeException e) {
-                    if (gen0[0] != null) {
-                        gen0[0].cancel(); // the connection broke under us
+        List<ChoiceOutput> outputs = new ArrayList<>();
+        List<TokenListener> listeners = new ArrayList<>();
+        List<Generation> started = new ArrayList<>();
+        for (int i = 0; i < req.n(); i++) {
+            Map<String, Object> roleDelta = new LinkedHashMap<>();
+            roleDelta.put("role", "assistant");
+            roleDelta.put("content", "");
+            event(call, chunk(call, model.tier().id(), i, roleDelta, null));
+            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.stripLeadingSpace());
+            outputs.add(out);
+            listeners.add(listener(req, out, (id, token) -> {
+                String delta = out.next(token);
+                if (!delta.isEmpty() && !call.isClientGone()) {
+                    try {
+                        event(call, withLogprobs(chunk(call, model.tier().id(), out.index, Map.of("content", delta),
+                                null), out));
+                    } catch (RuntimeException e) {
+                        synchronized (started) {
+                            started.forEach(Generation::cancel); // the connection broke under us
+                        }
                     }
                 }
-            }
-        });
-        gen0[0] = gen;
-        call.onClientGone(gen::cancel);
-        GenerationResult r = gen.result().join();
+            }));
+        }
+        List<Generation> gens = startAll(call, model, req, prompt, params, listeners);
+        synchronized (started) {
+            started.addAll(gens);
+        }
+        List<GenerationResult> results = gens.stream().map(g -> g.result().join()).toList();
+        GenerationResult r = total(results);
         UsageEvent usage = settle(call, settlement, r);
         if (r.finishReason() == FinishReason.CANCELLED || call.isClientGone()) {
             return;
         }
         if (r.finishReason() == FinishReason.ERROR) {
             // An error chunk (finish_reason "error", usage = what was streamed and billed), then the error body.
-            Map<String, Object> last = chunk(call, req.model(), Map.of(), "error");
+            Map<String, Object> last = chunk(call, model.tier().id(), 0, Map.of(), "error");
             last.put("usage", usage(r, usage));
             event(call, last);
             event(call, ErrorResponses.body(ErrorResponses.map(failure(r), call.requestId)));
             call.response().end();
             return;
         }
+        Map<String, Object> last = null;
+        for (int i = 0; i < results.size(); i++) {
+            ChoiceOutput.Reply reply = outputs.get(i).finish(results.get(i));
+            if (!reply.calls().isEmpty()) {
+                event(call, chunk(call, model.tier().id(), i, Map.of("tool_calls", ToolCalls.json(reply.calls())), null));
+            } else if (!reply.content().isEmpty()) {
+                event(call, withLogprobs(chunk(call, model.tier().id(), i, Map.of("content", reply.content()), null),
+                        outputs.get(i)));
+            }
+            if (last != null) {
+                event(call, last);
+            }
+            last = withLogprobs(chunk(call, model.tier().id(), i, Map.of(), reply.finishReason()), outputs.get(i));
+        }
         Map<String, Object> usageBody = usage(r, usage);
-        Map<String, Object> last = chunk(call, req.model(), Map.of(), finishReason(r.finishReason()));
         if (req.includeUsage()) {
             event(call, last);
-            Map<String, Object> usageOnly = envelope(call, req.model(), "chat.completion.chunk");
+            Map<String, Object> usageOnly = envelope(call, model.tier().id(), "chat.completion.chunk");
             usageOnly.put("choices", List.of());
             usageOnly.put("usage", usageBody);
             event(call, usageOnly);
@@ -221,9 +342,10 @@ public class ChatCompletions {
         return out;
     }
 
-    private static Map<String, Object> chunk(Call call, String model, Map<String, Object> delta, String finish) {
+    private static Map<String, Object> chunk(Call call, String model, int index, Map<String, Object> delta,
+                                             String finish) {
         Map<String, Object> choice = new LinkedHashMap<>();
-        choice.put("index", 0);
+        choice.put("index", index);
         choice.put("delta", delta);
         choice.put("finish_reason", finish);
         Map<String, Object> out = envelope(call, model, "chat.completion.chunk");
@@ -231,7 +353,16 @@ public class ChatCompletions {
         return out;
     }
 
-    /** Token counts; the prompt tokens served from the prefix cache in OpenAI's and Mistral's fields. */
+    /** Puts the choice's log-probabilities not yet sent on a chunk (when there are any). */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withLogprobs(Map<String, Object> chunk, ChoiceOutput out) {
+        Map<String, Object> lp = out.drainLogprobs();
+        if (lp != null) {
+            ((List<Map<String, Object>>) chunk.get("choices")).getFirst().put("logprobs", lp);
+        }
+        return chunk;
+    }
+
     private static Map<String, Object> usage(GenerationResult r, UsageEvent cost) {
         Map<String, Object> u = new LinkedHashMap<>();
         u.put("prompt_tokens", r.promptTokens());

@@ -7,15 +7,12 @@ import io.sirocco.engine.Engine;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code POST /v1/embeddings}: one L2-normalised vector per input, as floats or base64 little-endian float32. */
+/** {@code POST /v1/embeddings}: one L2-normalised vector per input, shaped by {@link EmbeddingFormat}. */
 @ApplicationScoped
 public class Embeddings {
     static final int MAX_INPUTS = 512;
@@ -32,9 +29,10 @@ public class Embeddings {
         EmbeddingRequest req = StrictJson.read(body, EmbeddingRequest.class);
         String modelId = ChatValidation.requireModel(req.model());
         List<String> inputs = inputs(req.input());
-        boolean base64 = encoding(req.encodingFormat());
-        ModelRegistry.Served model = pipeline.resolve(call, modelId, ModelTier.Kind.EMBEDDINGS);
+        ModelRegistry.Served model = pipeline.resolve(call, req.model(), ModelTier.Kind.EMBEDDINGS);
+        modelId = model.tier().id();
         Engine engine = engines.forCaller(model.engine(), call.key);
+        EmbeddingFormat format = EmbeddingFormat.check(req, engine.info().embeddingLength());
         int context = engine.info().contextLength();
         List<int[]> tokens = new ArrayList<>(inputs.size());
         int promptTokens = 0;
@@ -62,20 +60,20 @@ public class Embeddings {
             UsageEvent usage = settlement.settle(promptTokens, 0,
                     call.isClientGone() ? UsageStatus.ABORTED : UsageStatus.COMPLETED);
             call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
-            call.json(200, response(call, modelId, vectors, base64, promptTokens));
+            call.json(200, response(call, modelId, vectors, format, promptTokens));
         } finally {
             settlement.failIfOpen(promptTokens);
         }
     }
 
-    private static Map<String, Object> response(Call call, String model, float[][] vectors, boolean base64,
+    private static Map<String, Object> response(Call call, String model, float[][] vectors, EmbeddingFormat format,
                                                 int promptTokens) {
         List<Map<String, Object>> data = new ArrayList<>(vectors.length);
         for (int i = 0; i < vectors.length; i++) {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("object", "embedding");
             item.put("index", i);
-            item.put("embedding", base64 ? base64(vectors[i]) : vectors[i]);
+            item.put("embedding", format.encode(vectors[i]));
             data.add(item);
         }
         Map<String, Object> usage = new LinkedHashMap<>();
@@ -89,15 +87,6 @@ public class Embeddings {
         out.put("model", model);
         out.put("usage", usage);
         return out;
-    }
-
-    /** Little-endian float32, as the OpenAI SDK decodes it. */
-    static String base64(float[] v) {
-        ByteBuffer b = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        for (float f : v) {
-            b.putFloat(f);
-        }
-        return Base64.getEncoder().encodeToString(b.array());
     }
 
     private static List<String> inputs(JsonNode input) {
@@ -129,15 +118,5 @@ public class Embeddings {
             throw ApiError.invalid(param, param + " must not be empty");
         }
         return s;
-    }
-
-    private static boolean encoding(String format) {
-        if (format == null || format.equals("float")) {
-            return false;
-        }
-        if (format.equals("base64")) {
-            return true;
-        }
-        throw ApiError.invalid("encoding_format", "encoding_format must be float or base64");
     }
 }

@@ -3,6 +3,7 @@ package io.sirocco.gateway;
 import io.sirocco.accounts.ApiKeys;
 import io.sirocco.accounts.KeyPrincipal;
 import io.sirocco.billing.Admission;
+import io.sirocco.billing.RequestTags;
 import io.sirocco.billing.Metering;
 import io.sirocco.billing.UsageEvent;
 import io.sirocco.billing.UsageStatus;
@@ -30,6 +31,8 @@ public class Pipeline {
     Metering metering;
     @Inject
     GatewayMetrics metrics;
+    @Inject
+    ModelAliases aliases;
     @ConfigProperty(name = "sirocco.gateway.queue.timeout", defaultValue = "30s")
     Duration queueTimeout;
 
@@ -48,17 +51,20 @@ public class Pipeline {
         return key;
     }
 
-    /** The served model: 404 unknown, 403 not allowed for the key, 422 wrong kind for the endpoint. */
+    /**
+     * The served model, by its id or an alias: 404 unknown, 403 not allowed for the key, 422 wrong kind for the
+     * endpoint. Use the served tier's id from here on (prices, usage and responses).
+     */
     ModelRegistry.Served resolve(Call call, String model, ModelTier.Kind kind) {
-        ModelTier tier = ModelTier.byId(model).orElseThrow(() -> ApiError.unknownModel(model));
-        if (!call.key.mayUse(model)) {
+        ModelTier tier = aliases.tier(model).orElseThrow(() -> ApiError.unknownModel(model));
+        if (!call.key.mayUse(tier.id())) {
             throw ApiError.forbiddenModel(model);
         }
         if (tier.kind() != kind) {
             throw ApiError.invalid("model", model + (kind == ModelTier.Kind.CHAT
                     ? " is an embedding model; use /v1/embeddings" : " is a chat model; use /v1/chat/completions"));
         }
-        return registry.get(model).orElseThrow(() -> ApiError.unavailable("models_loading",
+        return registry.get(tier.id()).orElseThrow(() -> ApiError.unavailable("models_loading",
                 registry.notReadyReason(), 5));
     }
 
@@ -81,7 +87,13 @@ public class Pipeline {
 
     /** Reserves the worst case for billing (402 when a budget would be exceeded); settle the result once. */
     Settlement admit(Call call, String model, int promptTokens, int maxTokens) {
-        Admission a = metering.admit(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens, maxTokens);
+        return admit(call, model, promptTokens, maxTokens, RequestTags.NONE);
+    }
+
+    /** As {@link #admit(Call, String, int, int)}, with the caller's user and metadata for the ledger row. */
+    Settlement admit(Call call, String model, int promptTokens, int maxTokens, RequestTags tags) {
+        Admission a = metering.admit(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens, maxTokens,
+                tags);
         return new Settlement(this, call, a);
     }
 

@@ -20,6 +20,7 @@ import io.sirocco.engine.TemplateCompiler;
 import io.sirocco.engine.tokenizer.ChatEncoder;
 import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.engine.grammar.TokenTrie;
+import io.sirocco.engine.tokenizer.FimTemplate;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,6 +45,7 @@ public final class LocalEngine implements Engine {
     private final Scheduler scheduler;
     private final Thread thread;
     private final ChatEncoder chat;
+    private final FimTemplate fim;
     private final String kernelName;
     private volatile TokenTrie tokenTrie;
 
@@ -60,6 +62,7 @@ public final class LocalEngine implements Engine {
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
         this.chat = chat;
+        this.fim = FimTemplate.of(model.tokenizer, model.file);
         this.thread = new Thread(scheduler, "sirocco-scheduler-" + model.config.name());
         thread.setDaemon(true);
         thread.start();
@@ -119,6 +122,16 @@ public final class LocalEngine implements Engine {
     @Override
     public int[] encodeChat(ChatInput input) {
         return chat.encode(input);
+    }
+
+    @Override
+    public boolean supportsFim() {
+        return fim != null;
+    }
+
+    @Override
+    public int[] encodeFim(String prefix, String suffix) {
+        return fim == null ? Engine.super.encodeFim(prefix, suffix) : fim.encode(prefix, suffix);
     }
 
     @Override
