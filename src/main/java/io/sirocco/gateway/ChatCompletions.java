@@ -6,8 +6,7 @@ import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
-import io.sirocco.engine.TokenListener;
-import io.sirocco.gateway.dispatch.DispatchException;
+import io.sirocco.engine.ModelText;
 import io.vertx.core.buffer.Buffer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,103 +15,116 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code POST /v1/chat/completions}: one JSON answer, or an SSE stream when {@code stream} is true. */
 @ApplicationScoped
-public class ChatCompletions {
+public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCompletions.Work> {
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     @Inject
-    Pipeline pipeline;
-    @Inject
     GatewayMetrics metrics;
     @Inject
-    EngineFactory engines;
+    GatewayConfig config;
 
-    void handle(Call call, byte[] body) throws InterruptedException {
-        pipeline.authenticate(call);
-        ChatValidation.Checked req = ChatValidation.check(StrictJson.read(body, ChatRequest.class));
-        ModelRegistry.Served model = pipeline.resolve(call, req.model(), ModelTier.Kind.CHAT);
-        int[] prompt = encode(model, req);
-        int context = model.engine().info().contextLength();
-        if (prompt.length >= context) {
-            throw ApiError.invalid("messages", "the prompt is " + prompt.length + " tokens; " + req.model()
-                    + " accepts at most " + (context - 1) + " prompt tokens");
-        }
-        int maxTokens = maxTokens(model, req, prompt.length);
-        int room = context - prompt.length;
-        pipeline.limit(call, prompt.length);
-        Settlement settlement = pipeline.admit(call, req.model(), prompt.length, Math.min(maxTokens, room));
-        try {
-            TierQueue.Ticket slot = pipeline.acquire(call, model, settlement, prompt.length);
-            if (slot == null) {
-                return; // the client left while waiting; settled as aborted
-            }
-            try (slot) {
-                GenerationParams params = new GenerationParams((float) req.temperature(), (float) req.topP(),
-                        maxTokens, req.stop(), req.randomSeed());
-                if (req.stream()) {
-                    stream(call, model, req, prompt, params, settlement);
-                } else {
-                    complete(call, model, req, prompt, params, settlement);
-                }
-            }
-        } finally {
-            settlement.failIfOpen(prompt.length);
+    /** The prompt's tokens and the sampling parameters; {@code maxNewTokens} is what billing reserves. */
+    record Work(int[] prompt, int maxNewTokens, GenerationParams params) implements Endpoint.Prepared {
+        @Override
+        public int promptTokens() {
+            return prompt.length;
         }
     }
 
-    /** Starts the generation, timing its first token; an engine that refuses it (e.g. no KV-cache room) is a 503. */
-    private Generation start(Call call, ModelRegistry.Served model, String modelId, int[] prompt,
-                             GenerationParams params, TokenListener listener) {
-        AtomicBoolean first = new AtomicBoolean(true);
-        TokenListener timed = (id, delta) -> {
-            if (first.compareAndSet(true, false)) {
-                metrics.timeToFirstToken(modelId, System.nanoTime() - call.startNanos);
-            }
-            listener.onToken(id, delta);
-        };
-        try {
-            return engines.forCaller(model.engine(), call.key).generate(prompt, params, timed);
-        } catch (EngineException e) {
-            throw ApiError.unavailable("engine_busy", model.tier().id() + " cannot take the request now: "
-                    + e.getMessage(), 1);
-        }
+    @Override
+    public ModelTier.Kind kind() {
+        return ModelTier.Kind.CHAT;
+    }
+
+    @Override
+    public String param(EngineException.Kind kind) {
+        return kind == EngineException.Kind.KV_EXCEEDED ? "max_tokens" : "messages";
+    }
+
+    @Override
+    public ChatValidation.Checked validate(byte[] body) {
+        return ChatValidation.check(StrictJson.read(body, ChatRequest.class));
+    }
+
+    @Override
+    public String model(ChatValidation.Checked req) {
+        return req.model();
+    }
+
+    @Override
+    public long promptChars(ChatValidation.Checked req) {
+        return req.messages().stream().mapToLong(m -> m.content() == null ? 0 : m.content().length()).sum();
     }
 
     /**
-     * The caller's max_tokens, or by default as many as fit the context and the engine's KV-cache pool.
-     * An explicit max_tokens that could never fit the pool is a 422 (the engine reserves prompt + max_tokens).
+     * The chat template's tokens; max_tokens defaults to as many as fit the context and the KV-cache pool, and an
+     * explicit one that could never fit the pool is refused (the engine reserves prompt + max_tokens).
      */
-    private static int maxTokens(ModelRegistry.Served model, ChatValidation.Checked req, int prompt) {
-        int room = model.engine().info().contextLength() - prompt;
-        int pool = model.options().kvCacheTokens() > 0 ? model.options().kvCacheTokens() - prompt : room;
-        if (req.maxTokens() == null) {
-            return Math.max(1, Math.min(room, pool));
-        }
-        if (Math.min(req.maxTokens(), room) > pool) {
-            throw ApiError.invalid("max_tokens", "prompt + max_tokens must stay within " + model.options().kvCacheTokens()
-                    + " tokens on this server; lower max_tokens");
-        }
-        return req.maxTokens();
+    @Override
+    public Work prepare(ChatValidation.Checked req, ModelText model) {
+        int[] prompt = model.encodeChat(req.messages(), req.safePrompt());
+        int budget = model.info().generationBudget(prompt.length, req.maxTokens() == null ? 0 : req.maxTokens());
+        GenerationParams params = new GenerationParams((float) req.temperature(), (float) req.topP(),
+                req.maxTokens() == null ? budget : req.maxTokens(), req.stop(), req.randomSeed());
+        return new Work(prompt, budget, params);
     }
 
-    private static int[] encode(ModelRegistry.Served model, ChatValidation.Checked req) {
-        try {
-            return model.engine().encodeChat(req.messages(), req.safePrompt());
-        } catch (EngineException e) {
-            throw ApiError.invalid("messages", e.getMessage());
+    @Override
+    public void run(Job<ChatValidation.Checked, Work> job) throws InterruptedException {
+        Queue.Slot slot = job.slot();
+        if (slot == null) {
+            job.settlement().settle(job.prepared().promptTokens(), 0, UsageEvent.ABORTED); // left while waiting
+            return;
+        }
+        try (slot) {
+            if (job.request().stream()) {
+                stream(job, slot);
+            } else {
+                complete(job, slot);
+            }
         }
     }
 
-    private void complete(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
-                          GenerationParams params, Settlement settlement) {
-        Generation gen = start(call, model, req.model(), prompt, params, (id, delta) -> {
-        });
-        call.onClientGone(gen::cancel);
-        GenerationResult r = gen.result().join();
-        UsageEvent usage = settle(call, settlement, r);
+    /** A failed generation as an engine failure for the error mapper. */
+    private static EngineException failure(GenerationResult r) {
+        return r.error() instanceof EngineException e ? e
+                : new EngineException(EngineException.Kind.FAILED, "generation failed", r.error());
+    }
+
+    private UsageEvent settle(Settlement settlement, GenerationResult r, Call call) {
+        return switch (r.finishReason()) {
+            case STOP, LENGTH, MODEL_LENGTH -> settlement.settleFinished(r.promptTokens(), r.completionTokens());
+            case CANCELLED -> settlement.settle(r.promptTokens(), r.completionTokens(), UsageEvent.ABORTED);
+            case ERROR -> settlement.settle(r.promptTokens(), r.completionTokens(), UsageEvent.FAILED);
+        };
+    }
+
+    /** Starts the generation on the slot's engine; the client leaving cancels it. */
+    private Generation start(Job<ChatValidation.Checked, Work> job, Queue.Slot slot,
+                             io.sirocco.engine.TokenListener listener) {
+        Generation gen = slot.engine().generate(job.prepared().prompt(), job.prepared().params(), listener);
+        job.call().onClientGone(gen::cancel);
+        return gen;
+    }
+
+    private void firstToken(Call call, String model) {
+        metrics.timeToFirstToken(model, System.nanoTime() - call.startNanos);
+    }
+
+    private void complete(Job<ChatValidation.Checked, Work> job, Queue.Slot slot) {
+        Call call = job.call();
+        String model = job.request().model();
+        boolean[] first = {true};
+        GenerationResult r = start(job, slot, (id, delta) -> {
+            if (first[0]) {
+                first[0] = false;
+                firstToken(call, model);
+            }
+        }).result().join();
+        UsageEvent usage = settle(job.settlement(), r, call);
         if (r.finishReason() == FinishReason.CANCELLED || call.isClientGone()) {
             return;
         }
@@ -126,15 +138,17 @@ public class ChatCompletions {
         choice.put("index", 0);
         choice.put("message", message);
         choice.put("finish_reason", finishReason(r.finishReason()));
-        Map<String, Object> out = envelope(call, req.model(), "chat.completion");
+        Map<String, Object> out = envelope(call, model, "chat.completion");
         out.put("choices", List.of(choice));
         out.put("usage", usage(r.promptTokens(), r.completionTokens(), null));
         call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
         call.json(200, out);
     }
 
-    private void stream(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
-                        GenerationParams params, Settlement settlement) {
+    /** SSE: the tokens go through this stream's {@link TokenStream}, written on this thread, never the engine's. */
+    private void stream(Job<ChatValidation.Checked, Work> job, Queue.Slot slot) throws InterruptedException {
+        Call call = job.call();
+        String model = job.request().model();
         call.rateLimitHeaders();
         call.response().setStatusCode(200).setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
@@ -143,42 +157,41 @@ public class ChatCompletions {
         Map<String, Object> roleDelta = new LinkedHashMap<>();
         roleDelta.put("role", "assistant");
         roleDelta.put("content", "");
-        event(call, chunk(call, req.model(), roleDelta, null));
+        event(call, chunk(call, model, roleDelta, null));
         AssistantText.Stream text = new AssistantText.Stream();
-        Generation[] gen0 = new Generation[1];
-        Generation gen = start(call, model, req.model(), prompt, params, (id, token) -> {
+        TokenStream tokens = new TokenStream(config.stream().bufferTokens(), config.stream().stallTimeout(),
+                () -> firstToken(call, model));
+        tokens.attach(start(job, slot, tokens));
+        GenerationResult r = tokens.deliver(call, token -> {
             String delta = text.next(token);
-            if (!delta.isEmpty() && !call.isClientGone()) {
-                try {
-                    event(call, chunk(call, req.model(), Map.of("content", delta), null));
-                } catch (RuntimeException e) {
-                    if (gen0[0] != null) {
-                        gen0[0].cancel(); // the connection broke under us
-                    }
-                }
+            if (!delta.isEmpty()) {
+                event(call, chunk(call, model, Map.of("content", delta), null));
             }
         });
-        gen0[0] = gen;
-        call.onClientGone(gen::cancel);
-        GenerationResult r = gen.result().join();
-        UsageEvent usage = settle(call, settlement, r);
+        if (tokens.stalled()) { // the client stopped reading: it pays for what it was sent
+            job.settlement().settle(r.promptTokens(), Math.min(tokens.delivered(), r.completionTokens()),
+                    UsageEvent.ABORTED);
+            call.response().reset();
+            return;
+        }
+        UsageEvent usage = settle(job.settlement(), r, call);
         if (r.finishReason() == FinishReason.CANCELLED || call.isClientGone()) {
             return;
         }
         if (r.finishReason() == FinishReason.ERROR) {
             // An error chunk (finish_reason "error", usage = what was streamed and billed), then the error body.
-            Map<String, Object> last = chunk(call, req.model(), Map.of(), "error");
+            Map<String, Object> last = chunk(call, model, Map.of(), "error");
             last.put("usage", usage(r.promptTokens(), r.completionTokens(), usage));
             event(call, last);
-            event(call, ErrorResponses.body(ErrorResponses.map(failure(r), call.requestId)));
+            event(call, ErrorResponses.body(ErrorResponses.map(failure(r), call.requestId, call.refusalParams)));
             call.response().end();
             return;
         }
         Map<String, Object> usageBody = usage(r.promptTokens(), r.completionTokens(), usage);
-        Map<String, Object> last = chunk(call, req.model(), Map.of(), finishReason(r.finishReason()));
-        if (req.includeUsage()) {
+        Map<String, Object> last = chunk(call, model, Map.of(), finishReason(r.finishReason()));
+        if (job.request().includeUsage()) {
             event(call, last);
-            Map<String, Object> usageOnly = envelope(call, req.model(), "chat.completion.chunk");
+            Map<String, Object> usageOnly = envelope(call, model, "chat.completion.chunk");
             usageOnly.put("choices", List.of());
             usageOnly.put("usage", usageBody);
             event(call, usageOnly);
@@ -187,21 +200,6 @@ public class ChatCompletions {
             event(call, last);
         }
         call.response().end(Buffer.buffer(DONE));
-    }
-
-    /** A failed generation as an exception for the error mapper (scale-out dispatch failures keep their kind). */
-    private static RuntimeException failure(GenerationResult r) {
-        return r.error() instanceof DispatchException d ? d : new IllegalStateException("generation failed", r.error());
-    }
-
-    private UsageEvent settle(Call call, Settlement settlement, GenerationResult r) {
-        String status = switch (r.finishReason()) {
-            case STOP, LENGTH, MODEL_LENGTH -> call.isClientGone() ? UsageEvent.ABORTED : UsageEvent.COMPLETED;
-            case CANCELLED -> UsageEvent.ABORTED;
-            case ERROR -> UsageEvent.FAILED;
-        };
-        metrics.tokens(settlement.admission.model(), r.promptTokens(), r.completionTokens());
-        return settlement.settle(r.promptTokens(), r.completionTokens(), status);
     }
 
     /** {@code data: {json}\n\n}, exactly. */

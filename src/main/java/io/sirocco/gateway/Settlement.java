@@ -1,20 +1,28 @@
 package io.sirocco.gateway;
 
 import io.sirocco.billing.Admission;
+import io.sirocco.billing.Metering;
 import io.sirocco.billing.UsageEvent;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** Guards the rule that every admission is settled exactly once: the first settle wins, later ones are ignored. */
+/**
+ * Pipeline step 8, one per admission: records the request's real usage exactly once (the first settle wins, later
+ * ones are ignored), releases the rest of the reservation and adds the completion tokens to the rate limit.
+ */
 final class Settlement {
-    private final Pipeline pipeline;
+    private final Metering metering;
+    private final RateLimits rateLimits;
+    private final GatewayMetrics metrics;
     private final Call call;
     final Admission admission;
     private final AtomicBoolean done = new AtomicBoolean();
     private volatile UsageEvent event;
 
-    Settlement(Pipeline pipeline, Call call, Admission admission) {
-        this.pipeline = pipeline;
+    Settlement(Metering metering, RateLimits rateLimits, GatewayMetrics metrics, Call call, Admission admission) {
+        this.metering = metering;
+        this.rateLimits = rateLimits;
+        this.metrics = metrics;
         this.call = call;
         this.admission = admission;
     }
@@ -22,9 +30,18 @@ final class Settlement {
     /** Settles now; returns the usage event, or the earlier one when already settled. */
     UsageEvent settle(int promptTokens, int completionTokens, String status) {
         if (done.compareAndSet(false, true)) {
-            event = pipeline.settle(call, admission, promptTokens, completionTokens, status);
+            if (!UsageEvent.FAILED.equals(status) || completionTokens > 0) {
+                metrics.tokens(admission.model(), promptTokens, completionTokens);
+            }
+            event = metering.settle(admission, promptTokens, completionTokens, status);
+            rateLimits.addTokens(call.key, completionTokens);
         }
         return event;
+    }
+
+    /** Completed, or aborted when the client left before the answer was written. */
+    UsageEvent settleFinished(int promptTokens, int completionTokens) {
+        return settle(promptTokens, completionTokens, call.isClientGone() ? UsageEvent.ABORTED : UsageEvent.COMPLETED);
     }
 
     /** Called in a finally block: an admission still open here ended in failure. */
