@@ -2,7 +2,7 @@
 # Builds libsirocco once per ISA target into $1 (called by the Maven build; see pom.xml).
 # Without gcc, or on failure, it builds nothing and the engine falls back to JavaKernels.
 OUT="$1"
-SRC="$(dirname "$0")/sirocco.c"
+SRCS=$(ls "$(dirname "$0")"/*.c) # every C file goes into each variant
 CC="${CC:-gcc}"
 if ! command -v "$CC" >/dev/null 2>&1; then
   echo "libsirocco: $CC not found, skipping native kernels (Java kernels will be used)"
@@ -15,8 +15,10 @@ DIR="$OUT/io/sirocco/engine/native/$OS-$ARCH"
 mkdir -p "$DIR"
 FLAGS="-O3 -shared -fPIC -ffast-math -fno-finite-math-only -std=c11 -Wall"
 build() { # name, extra flags
-  if [ "$DIR/libsirocco-$1.so" -nt "$SRC" ] && [ "$DIR/libsirocco-$1.so" -nt "$0" ]; then return; fi
-  if ! $CC $FLAGS $2 -o "$DIR/libsirocco-$1.so" "$SRC"; then
+  stale=no
+  for f in $SRCS "$0"; do [ "$DIR/libsirocco-$1.so" -nt "$f" ] || stale=yes; done
+  if [ $stale = no ]; then return; fi
+  if ! $CC $FLAGS $2 -o "$DIR/libsirocco-$1.so" $SRCS; then
     echo "libsirocco: $1 variant failed to build"; rm -f "$DIR/libsirocco-$1.so"
   fi
 }

@@ -1,6 +1,5 @@
 package io.sirocco.engine;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -10,13 +9,11 @@ import java.util.concurrent.ExecutionException;
 /**
  * A loaded model and its scheduler: the whole public surface of the engine.
  * Thread-safe: any thread may submit, cancel or embed.
+ * This package holds only the contract and depends on no other engine package;
+ * {@code runtime.LocalEngine.open(gguf, options)} opens one in this JVM.
  */
 public interface Engine extends ModelText, AutoCloseable {
 
-    /** Maps the GGUF file and starts the scheduler. Throws {@link EngineException} naming the file and the problem. */
-    static Engine load(Path gguf, EngineOptions options) {
-        return io.sirocco.engine.runtime.LocalEngine.open(gguf, options);
-    }
 
     /** Starts a generation; tokens go to {@code listener} as they are produced. Never blocks on the model. */
     Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener);

@@ -1,5 +1,7 @@
 package io.sirocco.engine;
 
+import io.sirocco.engine.grammar.Grammar;
+
 import java.util.List;
 
 /**
@@ -10,10 +12,22 @@ import java.util.List;
  * @param maxTokens   upper bound on generated tokens; also clamped by the context length
  * @param stop        stop strings; generation ends before the first occurrence and it is not emitted
  * @param randomSeed  seed of the sampler; null picks one at random
+ * @param grammar     constrained decoding (JSON Schema, JSON mode, regex, …), or null for free text; with a
+ *                    grammar, stop strings are not applied and the generation stops once the grammar is complete
  */
-public record GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed) {
+public record GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed,
+                               Grammar grammar) {
     public GenerationParams {
         stop = stop == null ? List.of() : List.copyOf(stop);
+    }
+
+    public GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed) {
+        this(temperature, topP, maxTokens, stop, randomSeed, null);
+    }
+
+    /** The same parameters with a grammar (null: none). */
+    public GenerationParams withGrammar(Grammar g) {
+        return new GenerationParams(temperature, topP, maxTokens, stop, randomSeed, g);
     }
 
     public static GenerationParams greedy(int maxTokens) {

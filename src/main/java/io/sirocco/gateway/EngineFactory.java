@@ -3,6 +3,7 @@ package io.sirocco.gateway;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineOptions;
 import io.sirocco.engine.demo.DemoModels;
+import io.sirocco.engine.runtime.LocalEngine;
 import io.sirocco.engine.runtime.TextModel;
 import io.sirocco.gateway.dispatch.GatewayDispatch;
 import io.sirocco.gateway.dispatch.RemoteEngine;
@@ -59,7 +60,7 @@ public class EngineFactory {
 
     /** Maps the model in this JVM. */
     protected Engine load(String modelId, Path gguf, EngineOptions options) {
-        return Engine.load(gguf, options);
+        return LocalEngine.open(gguf, options);
     }
 
     /** Writes the project's seeded demo models into {@code dir} where they are missing. */

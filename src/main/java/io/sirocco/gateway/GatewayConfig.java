@@ -13,6 +13,13 @@ public interface GatewayConfig {
     @WithDefault("1048576")
     long maxBodyBytes();
 
+    /**
+     * The kernel send buffer of each HTTP connection. Left to the kernel it grows to megabytes, which a client that
+     * stops reading would fill before its stream is held; kept small, a stalled stream is noticed within ~100 kB.
+     */
+    @WithDefault("65536")
+    int sendBufferBytes();
+
     QueueSettings queue();
 
     StreamSettings stream();

@@ -65,15 +65,19 @@ class SlowReaderTest extends ApiTestBase {
         long heapBefore = usedHeap();
         Pace beside;
         long heapAfter;
+        String requestId;
         try (Socket stalled = stall(key)) {
-            requestId(stalled);
+            requestId = requestId(stalled);
             beside = normalStreams(key);
             heapAfter = usedHeap();
         }
+        // the stalled request's ledger row: what the server generated (and held) for it
+        await().atMost(Duration.ofSeconds(120)).until(() -> keys.ledger(key.orgId()).containsKey(requestId));
         double ratio = beside.tokensPerSecond() / alone.tokensPerSecond();
         System.out.printf("slow-reader bench: alone %.1f tok/s per stream, beside a stalled client %.1f (%.0f %%); "
-                + "heap used %d MiB -> %d MiB%n", alone.tokensPerSecond(), beside.tokensPerSecond(), ratio * 100,
-                heapBefore >> 20, heapAfter >> 20);
+                + "heap used %d MiB -> %d MiB; stalled request's ledger row: %s%n", alone.tokensPerSecond(),
+                beside.tokensPerSecond(), ratio * 100, heapBefore >> 20, heapAfter >> 20,
+                keys.ledger(key.orgId()).get(requestId));
         assertTrue(ratio >= 0.9, "normal streams kept " + Math.round(ratio * 100) + " % of their pace");
     }
 

@@ -10,8 +10,9 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.SingleSequence;
 import io.sirocco.engine.runtime.Sampler;
-import io.sirocco.engine.testmodel.ModelSpec;
-import io.sirocco.engine.testmodel.SyntheticModelWriter;
+import io.sirocco.engine.synthetic.MixedTypes;
+import io.sirocco.engine.synthetic.ModelSpec;
+import io.sirocco.engine.synthetic.SyntheticModelWriter;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -35,8 +36,10 @@ public final class EngineCli {
               bench --model F.gguf [--threads 2] [--prompt-tokens 128] [--decode-tokens 32] [--runs 3]
                     [--stream-mib 512] [--json]
               write-demo-models --dir D
-              write-golden-model --model moe-a|dense-a|bench --type F32|Q8_0|Q4_0|Q5_0|Q5_1|Q4_K|Q6_K --out F.gguf
-              write-bench-model --type Q4_0|Q8_0|Q4_K|Q6_K|Q5_0|Q5_1|Q4_K_M --out F.gguf   (issue 7's bench shape)
+              write-golden-model --model moe-a|dense-a|bench (--type TYPE | --mix MIX) --out F.gguf
+              write-bench-model (--type TYPE | --mix MIX) --out F.gguf   (issue 7's bench shape)
+                TYPE (all 2-D tensors): F32|F16|BF16|Q8_0|Q4_0|Q5_0|Q5_1|Q2_K|Q3_K|Q4_K|Q5_K|Q6_K|IQ4_NL|IQ4_XS
+                MIX (llama-quantize's per-tensor choice): Q2_K|Q3_K_M|Q4_K_M|Q5_K_M|Q6_K|IQ4_XS
             """;
 
     private EngineCli() {
@@ -62,12 +65,11 @@ public final class EngineCli {
                 case "write-demo-models" -> out.println(String.join("\n",
                         DemoModels.writeIfMissing(Path.of(a.require("dir"))).stream().map(Path::toString).toList()));
                 case "write-bench-model" -> {
-                    writeModel(ModelSpec.BENCH, a.require("type"), Path.of(a.require("out")));
+                    writeModel(ModelSpec.BENCH, a);
                     out.println(a.require("out"));
                 }
                 case "write-golden-model" -> {
-                    SyntheticModelWriter.write(ModelSpec.byName(a.require("model")),
-                            GgmlType.valueOf(a.require("type")), Path.of(a.require("out")));
+                    writeModel(ModelSpec.byName(a.require("model")), a);
                     out.println(a.require("out"));
                 }
                 default -> {
@@ -86,13 +88,16 @@ public final class EngineCli {
         }
     }
 
-    /** A seeded model of this shape in one type for all 2-D tensors, or the Q4_K_M-like mix. */
-    static void writeModel(ModelSpec spec, String type, Path out) {
-        if (type.equals("Q4_K_M")) {
-            SyntheticModelWriter.writeMixed(spec, io.sirocco.engine.testmodel.MixedTypes::q4KM,
-                    SyntheticModelWriter.FTYPE_Q4_K_M, out);
+    /** A seeded model of this shape in one type for all 2-D tensors, or in one of llama-quantize's mixes. */
+    static void writeModel(ModelSpec spec, Args a) {
+        Path out = Path.of(a.require("out"));
+        if (a.has("mix")) {
+            MixedTypes.Mix mix = MixedTypes.Mix.valueOf(a.require("mix"));
+            SyntheticModelWriter.writeMixed(spec, mix.typeOf(spec), mix.fileType, out);
+        } else if (a.require("type").equals("Q4_K_M")) { // the mix's name, kept from before --mix
+            SyntheticModelWriter.writeMixed(spec, MixedTypes.Mix.Q4_K_M.typeOf(spec), MixedTypes.Mix.Q4_K_M.fileType, out);
         } else {
-            SyntheticModelWriter.write(spec, GgmlType.valueOf(type), out);
+            SyntheticModelWriter.write(spec, GgmlType.valueOf(a.require("type")), out);
         }
     }
 

@@ -2,8 +2,8 @@ package io.sirocco.engine.demo;
 
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.gguf.GgmlType;
-import io.sirocco.engine.testmodel.ModelSpec;
-import io.sirocco.engine.testmodel.SyntheticModelWriter;
+import io.sirocco.engine.synthetic.ModelSpec;
+import io.sirocco.engine.synthetic.SyntheticModelWriter;
 
 import java.io.IOException;
 import java.nio.file.Files;

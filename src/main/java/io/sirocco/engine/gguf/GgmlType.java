@@ -14,18 +14,29 @@ public enum GgmlType {
     Q5_1(7, 32, 24, true),
     Q8_0(8, 32, 34, true),
     Q8_1(9, 32, 36, false),
-    Q2_K(10, 256, 84, false),
-    Q3_K(11, 256, 110, false),
+    Q2_K(10, 256, 84, true),
+    Q3_K(11, 256, 110, true),
     Q4_K(12, 256, 144, true),
-    Q5_K(13, 256, 176, false),
+    Q5_K(13, 256, 176, true),
     Q6_K(14, 256, 210, true),
     Q8_K(15, 256, 292, false),
+    IQ2_XXS(16, 256, 66, false),
+    IQ2_XS(17, 256, 74, false),
+    IQ3_XXS(18, 256, 98, false),
+    IQ1_S(19, 256, 50, false),
+    IQ4_NL(20, 32, 18, true),
+    IQ3_S(21, 256, 110, false),
+    IQ2_S(22, 256, 82, false),
+    IQ4_XS(23, 256, 136, true),
     I8(24, 1, 1, false),
     I16(25, 1, 2, false),
     I32(26, 1, 4, false),
     I64(27, 1, 8, false),
     F64(28, 1, 8, false),
-    BF16(30, 1, 2, true);
+    IQ1_M(29, 256, 56, false),
+    BF16(30, 1, 2, true),
+    TQ1_0(34, 256, 54, false),
+    TQ2_0(35, 256, 66, false);
 
     public final int code;
     public final int blockSize;
@@ -45,7 +56,7 @@ public enum GgmlType {
         return blockSize > 1;
     }
 
-    /** K-quants (256-value super-blocks) pair with Q8_K activations; other block types with Q8_0. */
+    /** K-quants and IQ4_XS (256-value super-blocks) pair with Q8_K activations; other block types with Q8_0. */
     public boolean kQuant() {
         return blockSize == 256;
     }

@@ -3,6 +3,8 @@ package io.sirocco.engine.kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import io.sirocco.engine.quant.KQuantizer;
+
 /** One matrix row back to floats (embedding lookup; not a hot path). */
 public final class Dequantize {
     private Dequantize() {
@@ -20,6 +22,41 @@ public final class Dequantize {
         int qh = s.get(ValueLayout.JAVA_BYTE, o + 128 + 32L * half + k) & 0xff;
         int low = quarter < 2 ? ql & 15 : ql >> 4;
         return (low | (((qh >> (2 * quarter)) & 3) << 4)) - 32;
+    }
+
+    static int u8(MemorySegment s, long o) {
+        return s.get(ValueLayout.JAVA_BYTE, o) & 0xff;
+    }
+
+    /** Element e of 256 from 2-bit values at qs: byte e%32 of quarter e/128, bits 2·((e%128)/32). */
+    static int twoBits(MemorySegment s, long qs, int e) {
+        return (u8(s, qs + 32 * (e / 128) + e % 32) >> (2 * ((e % 128) / 32))) & 3;
+    }
+
+    /** Element e of a Q3_K block as its signed value (2 low bits, minus 4 when the hmask bit is clear). */
+    static int q3(MemorySegment s, long o, int e) {
+        int high = (u8(s, o + e % 32) >> (e / 32)) & 1;
+        return twoBits(s, o + 32, e) - (high == 0 ? 4 : 0);
+    }
+
+    /** Element e of a Q5_K block, 0..31: nibble of 64-value pair e/64 plus 16·(bit e/32 of qh[e%32]). */
+    static int q5(MemorySegment s, long o, int e) {
+        int nib = u8(s, o + 48 + 32 * (e / 64) + e % 32);
+        int low = (e / 32) % 2 == 0 ? nib & 15 : nib >> 4;
+        return low | (((u8(s, o + 16 + e % 32) >> (e / 32)) & 1) << 4);
+    }
+
+    /** Element j (0..31) of 16 index bytes at qs, through the IQ4 value table. */
+    static int iq4(MemorySegment s, long qs, int j) {
+        int q = u8(s, qs + (j & 15));
+        return io.sirocco.engine.quant.IQ4Quantizer.VALUES[j < 16 ? q & 15 : q >> 4];
+    }
+
+    /** The signed scale (ls − 32) of sub-block ib of the IQ4_XS block at o. */
+    static int iq4xsScale(MemorySegment s, long o, int ib) {
+        int low = (u8(s, o + 4 + ib / 2) >> (4 * (ib % 2))) & 15;
+        int high = (s.get(Fp16.SHORT, o + 2) >> (2 * ib)) & 3;
+        return (low | (high << 4)) - 32;
     }
 
     public static void row(Matrix w, int row, float[] out, int off) {
@@ -104,6 +141,59 @@ public final class Dequantize {
                     float d = Fp16.f16(s, o + 208);
                     for (int e = 0; e < 256; e++) {
                         out[off + b * 256 + e] = d * s.get(ValueLayout.JAVA_BYTE, o + 192 + e / 16) * q6(s, o, e);
+                    }
+                }
+            }
+            case Q5_K -> {
+                byte[] sc = new byte[12];
+                for (int b = 0; b < n / 256; b++) {
+                    long o = base + 176L * b;
+                    float d = Fp16.f16(s, o);
+                    float dmin = Fp16.f16(s, o + 2);
+                    MemorySegment.copy(s, ValueLayout.JAVA_BYTE, o + 4, sc, 0, 12);
+                    for (int e = 0; e < 256; e++) {
+                        int j = e / 32;
+                        out[off + b * 256 + e] = d * KQuantizer.scaleK4(sc, 0, j) * q5(s, o, e) - dmin * KQuantizer.minK4(sc, 0, j);
+                    }
+                }
+            }
+            case Q3_K -> {
+                byte[] sc = new byte[12];
+                for (int b = 0; b < n / 256; b++) {
+                    long o = base + 110L * b;
+                    float d = Fp16.f16(s, o + 108);
+                    MemorySegment.copy(s, ValueLayout.JAVA_BYTE, o + 96, sc, 0, 12);
+                    for (int e = 0; e < 256; e++) {
+                        out[off + b * 256 + e] = d * KQuantizer.scaleK3(sc, 0, e / 16) * q3(s, o, e);
+                    }
+                }
+            }
+            case Q2_K -> {
+                for (int b = 0; b < n / 256; b++) {
+                    long o = base + 84L * b;
+                    float d = Fp16.f16(s, o + 80);
+                    float dmin = Fp16.f16(s, o + 82);
+                    for (int e = 0; e < 256; e++) {
+                        int sc = u8(s, o + e / 16);
+                        out[off + b * 256 + e] = d * (sc & 15) * twoBits(s, o + 16, e) - dmin * (sc >> 4);
+                    }
+                }
+            }
+            case IQ4_NL -> {
+                for (int b = 0; b < n / 32; b++) {
+                    long o = base + 18L * b;
+                    float d = Fp16.f16(s, o);
+                    for (int j = 0; j < 32; j++) {
+                        out[off + b * 32 + j] = d * iq4(s, o + 2, j);
+                    }
+                }
+            }
+            case IQ4_XS -> {
+                for (int b = 0; b < n / 256; b++) {
+                    long o = base + 136L * b;
+                    float d = Fp16.f16(s, o);
+                    for (int e = 0; e < 256; e++) {
+                        out[off + b * 256 + e] = d * iq4xsScale(s, o, e / 32) * iq4(s, o + 8 + 16 * (e / 32), e % 32);
                     }
                 }
             }

@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import io.sirocco.engine.gguf.GgmlType;
+import io.sirocco.engine.quant.IQ4Quantizer;
 import io.sirocco.engine.quant.KQuantizer;
 
 import java.lang.foreign.MemorySegment;
@@ -45,6 +46,11 @@ public final class JavaKernels implements Kernels {
                     case Q5_0, Q5_1 -> dotQ5(s, row, x, t, cols, w.type() == GgmlType.Q5_1);
                     case Q4_K -> dotQ4_K(s, row, x, t, cols);
                     case Q6_K -> dotQ6_K(s, row, x, t, cols);
+                    case Q5_K -> dotQ5_K(s, row, x, t, cols);
+                    case Q3_K -> dotQ3_K(s, row, x, t, cols);
+                    case Q2_K -> dotQ2_K(s, row, x, t, cols);
+                    case IQ4_NL -> dotIQ4_NL(s, row, x, t, cols);
+                    case IQ4_XS -> dotIQ4_XS(s, row, x, t, cols);
                     default -> throw new UnsupportedOperationException("matmul " + w.type());
                 };
             }
@@ -211,6 +217,132 @@ public final class JavaKernels implements Kernels {
                 isum += s.get(ValueLayout.JAVA_BYTE, o + 192 + g) * sub;
             }
             sum += xd[t * nb + b] * Fp16.f16(s, o + 208) * isum;
+        }
+        return sum;
+    }
+
+    /* Q5_K: Q4_K's scales and mins with a fifth bit per value; the mins through the Q8_K group sums */
+    static float dotQ5_K(MemorySegment s, long row, Activations x, int t, int cols) {
+        byte[] xq = x.quantsK();
+        float[] xd = x.scalesK();
+        short[] bs = x.blockSumsK();
+        int nb = cols / 256;
+        byte[] sc = new byte[12];
+        float sum = 0f;
+        for (int b = 0; b < nb; b++) {
+            long o = row + 176L * b;
+            MemorySegment.copy(s, ValueLayout.JAVA_BYTE, o + 4, sc, 0, 12);
+            int xo = t * cols + b * 256;
+            int bo = xo / 16;
+            int isum = 0;
+            int msum = 0;
+            for (int j = 0; j < 8; j++) {
+                long qo = o + 48 + 32L * (j / 2);
+                int shift = (j & 1) * 4;
+                int sub = 0;
+                for (int k = 0; k < 32; k++) {
+                    int q = ((u8(s, qo + k) >> shift) & 15) | (((u8(s, o + 16 + k) >> j) & 1) << 4);
+                    sub += q * xq[xo + 32 * j + k];
+                }
+                isum += KQuantizer.scaleK4(sc, 0, j) * sub;
+                msum += KQuantizer.minK4(sc, 0, j) * (bs[bo + 2 * j] + bs[bo + 2 * j + 1]);
+            }
+            float d = xd[t * nb + b];
+            sum += d * Fp16.f16(s, o) * isum - d * Fp16.f16(s, o + 2) * msum;
+        }
+        return sum;
+    }
+
+    /* Q3_K: signed 3-bit values (2 bits, −4 where the hmask bit is clear), sixteen signed 6-bit scales */
+    static float dotQ3_K(MemorySegment s, long row, Activations x, int t, int cols) {
+        byte[] xq = x.quantsK();
+        float[] xd = x.scalesK();
+        int nb = cols / 256;
+        byte[] sc = new byte[12];
+        float sum = 0f;
+        for (int b = 0; b < nb; b++) {
+            long o = row + 110L * b;
+            MemorySegment.copy(s, ValueLayout.JAVA_BYTE, o + 96, sc, 0, 12);
+            int xo = t * cols + b * 256;
+            int isum = 0;
+            for (int g = 0; g < 16; g++) {
+                int sub = 0;
+                for (int k = 0; k < 16; k++) {
+                    sub += Dequantize.q3(s, o, 16 * g + k) * xq[xo + 16 * g + k];
+                }
+                isum += KQuantizer.scaleK3(sc, 0, g) * sub;
+            }
+            sum += xd[t * nb + b] * Fp16.f16(s, o + 108) * isum;
+        }
+        return sum;
+    }
+
+    /* Q2_K: 2-bit values with a 4-bit scale and min per 16; the mins through the Q8_K group sums */
+    static float dotQ2_K(MemorySegment s, long row, Activations x, int t, int cols) {
+        byte[] xq = x.quantsK();
+        float[] xd = x.scalesK();
+        short[] bs = x.blockSumsK();
+        int nb = cols / 256;
+        float sum = 0f;
+        for (int b = 0; b < nb; b++) {
+            long o = row + 84L * b;
+            int xo = t * cols + b * 256;
+            int isum = 0;
+            int msum = 0;
+            for (int g = 0; g < 16; g++) {
+                int sc = u8(s, o + g);
+                int sub = 0;
+                for (int k = 0; k < 16; k++) {
+                    sub += Dequantize.twoBits(s, o + 16, 16 * g + k) * xq[xo + 16 * g + k];
+                }
+                isum += (sc & 15) * sub;
+                msum += (sc >> 4) * bs[xo / 16 + g];
+            }
+            float d = xd[t * nb + b];
+            sum += d * Fp16.f16(s, o + 80) * isum - d * Fp16.f16(s, o + 82) * msum;
+        }
+        return sum;
+    }
+
+    /* IQ4_NL: Q4_0's layout with the indices looked up in the value table; Q8_0 activations */
+    static float dotIQ4_NL(MemorySegment s, long row, Activations x, int t, int cols) {
+        byte[] xq = x.quants();
+        float[] xd = x.scales();
+        int nb = cols / 32;
+        float sum = 0f;
+        for (int b = 0; b < nb; b++) {
+            long o = row + 18L * b;
+            int xo = t * cols + b * 32;
+            sum += Fp16.f16(s, o) * xd[t * nb + b] * dotIQ4(s, o + 2, xq, xo);
+        }
+        return sum;
+    }
+
+    /** Σ VALUES[index_j]·xq[xo + j] over the 32 values whose indices are the 16 bytes at qs. */
+    private static int dotIQ4(MemorySegment s, long qs, byte[] xq, int xo) {
+        byte[] v = IQ4Quantizer.VALUES;
+        int isum = 0;
+        for (int j = 0; j < 16; j++) {
+            int q = u8(s, qs + j);
+            isum += v[q & 15] * xq[xo + j] + v[q >> 4] * xq[xo + j + 16];
+        }
+        return isum;
+    }
+
+    /* IQ4_XS: eight sub-blocks of IQ4_NL indices with 6-bit scales; Q8_K activations */
+    static float dotIQ4_XS(MemorySegment s, long row, Activations x, int t, int cols) {
+        byte[] xq = x.quantsK();
+        float[] xd = x.scalesK();
+        int nb = cols / 256;
+        float sum = 0f;
+        for (int b = 0; b < nb; b++) {
+            long o = row + 136L * b;
+            int xo = t * cols + b * 256;
+            int isum = 0;
+            for (int ib = 0; ib < 8; ib++) {
+                isum += Dequantize.iq4xsScale(s, o, ib) * dotIQ4(s, o + 8 + 16 * ib, xq, xo + 32 * ib);
+            }
+            sum += xd[t * nb + b] * Fp16.f16(s, o) * isum;
         }
         return sum;
     }

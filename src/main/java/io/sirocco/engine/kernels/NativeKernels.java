@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Kernels in C ({@code src/main/c/sirocco.c}), called through FFM. The Maven build compiles one
+ * Kernels in C ({@code src/main/c/sirocco.c} and {@code kquants.c}), called through FFM. The Maven build compiles one
  * library per ISA target into the classpath; {@link #load()} extracts the generic one, asks it for the
  * CPU's features and loads the best variant. Heap arrays go to C without copies (critical downcalls).
  */
@@ -38,6 +38,11 @@ public final class NativeKernels implements Kernels {
     private final MethodHandle q5_1;
     private final MethodHandle q4_K;
     private final MethodHandle q6_K;
+    private final MethodHandle q5_K;
+    private final MethodHandle q3_K;
+    private final MethodHandle q2_K;
+    private final MethodHandle iq4_nl;
+    private final MethodHandle iq4_xs;
     private final MethodHandle triad;
     private final MethodHandle fill;
 
@@ -57,6 +62,11 @@ public final class NativeKernels implements Kernels {
         q5_1 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_1"), extraSig, critical);
         q4_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_K"), extraSig, critical);
         q6_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q6_K"), extraSig, critical);
+        q5_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_K"), extraSig, critical);
+        q3_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q3_K"), extraSig, critical);
+        q2_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q2_K"), extraSig, critical);
+        iq4_xs = linker.downcallHandle(lib.findOrThrow("sr_matmul_iq4_xs"), extraSig, critical);
+        iq4_nl = linker.downcallHandle(lib.findOrThrow("sr_matmul_iq4_nl"), quantSig, critical);
         triad = linker.downcallHandle(lib.findOrThrow("sr_triad"),
                 FunctionDescriptor.ofVoid(A, A, A, L, ValueLayout.JAVA_DOUBLE));
         fill = linker.downcallHandle(lib.findOrThrow("sr_fill"), FunctionDescriptor.ofVoid(A, L, ValueLayout.JAVA_DOUBLE));
@@ -174,6 +184,11 @@ public final class NativeKernels implements Kernels {
                         MemorySegment.ofArray(x.scalesK()), MemorySegment.ofArray(x.blockSumsK()), x.count, ys, yStride);
                 case Q6_K -> q6_K.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quantsK()),
                         MemorySegment.ofArray(x.scalesK()), MemorySegment.ofArray(x.blockSumsK()), x.count, ys, yStride);
+                case Q5_K, Q3_K, Q2_K, IQ4_XS -> kQuant(w.type()).invokeExact(ws, w.rowBytes(), w.cols(), r0, r1,
+                        MemorySegment.ofArray(x.quantsK()), MemorySegment.ofArray(x.scalesK()),
+                        MemorySegment.ofArray(x.blockSumsK()), x.count, ys, yStride);
+                case IQ4_NL -> iq4_nl.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
+                        MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
                 default -> throw new UnsupportedOperationException("matmul " + w.type());
             }
         } catch (RuntimeException | Error e) {
@@ -181,6 +196,17 @@ public final class NativeKernels implements Kernels {
         } catch (Throwable e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The kquants.c kernel of a Q8_K-activation type. */
+    private MethodHandle kQuant(io.sirocco.engine.gguf.GgmlType type) {
+        return switch (type) {
+            case Q5_K -> q5_K;
+            case Q3_K -> q3_K;
+            case Q2_K -> q2_K;
+            case IQ4_XS -> iq4_xs;
+            default -> throw new IllegalArgumentException(type.toString());
+        };
     }
 
     /** STREAM triad a = b + s·c over {@code n} doubles of native segments (bench only). */

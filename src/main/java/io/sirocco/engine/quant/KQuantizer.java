@@ -49,27 +49,13 @@ public final class KQuantizer {
                     sub[k] = x[xo + 32 * j + k];
                 }
                 float[] theMin = new float[1];
-                scales[j] = makeQkx2Quants(32, 15, sub, weights, subL, theMin, laux, -1f, 0.1f, 20);
+                scales[j] = makeQkx2Quants(32, 15, sub, weights, subL, theMin, laux, -1f, 0.1f, 20, false);
                 mins[j] = theMin[0];
                 System.arraycopy(subL, 0, l, 32 * j, 32);
                 maxScale = Math.max(maxScale, scales[j]);
                 maxMin = Math.max(maxMin, mins[j]);
             }
-            float invScale = maxScale > 0 ? 63f / maxScale : 0f;
-            float invMin = maxMin > 0 ? 63f / maxMin : 0f;
-            byte[] sc = new byte[12];
-            for (int j = 0; j < 8; j++) {
-                int ls = Math.min(63, nearestInt(invScale * scales[j]) & 0xff);
-                int lm = Math.min(63, nearestInt(invMin * mins[j]) & 0xff);
-                if (j < 4) {
-                    sc[j] = (byte) ls;
-                    sc[j + 4] = (byte) lm;
-                } else {
-                    sc[j + 4] = (byte) ((ls & 0xF) | ((lm & 0xF) << 4));
-                    sc[j - 4] |= (byte) ((ls >> 4) << 6);
-                    sc[j] |= (byte) ((lm >> 4) << 6);
-                }
-            }
+            byte[] sc = packScalesK4(scales, mins, maxScale, maxMin);
             short dh = Float.floatToFloat16(maxScale / 63f);
             short dminh = Float.floatToFloat16(maxMin / 63f);
             Quantizer.putLe16(out, o, dh);
@@ -109,8 +95,9 @@ public final class KQuantizer {
         return j < 4 ? sc[off + j + 4] & 63 : ((sc[off + j + 4] & 0xff) >> 4) | (((sc[off + j] & 0xff) >> 6) << 4);
     }
 
+    /** make_qkx2_quants: weighted squared ({@code useMad} false) or absolute error. */
     static float makeQkx2Quants(int n, int nmax, float[] x, float[] weights, int[] l, float[] theMin, int[] laux,
-                                float rmin, float rdelta, int nstep) {
+                                float rmin, float rdelta, int nstep, boolean useMad) {
         float min = x[0];
         float max = x[0];
         float sumW = weights[0];
@@ -143,7 +130,7 @@ public final class KQuantizer {
             int q = nearestInt(iscale * (x[i] - min));
             l[i] = Math.max(0, Math.min(nmax, q));
             float diff = scale * l[i] + min - x[i];
-            bestMad += weights[i] * diff * diff;
+            bestMad += weights[i] * (useMad ? Math.abs(diff) : diff * diff);
         }
         for (int is = 0; is <= nstep; is++) {
             iscale = (rmin + rdelta * is + nmax) / (max - min);
@@ -169,7 +156,7 @@ public final class KQuantizer {
                 float mad = 0;
                 for (int i = 0; i < n; i++) {
                     float diff = thisScale * laux[i] + thisMin - x[i];
-                    mad += weights[i] * diff * diff;
+                    mad += weights[i] * (useMad ? Math.abs(diff) : diff * diff);
                 }
                 if (mad < bestMad) {
                     System.arraycopy(laux, 0, l, 0, n);
@@ -297,6 +284,292 @@ public final class KQuantizer {
             }
         }
         return scale;
+    }
+
+    /**
+     * quantize_row_q5_K_ref (176 bytes): fp16 d, fp16 dmin, the 12 scale/min bytes of Q4_K, 32 bytes of
+     * fifth bits ({@code qh}), 128 bytes of nibbles; element = d·sc·q − dmin·m per 32-value sub-block.
+     */
+    public static byte[] q5_K(float[] x) {
+        checkSuper(x.length);
+        int blocks = x.length / QK;
+        byte[] out = new byte[blocks * 176];
+        int[] l = new int[QK];
+        int[] laux = new int[32];
+        float[] weights = new float[32];
+        float[] mins = new float[8];
+        float[] scales = new float[8];
+        float[] sub = new float[32];
+        int[] subL = new int[32];
+        float[] theMin = new float[1];
+        for (int i = 0; i < blocks; i++) {
+            int xo = i * QK;
+            int o = i * 176;
+            float maxScale = 0f;
+            float maxMin = 0f;
+            for (int j = 0; j < 8; j++) {
+                float sumX2 = 0f;
+                for (int k = 0; k < 32; k++) {
+                    float v = x[xo + 32 * j + k];
+                    sumX2 += v * v;
+                }
+                float avX = (float) Math.sqrt(sumX2 / 32);
+                for (int k = 0; k < 32; k++) {
+                    weights[k] = avX + Math.abs(x[xo + 32 * j + k]);
+                    sub[k] = x[xo + 32 * j + k];
+                }
+                scales[j] = makeQkx2Quants(32, 31, sub, weights, subL, theMin, laux, -0.5f, 0.1f, 15, false);
+                mins[j] = theMin[0];
+                System.arraycopy(subL, 0, l, 32 * j, 32);
+                maxScale = Math.max(maxScale, scales[j]);
+                maxMin = Math.max(maxMin, mins[j]);
+            }
+            byte[] sc = packScalesK4(scales, mins, maxScale, maxMin);
+            short dh = Float.floatToFloat16(maxScale / 63f);
+            short dminh = Float.floatToFloat16(maxMin / 63f);
+            Quantizer.putLe16(out, o, dh);
+            Quantizer.putLe16(out, o + 2, dminh);
+            System.arraycopy(sc, 0, out, o + 4, 12);
+            float dAll = Float.float16ToFloat(dh);
+            float dminAll = Float.float16ToFloat(dminh);
+            for (int j = 0; j < 8; j++) {
+                float d = dAll * scaleK4(sc, 0, j);
+                if (d == 0f) {
+                    continue;
+                }
+                float dm = dminAll * minK4(sc, 0, j);
+                for (int k = 0; k < 32; k++) {
+                    l[32 * j + k] = Math.max(0, Math.min(31, nearestInt((x[xo + 32 * j + k] + dm) / d)));
+                }
+            }
+            int qh = o + 16;
+            int ql = o + 48;
+            for (int n = 0; n < QK; n += 64) {
+                int shift = n / 32;
+                for (int j = 0; j < 32; j++) {
+                    int l1 = l[n + j];
+                    int l2 = l[n + j + 32];
+                    out[qh + j] |= (byte) (((l1 >> 4) << shift) | ((l2 >> 4) << (shift + 1)));
+                    out[ql + n / 2 + j] = (byte) ((l1 & 15) | ((l2 & 15) << 4));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The 12 bytes of eight 6-bit (scale, min) pairs of Q4_K and Q5_K. */
+    private static byte[] packScalesK4(float[] scales, float[] mins, float maxScale, float maxMin) {
+        float invScale = maxScale > 0 ? 63f / maxScale : 0f;
+        float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+        byte[] sc = new byte[12];
+        for (int j = 0; j < 8; j++) {
+            int ls = Math.min(63, nearestInt(invScale * scales[j]) & 0xff);
+            int lm = Math.min(63, nearestInt(invMin * mins[j]) & 0xff);
+            if (j < 4) {
+                sc[j] = (byte) ls;
+                sc[j + 4] = (byte) lm;
+            } else {
+                sc[j + 4] = (byte) ((ls & 0xF) | ((lm & 0xF) << 4));
+                sc[j - 4] |= (byte) ((ls >> 4) << 6);
+                sc[j] |= (byte) ((lm >> 4) << 6);
+            }
+        }
+        return sc;
+    }
+
+    /**
+     * quantize_row_q3_K_ref (110 bytes): 32 bytes of high bits ({@code hmask}), 64 bytes of 2-bit values,
+     * 12 bytes of sixteen 6-bit signed scales, fp16 d; element = d·(sc − 32)·(q − 4) per 16 values.
+     */
+    public static byte[] q3_K(float[] x) {
+        checkSuper(x.length);
+        int blocks = x.length / QK;
+        byte[] out = new byte[blocks * 110];
+        int[] l = new int[QK];
+        float[] scales = new float[16];
+        float[] sub = new float[16];
+        int[] subL = new int[16];
+        for (int i = 0; i < blocks; i++) {
+            int xo = i * QK;
+            int o = i * 110;
+            float maxScale = 0f;
+            float amax = 0f;
+            for (int j = 0; j < 16; j++) {
+                System.arraycopy(x, xo + 16 * j, sub, 0, 16);
+                scales[j] = makeQ3Quants(16, 4, sub, subL);
+                System.arraycopy(subL, 0, l, 16 * j, 16);
+                float scale = Math.abs(scales[j]);
+                if (scale > amax) {
+                    amax = scale;
+                    maxScale = scales[j];
+                }
+            }
+            int so = o + 96;
+            if (maxScale != 0f) {
+                float iscale = -32f / maxScale;
+                for (int j = 0; j < 16; j++) {
+                    int v = Math.max(-32, Math.min(31, (byte) nearestInt(iscale * scales[j]))) + 32;
+                    if (j < 8) {
+                        out[so + j] = (byte) (v & 0xF);
+                    } else {
+                        out[so + j - 8] |= (byte) ((v & 0xF) << 4);
+                    }
+                    out[so + 8 + j % 4] |= (byte) ((v >> 4) << (2 * (j / 4)));
+                }
+                Quantizer.putLe16(out, o + 108, Float.floatToFloat16(1 / iscale));
+            }
+            float dAll = Quantizer.f16(out, o + 108);
+            for (int j = 0; j < 16; j++) {
+                float d = dAll * scaleK3(out, so, j);
+                if (d == 0f) {
+                    continue;
+                }
+                for (int k = 0; k < 16; k++) {
+                    l[16 * j + k] = Math.max(-4, Math.min(3, nearestInt(x[xo + 16 * j + k] / d))) + 4;
+                }
+            }
+            for (int j = 0; j < QK; j++) {
+                if (l[j] > 3) {
+                    out[o + j % 32] |= (byte) (1 << (j / 32));
+                    l[j] -= 4;
+                }
+            }
+            packTwoBits(l, out, o + 32);
+        }
+        return out;
+    }
+
+    /** The signed 6-bit scale (−32..31) of 16-value group j of a Q3_K block, scale bytes at {@code so}. */
+    public static int scaleK3(byte[] b, int so, int j) {
+        int low = j < 8 ? b[so + j] & 0xF : (b[so + j - 8] & 0xff) >> 4;
+        return (low | (((b[so + 8 + j % 4] & 0xff) >> (2 * (j / 4))) & 3) << 4) - 32;
+    }
+
+    /** Four 2-bit values per byte: byte l of each 32-byte quarter holds elements l, l+32, l+64, l+96 of 128. */
+    private static void packTwoBits(int[] l, byte[] out, int qo) {
+        for (int j = 0; j < QK; j += 128) {
+            for (int k = 0; k < 32; k++) {
+                out[qo + j / 4 + k] = (byte) (l[j + k] | (l[j + k + 32] << 2) | (l[j + k + 64] << 4) | (l[j + k + 96] << 6));
+            }
+        }
+    }
+
+    /** make_q3_quants with do_rmse: values in [−nmax, nmax), returned in l as value + nmax. */
+    static float makeQ3Quants(int n, int nmax, float[] x, int[] l) {
+        float max = 0;
+        float amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[i];
+            }
+        }
+        if (amax < 1e-15f) {
+            java.util.Arrays.fill(l, 0, n, 0);
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumlx = 0;
+        float suml2 = 0;
+        for (int i = 0; i < n; i++) {
+            int q = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[i])));
+            l[i] = q;
+            float w = x[i] * x[i];
+            sumlx += w * x[i] * q;
+            suml2 += w * q * q;
+        }
+        for (int itry = 0; itry < 5; itry++) {
+            int changed = 0;
+            for (int i = 0; i < n; i++) {
+                float w = x[i] * x[i];
+                float slx = sumlx - w * x[i] * l[i];
+                if (slx > 0) {
+                    float sl2 = suml2 - w * l[i] * l[i];
+                    int newL = Math.max(-nmax, Math.min(nmax - 1, nearestInt(x[i] * sl2 / slx)));
+                    if (newL != l[i]) {
+                        slx += w * x[i] * newL;
+                        sl2 += w * newL * newL;
+                        if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
+                            l[i] = newL;
+                            sumlx = slx;
+                            suml2 = sl2;
+                            changed++;
+                        }
+                    }
+                }
+            }
+            if (changed == 0) {
+                break;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            l[i] += nmax;
+        }
+        return sumlx / suml2;
+    }
+
+    /**
+     * quantize_row_q2_K_ref (84 bytes): sixteen bytes of 4-bit (scale | min << 4), 64 bytes of 2-bit
+     * values, fp16 d, fp16 dmin; element = d·sc·q − dmin·m per 16 values.
+     */
+    public static byte[] q2_K(float[] x) {
+        checkSuper(x.length);
+        int blocks = x.length / QK;
+        byte[] out = new byte[blocks * 84];
+        int[] l = new int[QK];
+        int[] laux = new int[16];
+        float[] weights = new float[16];
+        float[] mins = new float[16];
+        float[] scales = new float[16];
+        float[] sub = new float[16];
+        int[] subL = new int[16];
+        float[] theMin = new float[1];
+        for (int i = 0; i < blocks; i++) {
+            int xo = i * QK;
+            int o = i * 84;
+            float maxScale = 0f;
+            float maxMin = 0f;
+            for (int j = 0; j < 16; j++) {
+                for (int k = 0; k < 16; k++) {
+                    sub[k] = x[xo + 16 * j + k];
+                    weights[k] = Math.abs(sub[k]);
+                }
+                scales[j] = makeQkx2Quants(16, 3, sub, weights, subL, theMin, laux, -0.5f, 0.1f, 15, true);
+                mins[j] = theMin[0];
+                System.arraycopy(subL, 0, l, 16 * j, 16);
+                maxScale = Math.max(maxScale, scales[j]);
+                maxMin = Math.max(maxMin, mins[j]);
+            }
+            if (maxScale > 0) {
+                float iscale = 15f / maxScale;
+                for (int j = 0; j < 16; j++) {
+                    out[o + j] = (byte) nearestInt(iscale * scales[j]);
+                }
+                Quantizer.putLe16(out, o + 80, Float.floatToFloat16(maxScale / 15f));
+            }
+            if (maxMin > 0) {
+                float iscale = 15f / maxMin;
+                for (int j = 0; j < 16; j++) {
+                    out[o + j] |= (byte) (nearestInt(iscale * mins[j]) << 4);
+                }
+                Quantizer.putLe16(out, o + 82, Float.floatToFloat16(maxMin / 15f));
+            }
+            float dAll = Quantizer.f16(out, o + 80);
+            float dminAll = Quantizer.f16(out, o + 82);
+            for (int j = 0; j < 16; j++) {
+                float d = dAll * (out[o + j] & 0xF);
+                if (d == 0f) {
+                    continue;
+                }
+                float dm = dminAll * ((out[o + j] & 0xff) >> 4);
+                for (int k = 0; k < 16; k++) {
+                    l[16 * j + k] = Math.max(0, Math.min(3, nearestInt((x[xo + 16 * j + k] + dm) / d)));
+                }
+            }
+            packTwoBits(l, out, o + 16);
+        }
+        return out;
     }
 
     private static void checkSuper(int n) {

@@ -22,6 +22,11 @@ public final class Quantizer {
             case Q5_1 -> q5_1(x);
             case Q4_K -> KQuantizer.q4_K(x);
             case Q6_K -> KQuantizer.q6_K(x);
+            case Q5_K -> KQuantizer.q5_K(x);
+            case Q3_K -> KQuantizer.q3_K(x);
+            case Q2_K -> KQuantizer.q2_K(x);
+            case IQ4_NL -> IQ4Quantizer.iq4_nl(x);
+            case IQ4_XS -> IQ4Quantizer.iq4_xs(x);
             default -> throw new IllegalArgumentException("no quantizer for " + type);
         };
     }
@@ -182,6 +187,11 @@ public final class Quantizer {
         if (n % 32 != 0) {
             throw new IllegalArgumentException(n + " elements is not a multiple of 32");
         }
+    }
+
+    /** The little-endian fp16 at b[o] as a float. */
+    static float f16(byte[] b, int o) {
+        return Float.float16ToFloat((short) ((b[o] & 0xff) | (b[o + 1] << 8)));
     }
 
     static void putLe16(byte[] b, int o, short v) {

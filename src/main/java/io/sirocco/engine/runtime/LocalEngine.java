@@ -15,6 +15,7 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
+import io.sirocco.engine.grammar.TokenTrie;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -38,6 +39,7 @@ public final class LocalEngine implements Engine {
     private final Scheduler scheduler;
     private final Thread thread;
     private final String kernelName;
+    private volatile TokenTrie tokenTrie;
 
     private LocalEngine(Model model, EngineOptions o) {
         this.model = model;
@@ -54,6 +56,7 @@ public final class LocalEngine implements Engine {
         thread.start();
     }
 
+    /** Maps the GGUF file and starts the scheduler. Throws {@link EngineException} naming the file and the problem. */
     public static Engine open(Path gguf, EngineOptions options) {
         Model m = Model.load(gguf);
         try {
@@ -94,9 +97,24 @@ public final class LocalEngine implements Engine {
         int[] prompt = checkInput(promptTokens);
         GenerationParams p = params == null ? GenerationParams.greedy(0) : params;
         info.generationBudget(prompt.length, p.maxTokens() > 0 ? p.maxTokens() : Integer.MAX_VALUE);
-        Sequence s = Sequence.generation(prompt, p, listener, info.contextLength());
+        Sequence s = Sequence.generation(prompt, p, listener, info.contextLength(),
+                p.grammar() == null ? null : p.grammar().matcher(tokenTrie()));
         scheduler.submit(s);
         return s;
+    }
+
+    /** The vocabulary as a byte trie for constrained decoding, built at the first grammar. */
+    private TokenTrie tokenTrie() {
+        TokenTrie t = tokenTrie;
+        if (t == null) {
+            synchronized (this) {
+                if (tokenTrie == null) {
+                    tokenTrie = TokenTrie.of(model.tokenizer);
+                }
+                t = tokenTrie;
+            }
+        }
+        return t;
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.sirocco.engine.runtime;
 
 import io.sirocco.engine.GenerationParams;
-import io.sirocco.engine.testmodel.SplitMix64;
+import io.sirocco.engine.random.SplitMix64;
 
 import java.util.concurrent.ThreadLocalRandom;
 

@@ -5,6 +5,8 @@ import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.TokenListener;
+import io.sirocco.engine.grammar.GrammarException;
+import io.sirocco.engine.grammar.GrammarMatcher;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.tokenizer.Tokenizer;
 import io.sirocco.engine.tokenizer.Utf8Stream;
@@ -32,6 +34,8 @@ final class Sequence implements Generation {
     private final TokenListener listener;
     private final int maxNew;
     private final Sampler sampler;
+    /** Constrained decoding, or null. */
+    private final GrammarMatcher grammar;
     private final Utf8Stream utf8 = new Utf8Stream();
     private final StopFilter stop;
     private final StringBuilder text = new StringBuilder();
@@ -45,26 +49,29 @@ final class Sequence implements Generation {
     final CompletableFuture<float[]> embedding;
 
     private Sequence(int[] prompt, int reserve, GenerationParams params, TokenListener listener, int maxNew,
-                     int pooling) {
+                     int pooling, GrammarMatcher grammar) {
         this.prompt = prompt;
         this.reserve = reserve;
         this.params = params;
         this.listener = listener == null ? (id, delta) -> { } : listener;
         this.maxNew = maxNew;
         this.sampler = params == null ? null : new Sampler(params);
-        this.stop = new StopFilter(params == null ? java.util.List.of() : params.stop());
+        this.grammar = grammar;
+        this.stop = new StopFilter(params == null || grammar != null ? java.util.List.of() : params.stop());
         this.pooling = pooling;
         this.embedding = pooling > 0 ? new CompletableFuture<>() : null;
     }
 
-    static Sequence generation(int[] prompt, GenerationParams params, TokenListener listener, int contextLength) {
+    /** {@code grammar}: the matcher of {@code params.grammar()} for this model, or null. */
+    static Sequence generation(int[] prompt, GenerationParams params, TokenListener listener, int contextLength,
+                               GrammarMatcher grammar) {
         int room = contextLength - prompt.length;
         int maxNew = params.maxTokens() > 0 ? Math.min(params.maxTokens(), room) : room;
-        return new Sequence(prompt, prompt.length + maxNew, params, listener, maxNew, 0);
+        return new Sequence(prompt, prompt.length + maxNew, params, listener, maxNew, 0, grammar);
     }
 
     static Sequence embedding(int[] input, int pooling) {
-        return new Sequence(input, input.length, null, null, 0, pooling);
+        return new Sequence(input, input.length, null, null, 0, pooling, null);
     }
 
     boolean isEmbedding() {
@@ -109,14 +116,21 @@ final class Sequence implements Generation {
     /**
      * Takes the token sampled from this step's logits: streams its text (the EOS token too, with the
      * held-back text flushed) and decides whether the sequence ends: returns the finish reason, or null
-     * to go on. The caller frees the KV blocks, then calls {@link #finish}.
+     * to go on. The caller frees the KV blocks, then calls {@link #finish}. With a grammar, only tokens
+     * that keep the output valid are sampled, and a complete match ends the sequence ({@code STOP}).
      */
     FinishReason accept(float[] logits, int off, int vocab, int eos, Tokenizer tokenizer) {
+        if (grammar != null && !grammar.mask(logits, off)) {
+            throw new GrammarException("grammar", "no token of the model's vocabulary continues the grammar");
+        }
         int token = sampler.sample(logits, off, vocab);
+        if (grammar != null) {
+            grammar.accept(token);
+        }
         generated++;
         String delta = token == eos ? "" : stop.push(utf8.push(tokenizer.pieceBytes(token, false)));
         FinishReason reason = null;
-        if (token == eos || stop.stopped()) {
+        if (token == eos || stop.stopped() || grammar != null && grammar.isComplete()) {
             reason = FinishReason.STOP;
         } else if (generated >= maxNew) {
             boolean byContext = params.maxTokens() <= 0 || params.maxTokens() > maxNew;

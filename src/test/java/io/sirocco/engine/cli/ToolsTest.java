@@ -2,6 +2,7 @@ package io.sirocco.engine.cli;
 
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineOptions;
+import io.sirocco.engine.runtime.LocalEngine;
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.demo.DemoModels;
@@ -79,13 +80,13 @@ class ToolsTest {
         assertEquals(modified, Files.getLastModifiedTime(files.get(0)).toMillis());
         EngineOptions opts = new EngineOptions(2, 2, 1024, 512, true);
         for (Path f : files.subList(0, 3)) {
-            try (Engine e = Engine.load(f, opts)) {
+            try (Engine e = LocalEngine.open(f, opts)) {
                 assertTrue(e.info().name().startsWith("mistral-"));
                 var r = e.generate(e.tokenize("Hello", true), GenerationParams.greedy(4), null).result().get(60, TimeUnit.SECONDS);
                 assertEquals(FinishReason.LENGTH, r.finishReason());
             }
         }
-        try (Engine embed = Engine.load(files.get(3), opts)) {
+        try (Engine embed = LocalEngine.open(files.get(3), opts)) {
             assertEquals("mistral-embed", embed.info().name());
             float[][] v = embed.embed(List.of(embed.tokenize("hello world", true)));
             assertEquals(1024, v[0].length);
@@ -117,8 +118,8 @@ class ToolsTest {
 
     @Test
     void benchShapeModelIsWrittenAtTheIssuesShape() {
-        assertEquals("bench", io.sirocco.engine.testmodel.ModelSpec.byName("bench").name());
-        io.sirocco.engine.testmodel.ModelSpec b = io.sirocco.engine.testmodel.ModelSpec.BENCH;
+        assertEquals("bench", io.sirocco.engine.synthetic.ModelSpec.byName("bench").name());
+        io.sirocco.engine.synthetic.ModelSpec b = io.sirocco.engine.synthetic.ModelSpec.BENCH;
         assertEquals(List.of(1024, 8, 16, 4, 3584, 8, 2), List.of(b.nEmbd(), b.nLayer(), b.nHead(), b.nHeadKv(), b.nFf(),
                 b.nExpert(), b.nExpertUsed()));
     }

@@ -3,6 +3,7 @@ package io.sirocco.engine.cli;
 import io.sirocco.engine.ChatMessage;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineOptions;
+import io.sirocco.engine.runtime.LocalEngine;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.demo.DemoModels;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,7 +58,7 @@ class WarmColdDeterminismTest {
         public static void main(String[] args) throws Exception {
             Path models = Path.of(args[0]);
             for (String model : List.of("mistral-tiny", "mistral-small")) {
-                try (Engine engine = Engine.load(DemoModels.file(models, model), EngineOptions.defaults())) {
+                try (Engine engine = LocalEngine.open(DemoModels.file(models, model), EngineOptions.defaults())) {
                     int[] prompt = engine.encodeChat(List.of(new ChatMessage("user", "Hello")), false);
                     for (int run = 0; run < 4; run++) {
                         List<Integer> ids = new ArrayList<>();

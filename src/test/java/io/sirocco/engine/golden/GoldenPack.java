@@ -1,9 +1,9 @@
 package io.sirocco.engine.golden;
 
 import io.sirocco.engine.gguf.GgmlType;
-import io.sirocco.engine.testmodel.ModelSpec;
-import io.sirocco.engine.testmodel.SyntheticModel;
-import io.sirocco.engine.testmodel.SyntheticModelWriter;
+import io.sirocco.engine.synthetic.ModelSpec;
+import io.sirocco.engine.synthetic.SyntheticModel;
+import io.sirocco.engine.synthetic.SyntheticModelWriter;
 
 import java.io.IOException;
 import java.io.InputStream;

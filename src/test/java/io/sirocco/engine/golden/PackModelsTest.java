@@ -3,8 +3,8 @@ package io.sirocco.engine.golden;
 import io.sirocco.engine.gguf.GgmlType;
 import io.sirocco.engine.gguf.GgufFile;
 import io.sirocco.engine.gguf.GgufTensor;
-import io.sirocco.engine.testmodel.SplitMix64;
-import io.sirocco.engine.testmodel.SyntheticModel;
+import io.sirocco.engine.random.SplitMix64;
+import io.sirocco.engine.synthetic.SyntheticModel;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;

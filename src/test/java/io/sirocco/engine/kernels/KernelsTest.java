@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Every kernel implementation (Java, and each native variant this CPU runs) against ScalarReference. */
 class KernelsTest {
     static final List<GgmlType> TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
-            GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q6_K);
+            GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_K, GgmlType.Q3_K, GgmlType.Q2_K,
+            GgmlType.IQ4_NL, GgmlType.IQ4_XS);
     static final Arena ARENA = Arena.ofAuto();
 
     static List<Kernels> implementations() {
@@ -101,7 +102,7 @@ class KernelsTest {
     @Test
     void quantizedActivationsApproximateTheFloatProduct() {
         Random rnd = new Random(7);
-        for (GgmlType type : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q6_K)) {
+        for (GgmlType type : TYPES.subList(3, TYPES.size())) {
             Matrix w = randomMatrix(type, 16, 512, rnd);
             Activations x = randomActivations(1, 512, rnd).prepare(type);
             float[] y = new float[16];

@@ -110,9 +110,97 @@ public final class ScalarReference implements Kernels {
                     }
                 }
             }
+            case Q5_K -> {
+                // as Q4_K with a fifth bit: qh[e % 32] bit e / 32
+                for (int b = 0; b < n / 256; b++) {
+                    long blk = row + 176L * b;
+                    double d = Float.float16ToFloat(s.get(Fp16.SHORT, blk));
+                    double dmin = Float.float16ToFloat(s.get(Fp16.SHORT, blk + 2));
+                    double xd = x.scalesK()[t * n / 256 + b];
+                    for (int e = 0; e < 256; e++) {
+                        int j = e / 32;
+                        int nib = u8(s, blk + 48 + 32 * (j / 2) + e % 32);
+                        int q = (j % 2 == 0 ? nib & 15 : nib >> 4) + 16 * ((u8(s, blk + 16 + e % 32) >> j) & 1);
+                        sum += (d * scaleK4(s, blk + 4, j) * q - dmin * minK4(s, blk + 4, j)) * xd * x.quantsK()[t * n + b * 256 + e];
+                    }
+                }
+            }
+            case Q3_K -> {
+                // element = d·(sc − 32)·(q − 4·[hmask bit clear]) per group of 16; sc: 4 low bits + 2 high bits
+                for (int b = 0; b < n / 256; b++) {
+                    long blk = row + 110L * b;
+                    double d = Float.float16ToFloat(s.get(Fp16.SHORT, blk + 108));
+                    double xd = x.scalesK()[t * n / 256 + b];
+                    for (int e = 0; e < 256; e++) {
+                        int g = e / 16;
+                        int low = g < 8 ? u8(s, blk + 96 + g) & 15 : u8(s, blk + 96 + g - 8) >> 4;
+                        int scale = (low | ((u8(s, blk + 104 + g % 4) >> (2 * (g / 4))) & 3) << 4) - 32;
+                        int q = (u8(s, blk + 32 + 32 * (e / 128) + e % 32) >> (2 * ((e % 128) / 32))) & 3;
+                        if (((u8(s, blk + e % 32) >> (e / 32)) & 1) == 0) {
+                            q -= 4;
+                        }
+                        sum += d * scale * q * xd * x.quantsK()[t * n + b * 256 + e];
+                    }
+                }
+            }
+            case Q2_K -> {
+                // element = d·(sc & 15)·q − dmin·(sc >> 4) per group of 16
+                for (int b = 0; b < n / 256; b++) {
+                    long blk = row + 84L * b;
+                    double d = Float.float16ToFloat(s.get(Fp16.SHORT, blk + 80));
+                    double dmin = Float.float16ToFloat(s.get(Fp16.SHORT, blk + 82));
+                    double xd = x.scalesK()[t * n / 256 + b];
+                    for (int e = 0; e < 256; e++) {
+                        int sc = u8(s, blk + e / 16);
+                        int q = (u8(s, blk + 16 + 32 * (e / 128) + e % 32) >> (2 * ((e % 128) / 32))) & 3;
+                        sum += (d * (sc & 15) * q - dmin * (sc >> 4)) * xd * x.quantsK()[t * n + b * 256 + e];
+                    }
+                }
+            }
+            case IQ4_NL -> {
+                // Q8_0 activations; element = d·VALUES[index]
+                for (int b = 0; b < n / 32; b++) {
+                    long blk = row + 18L * b;
+                    double d = Float.float16ToFloat(s.get(Fp16.SHORT, blk));
+                    double xd = x.scales()[t * n / 32 + b];
+                    for (int j = 0; j < 32; j++) {
+                        int nib = u8(s, blk + 2 + (j & 15));
+                        int v = IQ4[j < 16 ? nib & 15 : nib >> 4];
+                        sum += d * v * xd * x.quants()[t * n + b * 32 + j];
+                    }
+                }
+            }
+            case IQ4_XS -> {
+                // Q8_K activations; element = d·(ls − 32)·VALUES[index], ls 6 bits per 32 values
+                for (int b = 0; b < n / 256; b++) {
+                    long blk = row + 136L * b;
+                    double d = Float.float16ToFloat(s.get(Fp16.SHORT, blk));
+                    int scalesH = s.get(Fp16.SHORT, blk + 2) & 0xffff;
+                    double xd = x.scalesK()[t * n / 256 + b];
+                    for (int e = 0; e < 256; e++) {
+                        int ib = e / 32;
+                        int ls = ((u8(s, blk + 4 + ib / 2) >> (4 * (ib % 2))) & 15) | (((scalesH >> (2 * ib)) & 3) << 4);
+                        int nib = u8(s, blk + 8 + 16 * ib + (e % 32) % 16);
+                        int v = IQ4[e % 32 < 16 ? nib & 15 : nib >> 4];
+                        sum += d * (ls - 32) * v * xd * x.quantsK()[t * n + b * 256 + e];
+                    }
+                }
+            }
             default -> throw new UnsupportedOperationException(w.type().toString());
         }
         return sum;
+    }
+
+    /** The IQ4 format's value table, written out here independently of the main code's copy. */
+    static final int[] IQ4 = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+    /** get_scale_min_k4 over the 12 scale bytes at sc. */
+    static int scaleK4(MemorySegment s, long sc, int j) {
+        return j < 4 ? u8(s, sc + j) & 63 : (u8(s, sc + j + 4) & 15) | ((u8(s, sc + j - 4) >> 6) << 4);
+    }
+
+    static int minK4(MemorySegment s, long sc, int j) {
+        return j < 4 ? u8(s, sc + j + 4) & 63 : (u8(s, sc + j + 4) >> 4) | ((u8(s, sc + j) >> 6) << 4);
     }
 
     static int u8(MemorySegment s, long o) {

@@ -6,9 +6,9 @@ import io.sirocco.engine.golden.GoldenPack;
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
 import io.sirocco.engine.kernels.WorkerPool;
-import io.sirocco.engine.testmodel.ModelSpec;
-import io.sirocco.engine.testmodel.SyntheticModel;
-import io.sirocco.engine.testmodel.SyntheticModelWriter;
+import io.sirocco.engine.synthetic.ModelSpec;
+import io.sirocco.engine.synthetic.SyntheticModel;
+import io.sirocco.engine.synthetic.SyntheticModelWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -165,12 +165,12 @@ class ModelVariantsTest {
     /** A MoE whose rows are multiples of 256, so K-quants apply to every matrix. */
     static final ModelSpec KQ = new ModelSpec("kq-moe", 256, 2, 4, 2, 512, 4, 2, 11L, false);
 
-    /** Q4_K_M-like mix, plus Q5_0/Q5_1 for two layer-1 attention matrices. */
+    /** llama-quantize's Q4_K_M mix for this shape, plus Q5_0/Q5_1 for two layer-1 attention matrices. */
     static GgmlType mixed(SyntheticModel.Weights t) {
         return switch (t.name()) {
             case "blk.1.attn_q.weight" -> GgmlType.Q5_1;
             case "blk.1.attn_k.weight" -> GgmlType.Q5_0;
-            default -> io.sirocco.engine.testmodel.MixedTypes.q4KM(t);
+            default -> io.sirocco.engine.synthetic.MixedTypes.Mix.Q4_K_M.typeOf(KQ).apply(t);
         };
     }
 
@@ -202,7 +202,7 @@ class ModelVariantsTest {
         List<SyntheticModel.Weights> w = SyntheticModel.generate(KQ);
         Path mixed = dir.resolve("kq-mixed.gguf");
         Path f32 = dir.resolve("kq-dequantized-f32.gguf");
-        SyntheticModelWriter.writeMixed(KQ, w, ModelVariantsTest::mixed, SyntheticModelWriter.FTYPE_Q4_K_M, mixed);
+        SyntheticModelWriter.writeMixed(KQ, w, ModelVariantsTest::mixed, io.sirocco.engine.synthetic.MixedTypes.Mix.Q4_K_M.fileType, mixed);
         SyntheticModelWriter.write(KQ, dequantized(w), GgmlType.F32, f32);
         try (Model m = Model.load(mixed)) {
             java.util.Set<GgmlType> types = new java.util.HashSet<>();

@@ -35,7 +35,7 @@ class LocalEngineTest {
 
     @BeforeAll
     static void open() {
-        engine = Engine.load(GoldenPack.model("moe-a", GgmlType.Q8_0), new EngineOptions(2, 4, 2048, 512, true));
+        engine = LocalEngine.open(GoldenPack.model("moe-a", GgmlType.Q8_0), new EngineOptions(2, 4, 2048, 512, true));
     }
 
     @AfterAll
@@ -117,7 +117,7 @@ class LocalEngineTest {
 
     @Test
     void contextLimitGivesModelLength() throws Exception {
-        try (Engine small = Engine.load(GoldenPack.model("dense-a", GgmlType.Q8_0), new EngineOptions(1, 2, 256, 20, false))) {
+        try (Engine small = LocalEngine.open(GoldenPack.model("dense-a", GgmlType.Q8_0), new EngineOptions(1, 2, 256, 20, false))) {
             GenerationResult r = small.generate(P1, GenerationParams.greedy(100), null).result().get(60, TimeUnit.SECONDS);
             assertEquals(FinishReason.MODEL_LENGTH, r.finishReason());
             assertEquals(7, r.completionTokens());
@@ -131,7 +131,7 @@ class LocalEngineTest {
 
     @Test
     void cancelFreesBlocksAndWaitingSequencesQueue() throws Exception {
-        try (Engine one = Engine.load(GoldenPack.model("dense-a", GgmlType.Q8_0), new EngineOptions(1, 1, 4096, 4096, true))) {
+        try (Engine one = LocalEngine.open(GoldenPack.model("dense-a", GgmlType.Q8_0), new EngineOptions(1, 1, 4096, 4096, true))) {
             CountDownLatch started = new CountDownLatch(1);
             Generation first = one.generate(P1, GenerationParams.greedy(0), (id, d) -> started.countDown());
             Generation second = one.generate(P1, GenerationParams.greedy(2), null);
@@ -153,7 +153,7 @@ class LocalEngineTest {
     @Test
     void admissionWaitsForKvBlocks() throws Exception {
         // room for one request at a time: the second waits for the first's blocks
-        try (Engine tight = Engine.load(GoldenPack.model("dense-a", GgmlType.Q8_0), new EngineOptions(1, 4, 32, 512, true))) {
+        try (Engine tight = LocalEngine.open(GoldenPack.model("dense-a", GgmlType.Q8_0), new EngineOptions(1, 4, 32, 512, true))) {
             Generation a = tight.generate(P1, GenerationParams.greedy(10), null);
             Generation b = tight.generate(P1, GenerationParams.greedy(10), null);
             assertEquals(a.result().get(30, TimeUnit.SECONDS).text(), b.result().get(30, TimeUnit.SECONDS).text());

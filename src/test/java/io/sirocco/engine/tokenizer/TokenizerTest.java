@@ -3,7 +3,7 @@ package io.sirocco.engine.tokenizer;
 import io.sirocco.engine.ChatMessage;
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.golden.GoldenPack;
-import io.sirocco.engine.testmodel.PackVocabulary;
+import io.sirocco.engine.synthetic.PackVocabulary;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

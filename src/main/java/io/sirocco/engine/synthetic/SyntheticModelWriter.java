@@ -1,4 +1,4 @@
-package io.sirocco.engine.testmodel;
+package io.sirocco.engine.synthetic;
 
 import io.sirocco.engine.gguf.GgmlType;
 import io.sirocco.engine.gguf.GgufWriter;
@@ -63,14 +63,9 @@ public final class SyntheticModelWriter {
         return new Encoded(t.name(), tt, t.ne(), Quantizer.encode(tt, t.data()));
     }
 
-    /** File type codes (llama_ftype) of the mixes {@link MixedTypes} produces. */
-    public static final int FTYPE_Q4_K_M = 15;
-
     private static void writeEncoded(ModelSpec spec, List<Encoded> tensors, GgmlType type, Path out,
                                      java.util.Map<String, Object> extra) {
-        if (type != GgmlType.F32 && type != GgmlType.Q8_0 && type != GgmlType.Q4_0
-                && type != GgmlType.F16 && type != GgmlType.BF16 && type != GgmlType.Q5_0 && type != GgmlType.Q5_1
-                && type != GgmlType.Q4_K && type != GgmlType.Q6_K) {
+        if (!type.computable) {
             throw new IllegalArgumentException("cannot write " + type + " models");
         }
         writeEncoded(spec, tensors, type != GgmlType.F32, type == GgmlType.F32 ? 0 : fileType(type), out, extra);
@@ -156,8 +151,13 @@ public final class SyntheticModelWriter {
             case Q8_0 -> 7;
             case Q5_0 -> 8;
             case Q5_1 -> 9;
+            case Q2_K -> 10;
+            case Q3_K -> 11; // Q3_K_S
             case Q4_K -> 14; // Q4_K_S: all Q4_K
+            case Q5_K -> 16; // Q5_K_S
             case Q6_K -> 18;
+            case IQ4_NL -> 25;
+            case IQ4_XS -> 30;
             case BF16 -> 32;
             default -> throw new IllegalArgumentException(type.toString());
         };

@@ -1,4 +1,6 @@
-package io.sirocco.engine.testmodel;
+package io.sirocco.engine.synthetic;
+
+import io.sirocco.engine.random.SplitMix64;
 
 import java.util.ArrayList;
 import java.util.List;

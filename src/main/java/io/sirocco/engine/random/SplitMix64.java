@@ -1,4 +1,4 @@
-package io.sirocco.engine.testmodel;
+package io.sirocco.engine.random;
 
 /** The splitmix64 generator of the conformance pack (golden README §6). */
 public final class SplitMix64 {

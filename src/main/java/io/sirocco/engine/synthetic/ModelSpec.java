@@ -1,4 +1,4 @@
-package io.sirocco.engine.testmodel;
+package io.sirocco.engine.synthetic;
 
 /**
  * The shape of a seeded llama-architecture model (golden README §2). {@code nExpert == 0} is dense.

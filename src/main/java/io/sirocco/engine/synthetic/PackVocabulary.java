@@ -1,4 +1,4 @@
-package io.sirocco.engine.testmodel;
+package io.sirocco.engine.synthetic;
 
 import java.io.BufferedReader;
 import java.io.IOException;

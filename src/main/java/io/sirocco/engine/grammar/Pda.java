@@ -1,0 +1,279 @@
+package io.sirocco.engine.grammar;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A lowered grammar run as a pushdown automaton over bytes, determinised lazily: a {@link State} is the
+ * set of parse stacks still alive (interned, so equal sets are one object), and its transition on each
+ * byte is computed once and cached. Inside a JSON string, say, every ordinary byte leads back to the same
+ * state, so after warm-up advancing is one array load per byte.
+ *
+ * <p>Program layout: {@code code} holds each alternative as a run of elements ending in {@link #END};
+ * an element &ge; 0 is a terminal class, {@code -2 - r} calls rule r. Thread-safe: interning goes
+ * through concurrent maps; a transition cache slot is written racily but always with the same
+ * interned state.
+ */
+final class Pda {
+    static final int END = -1;
+    private static final int MAX_DEPTH = 4096;
+    private static final int MAX_STATES = 200_000;
+
+    final int[] code;
+    final int[][] ruleAlts;
+    /** Per terminal class: its byte set (4 words), or null for a special token. */
+    final long[][] classBytes;
+    /** Per terminal class: the special token's piece, or null for a byte class. */
+    final String[] classSpecial;
+    final State initial;
+    final State dead;
+
+    private final AtomicInteger ids = new AtomicInteger(1);
+    private volatile ConcurrentHashMap<Long, Frame> frames = new ConcurrentHashMap<>();
+    private volatile ConcurrentHashMap<StateKey, State> states = new ConcurrentHashMap<>();
+
+    /** One stack entry: a position in {@code code} and the caller's entry (return address). */
+    static final class Frame {
+        final int pos;
+        final Frame parent;
+        final int id;
+
+        Frame(int pos, Frame parent, int id) {
+            this.pos = pos;
+            this.parent = parent;
+            this.id = id;
+        }
+    }
+
+    /** A set of live stacks (each topped by a terminal), plus whether a stack has finished (accepting). */
+    static final class State {
+        final Frame[] tops;
+        final boolean accepting;
+        final State[] next = new State[256];
+
+        State(Frame[] tops, boolean accepting) {
+            this.tops = tops;
+            this.accepting = accepting;
+        }
+
+        /** Accepting with nothing that could follow. */
+        boolean complete() {
+            return accepting && tops.length == 0;
+        }
+    }
+
+    private record StateKey(int[] ids, boolean accepting) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof StateKey k && k.accepting == accepting && Arrays.equals(k.ids, ids);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(ids) * 2 + (accepting ? 1 : 0);
+        }
+    }
+
+    private Pda(int[] code, int[][] ruleAlts, long[][] classBytes, String[] classSpecial, int root) {
+        this.code = code;
+        this.ruleAlts = ruleAlts;
+        this.classBytes = classBytes;
+        this.classSpecial = classSpecial;
+        this.dead = new State(new Frame[0], false);
+        Expansion x = new Expansion();
+        for (int a : ruleAlts[root]) {
+            x.expand(a, null, 0);
+        }
+        this.initial = x.state();
+    }
+
+    /** The state after one byte; {@link #dead} when no stack accepts it. */
+    State step(State s, int b) {
+        State n = s.next[b];
+        if (n == null) {
+            Expansion x = new Expansion();
+            for (Frame f : s.tops) {
+                long[] set = classBytes[code[f.pos]];
+                if (set != null && (set[b >> 6] >>> (b & 63) & 1) != 0) {
+                    x.expand(f.pos + 1, f.parent, 0);
+                }
+            }
+            n = x.state();
+            s.next[b] = n;
+        }
+        return n;
+    }
+
+    /** The state after a special token (not cached: rare). */
+    State stepSpecial(State s, String piece) {
+        Expansion x = new Expansion();
+        for (Frame f : s.tops) {
+            if (piece.equals(classSpecial[code[f.pos]])) {
+                x.expand(f.pos + 1, f.parent, 0);
+            }
+        }
+        return x.state();
+    }
+
+    private Frame frame(int pos, Frame parent) {
+        long key = (long) pos << 32 | (parent == null ? 0 : parent.id);
+        Frame f = frames.get(key);
+        return f != null ? f : frames.computeIfAbsent(key, k -> new Frame(pos, parent, ids.getAndIncrement()));
+    }
+
+    /** Collects the stacks reached from positions, following rule calls and returns without input. */
+    private final class Expansion {
+        final Set<Frame> tops = new LinkedHashSet<>();
+        final Set<Frame> visited = new HashSet<>();
+        boolean accepting;
+
+        void expand(int pos, Frame parent, int depth) {
+            if (depth > MAX_DEPTH) {
+                throw new GrammarException("grammar", "grammar nests more than " + MAX_DEPTH + " levels deep");
+            }
+            Frame f = frame(pos, parent);
+            if (!visited.add(f)) {
+                return;
+            }
+            int c = code[pos];
+            if (c >= 0) {
+                tops.add(f);
+            } else if (c == END) {
+                if (parent == null) {
+                    accepting = true;
+                } else {
+                    expand(parent.pos + 1, parent.parent, depth + 1);
+                }
+            } else {
+                for (int a : ruleAlts[-2 - c]) {
+                    expand(a, f, depth + 1);
+                }
+            }
+        }
+
+        State state() {
+            if (tops.isEmpty() && !accepting) {
+                return dead;
+            }
+            Frame[] t = tops.toArray(new Frame[0]);
+            Arrays.sort(t, (a, b) -> Integer.compare(a.id, b.id));
+            int[] key = new int[t.length];
+            for (int i = 0; i < t.length; i++) {
+                key[i] = t[i].id;
+            }
+            if (states.size() > MAX_STATES) {
+                // bound memory: start a new generation (live states keep working, only sharing is lost)
+                states = new ConcurrentHashMap<>();
+                frames = new ConcurrentHashMap<>();
+            }
+            return states.computeIfAbsent(new StateKey(key, accepting), k -> new State(t, k.accepting));
+        }
+    }
+
+    /** Lowers an expression tree into a program. */
+    static Pda lower(Expr root) {
+        return new Lowering().run(root);
+    }
+
+    private static final class Lowering {
+        final List<Integer> code = new ArrayList<>();
+        final List<int[]> ruleAlts = new ArrayList<>();
+        final Map<Expr, Integer> anonymous = new HashMap<>();
+        final IdentityHashMap<Expr.Rule, Integer> named = new IdentityHashMap<>();
+        final Map<Object, Integer> classes = new HashMap<>();
+        final List<long[]> classBytes = new ArrayList<>();
+        final List<String> classSpecial = new ArrayList<>();
+        final List<Expr> pending = new ArrayList<>();
+
+        Pda run(Expr root) {
+            int r = rule(root);
+            for (int i = 0; i < pending.size(); i++) {
+                define(i, pending.get(i));
+            }
+            return new Pda(code.stream().mapToInt(Integer::intValue).toArray(), ruleAlts.toArray(new int[0][]),
+                    classBytes.toArray(new long[0][]), classSpecial.toArray(new String[0]), r);
+        }
+
+        int rule(Expr e) {
+            Integer id = e instanceof Expr.Rule r ? named.get(r) : anonymous.get(e);
+            if (id == null) {
+                id = pending.size();
+                pending.add(e);
+                ruleAlts.add(null);
+                if (e instanceof Expr.Rule r) {
+                    named.put(r, id);
+                } else {
+                    anonymous.put(e, id);
+                }
+            }
+            return id;
+        }
+
+        void define(int id, Expr e) {
+            List<Expr> alts = switch (e) {
+                case Expr.Rule r -> r.body instanceof Expr.Alt a ? a.options() : List.of(r.body);
+                case Expr.Alt a -> a.options();
+                case Expr.Repeat rep -> List.of(repeatBody(rep));
+                default -> List.of(e);
+            };
+            int[] starts = new int[alts.size()];
+            for (int i = 0; i < starts.length; i++) {
+                starts[i] = code.size();
+                emit(alts.get(i));
+                code.add(END);
+            }
+            ruleAlts.set(id, starts);
+        }
+
+        /** {@code x{min,max}} as x × min followed by a chain of optional x (or a loop when unbounded). */
+        private Expr repeatBody(Expr.Repeat rep) {
+            Expr x = rep.item() instanceof Expr.Bytes ? rep.item() : new Expr.Rule(rep.item());
+            if (rep.max() < 0 && Expr.nullable(rep.item())) {
+                throw new GrammarException("pattern", "an unbounded repetition of something that can be empty");
+            }
+            Expr tail;
+            if (rep.max() < 0) {
+                Expr.Rule loop = new Expr.Rule(null);
+                loop.body = Expr.alt(Expr.seq(x, loop), Expr.EMPTY);
+                tail = loop;
+            } else {
+                tail = Expr.EMPTY;
+                for (int k = rep.min(); k < rep.max(); k++) {
+                    tail = new Expr.Rule(Expr.alt(Expr.seq(x, tail), Expr.EMPTY));
+                }
+            }
+            List<Expr> items = new ArrayList<>();
+            for (int k = 0; k < rep.min(); k++) {
+                items.add(x);
+            }
+            items.add(tail);
+            return Expr.seq(items.toArray(new Expr[0]));
+        }
+
+        void emit(Expr e) {
+            switch (e) {
+                case Expr.Seq s -> s.items().forEach(this::emit);
+                case Expr.Bytes b -> code.add(terminal(b, b.words(), null));
+                case Expr.Special s -> code.add(terminal(s, null, s.piece()));
+                default -> code.add(-2 - rule(e));
+            }
+        }
+
+        int terminal(Object key, long[] bytes, String special) {
+            return classes.computeIfAbsent(key, k -> {
+                classBytes.add(bytes);
+                classSpecial.add(special);
+                return classBytes.size() - 1;
+            });
+        }
+    }
+}
