@@ -97,10 +97,10 @@ public class BillingDashboardResource {
     @Path("/prices")
     public Response schedulePrice(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
                                   @RestForm String model, @RestForm String input, @RestForm String output,
-                                  @RestForm String validFrom) {
+                                  @RestForm String cached, @RestForm String validFrom) {
         csrf.verify(csrfCookie, csrfField);
         priceBook.schedule(trim(model), EuroInput.parse(input, "input price"), EuroInput.parse(output, "output price"),
-                utc(validFrom));
+                EuroInput.parseOrNull(cached, "cached-input price"), utc(validFrom));
         return back("Scheduled new prices for " + model);
     }
 

@@ -6,5 +6,7 @@ import java.math.BigDecimal;
 public record InvoiceLine(String model, String direction, long tokens, BigDecimal unitEurPerMTok,
                           BigDecimal amountEur) {
     public static final String INPUT = "input";
+    /** Prompt tokens served from the prefix cache, at the cached-input price. */
+    public static final String CACHED = "cached";
     public static final String OUTPUT = "output";
 }

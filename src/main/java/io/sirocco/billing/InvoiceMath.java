@@ -36,7 +36,11 @@ public final class InvoiceMath {
                     amount(u.tokens(), u.unitEurPerMTok())));
         }
         out.sort(Comparator.comparing(InvoiceLine::model)
-                .thenComparing(l -> InvoiceLine.INPUT.equals(l.direction()) ? 0 : 1)
+                .thenComparing(l -> switch (l.direction()) {
+                    case InvoiceLine.INPUT -> 0;
+                    case InvoiceLine.CACHED -> 1;
+                    default -> 2;
+                })
                 .thenComparing(InvoiceLine::unitEurPerMTok));
         return out;
     }

@@ -30,9 +30,10 @@ public class Invoices {
     private static final Logger LOG = Logger.getLogger(Invoices.class);
 
     private static final String USAGE = """
-            select model, input_eur_per_mtok, output_eur_per_mtok, sum(prompt_tokens), sum(completion_tokens)
+            select model, input_eur_per_mtok, output_eur_per_mtok, sum(prompt_tokens - cached_tokens),
+                   sum(completion_tokens), cached_input_eur_per_mtok, sum(cached_tokens)
             from usage_hourly where org_id = ? and hour >= ? and hour < ?
-            group by model, input_eur_per_mtok, output_eur_per_mtok""";
+            group by model, input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok""";
 
     /** A row of an invoice list. */
     public record Summary(UUID id, long number, String displayNumber, UUID orgId, String orgName, YearMonth period,
@@ -161,6 +162,7 @@ public class Invoices {
                 while (rs.next()) {
                     usage.add(new InvoiceMath.Usage(rs.getString(1), InvoiceLine.INPUT, rs.getBigDecimal(2), rs.getLong(4)));
                     usage.add(new InvoiceMath.Usage(rs.getString(1), InvoiceLine.OUTPUT, rs.getBigDecimal(3), rs.getLong(5)));
+                    usage.add(new InvoiceMath.Usage(rs.getString(1), InvoiceLine.CACHED, rs.getBigDecimal(6), rs.getLong(7)));
                 }
             }
         }

@@ -20,13 +20,13 @@ import java.util.Optional;
 public class PriceBook {
 
     private static final String AT = """
-            select input_eur_per_mtok, output_eur_per_mtok from price_book
+            select input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok from price_book
             where model = ? and valid_from <= ? order by valid_from desc limit 1
             """;
 
     /** One price book row. {@code current} is true for the row in force now. */
     public record Entry(long id, String model, BigDecimal inputEurPerMTok, BigDecimal outputEurPerMTok,
-                        Instant validFrom, boolean current, boolean scheduled) {
+                        BigDecimal cachedInputEurPerMTok, Instant validFrom, boolean current, boolean scheduled) {
     }
 
     @Inject
@@ -47,17 +47,24 @@ public class PriceBook {
             ps.setTimestamp(2, Timestamp.from(at));
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next()
-                        ? Optional.of(new Prices(model, rs.getBigDecimal(1), rs.getBigDecimal(2)))
+                        ? Optional.of(new Prices(model, rs.getBigDecimal(1), rs.getBigDecimal(2), rs.getBigDecimal(3)))
                         : Optional.empty();
             }
         }
     }
 
+    /** Schedules new prices with the default cached-input price (10 % of the input price). */
+    public void schedule(String model, BigDecimal inputEurPerMTok, BigDecimal outputEurPerMTok, Instant validFrom) {
+        schedule(model, inputEurPerMTok, outputEurPerMTok, null, validFrom);
+    }
+
     /**
      * Schedules new prices for a model from {@code validFrom}, which must be in the future: requests already
-     * admitted (and every ledger row) keep the prices they were admitted at.
+     * admitted (and every ledger row) keep the prices they were admitted at. A null cached-input price means
+     * the default, 10 % of the input price.
      */
-    public void schedule(String model, BigDecimal inputEurPerMTok, BigDecimal outputEurPerMTok, Instant validFrom) {
+    public void schedule(String model, BigDecimal inputEurPerMTok, BigDecimal outputEurPerMTok,
+                         BigDecimal cachedInputEurPerMTok, Instant validFrom) {
         if (model == null || !model.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
             throw new IllegalArgumentException("model must be 1-64 lower-case letters, digits, '.', '_' or '-'");
         }
@@ -70,16 +77,23 @@ public class PriceBook {
                 || outputEurPerMTok.precision() - outputEurPerMTok.scale() > 11) {
             throw new IllegalArgumentException("prices have at most 11 integer digits and 9 decimals");
         }
+        BigDecimal cached = cachedInputEurPerMTok == null ? Prices.defaultCached(inputEurPerMTok) : cachedInputEurPerMTok;
+        if (cached.signum() < 0 || cached.stripTrailingZeros().scale() > 9
+                || cached.precision() - cached.scale() > 11) {
+            throw new IllegalArgumentException("the cached-input price is zero or positive, with at most 11 integer "
+                    + "digits and 9 decimals");
+        }
         if (validFrom == null || !validFrom.isAfter(Instant.now())) {
             throw new IllegalArgumentException("new prices must start in the future");
         }
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                insert into price_book (model, input_eur_per_mtok, output_eur_per_mtok, valid_from)
-                values (?,?,?,?) on conflict (model, valid_from) do nothing""")) {
+                insert into price_book (model, input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok,
+                    valid_from) values (?,?,?,?,?) on conflict (model, valid_from) do nothing""")) {
             ps.setString(1, model);
             ps.setBigDecimal(2, inputEurPerMTok);
             ps.setBigDecimal(3, outputEurPerMTok);
-            ps.setTimestamp(4, Timestamp.from(validFrom));
+            ps.setBigDecimal(4, cached.stripTrailingZeros());
+            ps.setTimestamp(5, Timestamp.from(validFrom));
             if (ps.executeUpdate() == 0) {
                 throw new IllegalArgumentException("a price for " + model + " already starts at " + validFrom);
             }
@@ -91,7 +105,7 @@ public class PriceBook {
     /** The prices in force now and those scheduled for later, per model; older rows are history. */
     public List<Entry> currentAndScheduled() {
         String sql = """
-                select id, model, input_eur_per_mtok, output_eur_per_mtok, valid_from,
+                select id, model, input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok, valid_from,
                        valid_from = max(valid_from) filter (where valid_from <= now()) over (partition by model) as current,
                        valid_from > now() as scheduled
                 from price_book order by model, valid_from""";
@@ -99,11 +113,11 @@ public class PriceBook {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql);
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                boolean current = rs.getBoolean(6);
-                boolean scheduled = rs.getBoolean(7);
+                boolean current = rs.getBoolean(7);
+                boolean scheduled = rs.getBoolean(8);
                 if (current || scheduled) {
                     out.add(new Entry(rs.getLong(1), rs.getString(2), rs.getBigDecimal(3), rs.getBigDecimal(4),
-                            rs.getTimestamp(5).toInstant(), current, scheduled));
+                            rs.getBigDecimal(5), rs.getTimestamp(6).toInstant(), current, scheduled));
                 }
             }
         } catch (SQLException e) {

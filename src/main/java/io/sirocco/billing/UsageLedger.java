@@ -20,8 +20,9 @@ public class UsageLedger {
 
     private static final String INSERT = """
             insert into usage_ledger (request_id, org_id, key_id, model, prompt_tokens, completion_tokens,
-                input_eur_per_mtok, output_eur_per_mtok, cost_eur, status, admitted_at, finished_at)
-            values (?,?,?,?,?,?,?,?,?,?,?,?) on conflict (request_id) do nothing
+                input_eur_per_mtok, output_eur_per_mtok, cost_eur, status, admitted_at, finished_at,
+                cached_tokens, cached_input_eur_per_mtok)
+            values (?,?,?,?,?,?,?,?,?,?,?,?,?,?) on conflict (request_id) do nothing
             """;
 
     /** What one record call did: whether the row was new, and the cap thresholds it crossed. */
@@ -67,6 +68,8 @@ public class UsageLedger {
             ps.setString(10, e.status());
             ps.setTimestamp(11, Timestamp.from(e.admittedAt()));
             ps.setTimestamp(12, Timestamp.from(e.finishedAt()));
+            ps.setInt(13, e.cachedTokens());
+            ps.setBigDecimal(14, prices.cachedInputEurPerMTok());
             inserted = ps.executeUpdate() == 1;
         }
         List<BudgetAlert> alerts = List.of();

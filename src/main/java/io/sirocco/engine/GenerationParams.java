@@ -1,7 +1,5 @@
 package io.sirocco.engine;
 
-import io.sirocco.engine.grammar.Grammar;
-
 import java.util.List;
 
 /**
@@ -16,7 +14,7 @@ import java.util.List;
  *                    grammar, stop strings are not applied and the generation stops once the grammar is complete
  */
 public record GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed,
-                               Grammar grammar) {
+                               OutputConstraint grammar) {
     public GenerationParams {
         stop = stop == null ? List.of() : List.copyOf(stop);
     }
@@ -26,7 +24,7 @@ public record GenerationParams(float temperature, float topP, int maxTokens, Lis
     }
 
     /** The same parameters with a grammar (null: none). */
-    public GenerationParams withGrammar(Grammar g) {
+    public GenerationParams withGrammar(OutputConstraint g) {
         return new GenerationParams(temperature, topP, maxTokens, stop, randomSeed, g);
     }
 

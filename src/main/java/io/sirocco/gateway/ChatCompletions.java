@@ -96,9 +96,11 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
 
     private UsageEvent settle(Settlement settlement, GenerationResult r, Call call) {
         return switch (r.finishReason()) {
-            case STOP, LENGTH, MODEL_LENGTH -> settlement.settleFinished(r.promptTokens(), r.completionTokens());
-            case CANCELLED -> settlement.settle(r.promptTokens(), r.completionTokens(), UsageEvent.ABORTED);
-            case ERROR -> settlement.settle(r.promptTokens(), r.completionTokens(), UsageEvent.FAILED);
+            case STOP, LENGTH, MODEL_LENGTH -> settlement.settleFinished(r.promptTokens(), r.cachedTokens(),
+                    r.completionTokens());
+            case CANCELLED -> settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(),
+                    UsageEvent.ABORTED);
+            case ERROR -> settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(), UsageEvent.FAILED);
         };
     }
 
@@ -140,7 +142,7 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         choice.put("finish_reason", finishReason(r.finishReason()));
         Map<String, Object> out = envelope(call, model, "chat.completion");
         out.put("choices", List.of(choice));
-        out.put("usage", usage(r.promptTokens(), r.completionTokens(), null));
+        out.put("usage", usage(r, null));
         call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
         call.json(200, out);
     }
@@ -169,8 +171,8 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
             }
         });
         if (tokens.stalled()) { // the client stopped reading: it pays for what it was sent
-            job.settlement().settle(r.promptTokens(), Math.min(tokens.delivered(), r.completionTokens()),
-                    UsageEvent.ABORTED);
+            job.settlement().settle(r.promptTokens(), r.cachedTokens(),
+                    Math.min(tokens.delivered(), r.completionTokens()), UsageEvent.ABORTED);
             call.response().reset();
             return;
         }
@@ -181,13 +183,13 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         if (r.finishReason() == FinishReason.ERROR) {
             // An error chunk (finish_reason "error", usage = what was streamed and billed), then the error body.
             Map<String, Object> last = chunk(call, model, Map.of(), "error");
-            last.put("usage", usage(r.promptTokens(), r.completionTokens(), usage));
+            last.put("usage", usage(r, usage));
             event(call, last);
             event(call, ErrorResponses.body(ErrorResponses.map(failure(r), call.requestId, call.refusalParams)));
             call.response().end();
             return;
         }
-        Map<String, Object> usageBody = usage(r.promptTokens(), r.completionTokens(), usage);
+        Map<String, Object> usageBody = usage(r, usage);
         Map<String, Object> last = chunk(call, model, Map.of(), finishReason(r.finishReason()));
         if (job.request().includeUsage()) {
             event(call, last);
@@ -228,11 +230,14 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         return out;
     }
 
-    private static Map<String, Object> usage(int prompt, int completion, UsageEvent cost) {
+    /** Token counts; the prompt tokens served from the prefix cache in OpenAI's and Mistral's fields. */
+    private static Map<String, Object> usage(GenerationResult r, UsageEvent cost) {
         Map<String, Object> u = new LinkedHashMap<>();
-        u.put("prompt_tokens", prompt);
-        u.put("completion_tokens", completion);
-        u.put("total_tokens", prompt + completion);
+        u.put("prompt_tokens", r.promptTokens());
+        u.put("completion_tokens", r.completionTokens());
+        u.put("total_tokens", r.promptTokens() + r.completionTokens());
+        u.put("prompt_tokens_details", Map.of("cached_tokens", r.cachedTokens()));
+        u.put("num_cached_tokens", r.cachedTokens());
         if (cost != null) {
             u.put("cost_eur", cost.costEur().toPlainString());
         }

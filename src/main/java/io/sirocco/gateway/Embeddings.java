@@ -114,7 +114,7 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
                 job.settlement().settle(computedTokens(inputs, pieces), 0, UsageEvent.ABORTED);
                 return;
             }
-            UsageEvent usage = job.settlement().settleFinished(job.prepared().promptTokens(), 0);
+            UsageEvent usage = job.settlement().settleFinished(job.prepared().promptTokens(), 0, 0);
             call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
             call.json(200, response(call, job.request().model(), vectors, job.request().base64(), job.prepared().promptTokens()));
         } finally {

@@ -46,6 +46,10 @@ public interface ModelsConfig {
         @WithDefault("true")
         boolean useNative();
 
+        /** KV positions finished sequences may keep for prompts with the same prefix (-1 = the pool, 0 = off). */
+        @WithDefault("-1")
+        int prefixCacheTokens();
+
         /** Requests that may wait in a tier's queue. */
         @WithDefault("64")
         int queueCapacity();
@@ -68,6 +72,8 @@ public interface ModelsConfig {
         Optional<Integer> maxContext();
 
         Optional<Boolean> useNative();
+
+        Optional<Integer> prefixCacheTokens();
 
         Optional<Integer> queueCapacity();
 

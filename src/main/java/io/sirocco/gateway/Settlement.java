@@ -29,19 +29,25 @@ final class Settlement {
 
     /** Settles now; returns the usage event, or the earlier one when already settled. */
     UsageEvent settle(int promptTokens, int completionTokens, String status) {
+        return settle(promptTokens, 0, completionTokens, status);
+    }
+
+    /** As {@link #settle(int, int, String)}, with {@code cachedTokens} of the prompt from the prefix cache. */
+    UsageEvent settle(int promptTokens, int cachedTokens, int completionTokens, String status) {
         if (done.compareAndSet(false, true)) {
             if (!UsageEvent.FAILED.equals(status) || completionTokens > 0) {
                 metrics.tokens(admission.model(), promptTokens, completionTokens);
             }
-            event = metering.settle(admission, promptTokens, completionTokens, status);
+            event = metering.settle(admission, promptTokens, cachedTokens, completionTokens, status);
             rateLimits.addTokens(call.key, completionTokens);
         }
         return event;
     }
 
     /** Completed, or aborted when the client left before the answer was written. */
-    UsageEvent settleFinished(int promptTokens, int completionTokens) {
-        return settle(promptTokens, completionTokens, call.isClientGone() ? UsageEvent.ABORTED : UsageEvent.COMPLETED);
+    UsageEvent settleFinished(int promptTokens, int cachedTokens, int completionTokens) {
+        return settle(promptTokens, cachedTokens, completionTokens,
+                call.isClientGone() ? UsageEvent.ABORTED : UsageEvent.COMPLETED);
     }
 
     /** Called in a finally block: an admission still open here ended in failure. */

@@ -42,7 +42,7 @@ class ApiThousandRequestsInvoiceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What one response told the client. */
-    record Seen(String requestId, String model, long prompt, long completion, BigDecimal cost) {
+    record Seen(String requestId, String model, long prompt, long cached, long completion, BigDecimal cost) {
     }
 
     @TestHTTPResource("/")
@@ -71,11 +71,12 @@ class ApiThousandRequestsInvoiceTest {
         BigDecimal told = BigDecimal.ZERO;
         for (Future<Seen> f : calls) {
             Seen s = f.get();
-            long[] t = tokens.computeIfAbsent(s.model(), m -> new long[2]);
-            t[0] += s.prompt();
+            long[] t = tokens.computeIfAbsent(s.model(), m -> new long[3]);
+            t[0] += s.prompt() - s.cached();
             t[1] += s.completion();
+            t[2] += s.cached();
             told = told.add(s.cost());
-            BigDecimal priced = LaunchPrices.cost(s.model(), s.prompt(), s.completion());
+            BigDecimal priced = LaunchPrices.cost(s.model(), s.prompt(), s.cached(), s.completion());
             assertEquals(0, priced.compareTo(s.cost()), "cost header of " + s.requestId());
             assertEquals(0, s.cost().compareTo(Fixtures.decimal(db,
                     "select cost_eur from usage_ledger where request_id = ?", s.requestId())), s.requestId());
@@ -87,7 +88,12 @@ class ApiThousandRequestsInvoiceTest {
         assertEquals(expected.lines(), inv.lines().size(), inv.lines().toString());
         for (InvoiceLine l : inv.lines()) {
             long[] t = tokens.get(l.model());
-            assertEquals(InvoiceLine.INPUT.equals(l.direction()) ? t[0] : t[1], l.tokens(), l.toString());
+            int d = switch (l.direction()) {
+                case InvoiceLine.INPUT -> 0;
+                case InvoiceLine.OUTPUT -> 1;
+                default -> 2;
+            };
+            assertEquals(t[d], l.tokens(), l.toString());
         }
         assertEquals(expected.subtotal(), inv.subtotalEur());
         assertEquals(1000, Fixtures.count(db, "select count(*) from usage_ledger where org_id = ?", key.orgId()));
@@ -111,7 +117,8 @@ class ApiThousandRequestsInvoiceTest {
         JsonNode usage = JSON.readTree(res.body()).get("usage");
         long prompt = usage.get("prompt_tokens").asLong();
         long completion = usage.has("completion_tokens") ? usage.get("completion_tokens").asLong() : 0;
-        return new Seen(res.headers().firstValue("x-request-id").orElseThrow(), model, prompt, completion,
+        long cached = usage.has("prompt_tokens_details") ? usage.get("prompt_tokens_details").get("cached_tokens").asLong() : 0;
+        return new Seen(res.headers().firstValue("x-request-id").orElseThrow(), model, prompt, cached, completion,
                 new BigDecimal(res.headers().firstValue("x-sirocco-cost-eur").orElseThrow()));
     }
 }

@@ -110,10 +110,12 @@ class DashboardBenchmark {
                     """);
             s.execute("""
                     insert into usage_ledger (request_id, org_id, key_id, model, prompt_tokens, completion_tokens,
-                        input_eur_per_mtok, output_eur_per_mtok, cost_eur, status, admitted_at, finished_at)
+                        input_eur_per_mtok, output_eur_per_mtok, cost_eur, status, admitted_at, finished_at,
+                        cached_input_eur_per_mtok)
                     select 'bench-' || g, k.org_id, k.id, m.model, p, c, m.pin, m.pout,
                            (p * m.pin + c * m.pout) / 1000000, 'completed',
-                           now() - (g % 7776000) * interval '1 second', now() - (g % 7776000) * interval '1 second'
+                           now() - (g % 7776000) * interval '1 second', now() - (g % 7776000) * interval '1 second',
+                           m.pin / 10
                     from generate_series(1, ROWS) g
                     join bench_keys_n k on k.i = (g::bigint * 7919) % 1000
                     join (values (0, 'mistral-tiny', 0.14, 0.42), (1, 'mistral-small', 0.60, 1.80),

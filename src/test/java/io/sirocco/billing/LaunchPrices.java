@@ -19,22 +19,30 @@ final class LaunchPrices {
     private LaunchPrices() {
     }
 
-    /** The exact cost of one request. */
-    static BigDecimal cost(String model, long prompt, long completion) {
+    /** The exact cost of one request, {@code cached} of its prompt tokens at the cached-input price (10 %). */
+    static BigDecimal cost(String model, long prompt, long cached, long completion) {
         BigDecimal[] p = BOOK.get(model);
-        return p[0].multiply(BigDecimal.valueOf(prompt)).add(p[1].multiply(BigDecimal.valueOf(completion)))
-                .movePointLeft(6);
+        return p[0].multiply(BigDecimal.valueOf(prompt - cached)).add(cachedPrice(model).multiply(BigDecimal.valueOf(cached)))
+                .add(p[1].multiply(BigDecimal.valueOf(completion))).movePointLeft(6);
     }
 
-    /** Model → {input, output} token totals: one line per model and direction with tokens, each rounded half-even. */
+    static BigDecimal cachedPrice(String model) {
+        return BOOK.get(model)[0].movePointLeft(1);
+    }
+
+    /**
+     * Model → {uncached input, output, cached input} token totals: one line per model and direction with tokens,
+     * each rounded half-even.
+     */
     static Expected invoice(Map<String, long[]> tokens) {
         BigDecimal subtotal = BigDecimal.ZERO.setScale(2);
         int lines = 0;
         for (Map.Entry<String, long[]> e : tokens.entrySet()) {
-            for (int d = 0; d < 2; d++) {
+            for (int d = 0; d < 3; d++) {
                 if (e.getValue()[d] > 0) {
                     lines++;
-                    subtotal = subtotal.add(BOOK.get(e.getKey())[d].multiply(BigDecimal.valueOf(e.getValue()[d]))
+                    BigDecimal price = d == 2 ? cachedPrice(e.getKey()) : BOOK.get(e.getKey())[d];
+                    subtotal = subtotal.add(price.multiply(BigDecimal.valueOf(e.getValue()[d]))
                             .movePointLeft(6).setScale(2, RoundingMode.HALF_EVEN));
                 }
             }

@@ -106,8 +106,9 @@ class MoneyExactnessTest {
                 Version ver = books.get(m).get(v);
                 Instant from = v == 0 ? START.minus(Duration.ofDays(1)) : START.plus(Duration.ofMinutes(ver.startMinute()));
                 if (versions.putIfAbsent(from, ver) == null) {
-                    exec("insert into price_book (model, input_eur_per_mtok, output_eur_per_mtok, valid_from) values (?,?,?,?)",
-                            model, ver.in(), ver.out(), Timestamp.from(from));
+                    exec("insert into price_book (model, input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok,"
+                                    + " valid_from) values (?,?,?,?,?)",
+                            model, ver.in(), ver.out(), Prices.defaultCached(ver.in()), Timestamp.from(from));
                 }
             }
             schedule.add(versions);

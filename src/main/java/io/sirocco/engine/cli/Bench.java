@@ -25,7 +25,8 @@ import java.util.Locale;
 /**
  * {@code bench}: on one fixed worker pool ({@code --threads}, default 2) it measures
  * <ul>
- *   <li>single stream: prefill of a {@code --prompt-tokens} prompt (one batch) and greedy decode;</li>
+ *   <li>single stream: prefill of a {@code --prompt-tokens} ({@code -p}, default 128) prompt (one batch) and
+ *       {@code --decode-tokens} ({@code -n}, default 64) greedy decode steps, as {@code llama-bench -p 128 -n 64};</li>
  *   <li>batched decode: 4 and 16 sequences (16-token prompts) stepping together, one token each per
  *       step, aggregate tokens/s (the forward pass the scheduler runs, without its thread);</li>
  *   <li>distinct experts read per MoE layer per step, in each case;</li>
@@ -52,7 +53,7 @@ final class Bench {
             double loadMs = (System.nanoTime() - t0) / 1e6;
             int threads = a.getInt("threads", 2);
             int promptTokens = a.getInt("prompt-tokens", 128);
-            int decodeTokens = a.getInt("decode-tokens", 32);
+            int decodeTokens = a.getInt("decode-tokens", 64);
             int runs = Math.max(1, a.getInt("runs", 3));
             int streamMib = a.getInt("stream-mib", 512);
             Kernels kernels = Kernels.best(true);

@@ -33,8 +33,8 @@ public final class EngineCli {
               generate --model F.gguf (--prompt-ids 1,415,2936 | --prompt "text") [--max-tokens 24]
                        [--temperature 0] [--top-p 1] [--seed S] [--threads N] [--ignore-eos] [--json]
               tokenize --model F.gguf --text "..." [--no-bos] [--json]
-              bench --model F.gguf [--threads 2] [--prompt-tokens 128] [--decode-tokens 32] [--runs 3]
-                    [--stream-mib 512] [--json]
+              bench --model F.gguf [--threads 2] [--prompt-tokens 128] [--decode-tokens 64] [--runs 3]
+                    [--stream-mib 512] [--multi-turn] [--json]   (llama-bench's -m -p -n -t -r work too)
               write-demo-models --dir D
               write-golden-model --model moe-a|dense-a|bench (--type TYPE | --mix MIX) --out F.gguf
               write-bench-model (--type TYPE | --mix MIX) --out F.gguf   (issue 7's bench shape)
@@ -56,12 +56,18 @@ public final class EngineCli {
             return 2;
         }
         try {
-            Set<String> flags = Set.of("json", "no-bos", "ignore-eos");
+            Set<String> flags = Set.of("json", "no-bos", "ignore-eos", "multi-turn");
             Args a = new Args(args, 1, flags);
             switch (args[0]) {
                 case "generate" -> generate(a, out);
                 case "tokenize" -> tokenize(a, out);
-                case "bench" -> Bench.run(a, out);
+                case "bench" -> {
+                    if (a.flag("multi-turn")) {
+                        MultiTurnBench.run(a, out);
+                    } else {
+                        Bench.run(a, out);
+                    }
+                }
                 case "write-demo-models" -> out.println(String.join("\n",
                         DemoModels.writeIfMissing(Path.of(a.require("dir"))).stream().map(Path::toString).toList()));
                 case "write-bench-model" -> {

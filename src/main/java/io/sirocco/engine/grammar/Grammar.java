@@ -1,5 +1,7 @@
 package io.sirocco.engine.grammar;
 
+import io.sirocco.engine.OutputConstraint;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Immutable and thread-safe. Token masks are cached per grammar and vocabulary, so reusing one
  * {@code Grammar} object for requests with the same schema makes later requests faster.
  */
-public final class Grammar {
+public final class Grammar implements OutputConstraint {
     private final Expr root;
     private volatile Pda pda;
     private final Map<TokenTrie, Binding> bindings = new ConcurrentHashMap<>();

@@ -15,6 +15,7 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
+import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.engine.grammar.TokenTrie;
 
 import java.nio.file.Path;
@@ -48,7 +49,8 @@ public final class LocalEngine implements Engine {
         this.pool = new WorkerPool(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
         this.kernelName = kernels.name();
-        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), info.kvCacheTokens());
+        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), info.kvCacheTokens(),
+                o.prefixCacheTokens(), model.config.name() + "/" + model.file.fileSize());
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
         this.thread = new Thread(scheduler, "sirocco-scheduler-" + model.config.name());
@@ -98,7 +100,7 @@ public final class LocalEngine implements Engine {
         GenerationParams p = params == null ? GenerationParams.greedy(0) : params;
         info.generationBudget(prompt.length, p.maxTokens() > 0 ? p.maxTokens() : Integer.MAX_VALUE);
         Sequence s = Sequence.generation(prompt, p, listener, info.contextLength(),
-                p.grammar() == null ? null : p.grammar().matcher(tokenTrie()));
+                p.grammar() == null ? null : ((Grammar) p.grammar()).matcher(tokenTrie()));
         scheduler.submit(s);
         return s;
     }
@@ -141,6 +143,16 @@ public final class LocalEngine implements Engine {
             }
         }
         return tokens.clone();
+    }
+
+    /** Prompt tokens served from the prefix cache over prompt tokens admitted, since load. */
+    public double prefixHitRate() {
+        return kv.hitRate();
+    }
+
+    /** Checks the KV pool's books when no sequence runs (tests): nothing held, everything free or cached. */
+    void checkKvCache() {
+        kv.checkInvariants(List.of());
     }
 
     @Override

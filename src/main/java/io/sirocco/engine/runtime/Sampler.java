@@ -36,21 +36,54 @@ public final class Sampler {
         if (topP >= 1f) {
             return draw(p, null, n, u * sum);
         }
-        Integer[] order = new Integer[n];
+        // the nucleus: most probable first (lowest id among equals), popped from a heap only as far as needed
+        int[] heap = new int[n];
         for (int i = 0; i < n; i++) {
-            order[i] = i;
+            heap[i] = i;
         }
-        java.util.Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+        for (int i = n / 2 - 1; i >= 0; i--) {
+            siftDown(heap, i, n, p);
+        }
+        int[] order = new int[n];
         double kept = 0;
         int k = 0;
         while (k < n && (k == 0 || kept < topP * sum)) {
-            kept += p[order[k++]];
+            int top = heap[0];
+            heap[0] = heap[n - 1 - k];
+            siftDown(heap, 0, n - 1 - k, p);
+            order[k++] = top;
+            kept += p[top];
         }
         return draw(p, order, k, u * kept);
     }
 
+    /** Whether token a comes before token b in the nucleus order. */
+    private static boolean before(int a, int b, double[] p) {
+        return p[a] != p[b] ? p[a] > p[b] : a < b;
+    }
+
+    private static void siftDown(int[] heap, int i, int size, double[] p) {
+        while (true) {
+            int best = i;
+            int l = 2 * i + 1;
+            if (l < size && before(heap[l], heap[best], p)) {
+                best = l;
+            }
+            if (l + 1 < size && before(heap[l + 1], heap[best], p)) {
+                best = l + 1;
+            }
+            if (best == i) {
+                return;
+            }
+            int t = heap[i];
+            heap[i] = heap[best];
+            heap[best] = t;
+            i = best;
+        }
+    }
+
     /** The first index whose cumulative weight exceeds target (over {@code order} if given). */
-    private static int draw(double[] p, Integer[] order, int k, double target) {
+    private static int draw(double[] p, int[] order, int k, double target) {
         double acc = 0;
         for (int j = 0; j < k; j++) {
             int i = order == null ? j : order[j];

@@ -133,13 +133,13 @@ final class Scheduler implements Runnable {
                     }
                 }
                 while (running.size() < maxSequences && !waiting.isEmpty()) {
-                    KvCache.BlockTable table = kv.allocate(KvCache.blocksFor(waiting.peek().reserve));
+                    Sequence next = waiting.peek();
+                    KvCache.BlockTable table = kv.admit(next.isEmbedding() ? new int[0] : next.prompt, next.reserve);
                     if (table == null) {
                         break; // wait for blocks: FIFO, no overtaking
                     }
-                    Sequence s = waiting.poll();
-                    s.table = table;
-                    running.add(s);
+                    waiting.poll().start(table);
+                    running.add(next);
                 }
                 runningCount = running.size();
                 if (running.stream().anyMatch(Sequence::runnable)) {
@@ -166,6 +166,7 @@ final class Scheduler implements Runnable {
         List<int[]> spans = new ArrayList<>(); // per member: first batch index, token count
         for (Sequence s : running) {
             if (!s.prefilling() && s.nextToken >= 0 && s.runnable()) {
+                s.history[s.processed] = s.nextToken;
                 spans.add(new int[]{batch.add(s.nextToken, s.processed, s.table, true, false), 1});
                 members.add(s);
                 budget--;
@@ -205,6 +206,7 @@ final class Scheduler implements Runnable {
             Sequence s = members.get(m);
             int[] span = spans.get(m);
             s.processed += span[1];
+            kv.commit(s.table, s.history, s.processed);
             FinishReason reason;
             Throwable error = null;
             try {

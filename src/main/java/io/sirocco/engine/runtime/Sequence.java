@@ -11,6 +11,7 @@ import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.tokenizer.Tokenizer;
 import io.sirocco.engine.tokenizer.Utf8Stream;
 
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -22,8 +23,12 @@ final class Sequence implements Generation {
     /** KV positions to reserve at admission: the most this sequence can ever hold. */
     final int reserve;
     KvCache.BlockTable table;
+    /** The tokens at positions 0..reserve: the prompt, then each sampled token as it is fed back. */
+    final int[] history;
     /** Tokens already written to the KV cache. */
     int processed;
+    /** Leading prompt tokens taken from the prefix cache. */
+    int cachedTokens;
     private volatile boolean cancelled;
     private volatile boolean paused;
     /** Wakes the scheduler when a paused or waiting sequence changes state; set on submit. */
@@ -52,6 +57,7 @@ final class Sequence implements Generation {
                      int pooling, GrammarMatcher grammar) {
         this.prompt = prompt;
         this.reserve = reserve;
+        this.history = Arrays.copyOf(prompt, Math.max(reserve, prompt.length));
         this.params = params;
         this.listener = listener == null ? (id, delta) -> { } : listener;
         this.maxNew = maxNew;
@@ -76,6 +82,13 @@ final class Sequence implements Generation {
 
     boolean isEmbedding() {
         return pooling > 0;
+    }
+
+    /** Takes the blocks the pool gave at admission; the cached prefix counts as processed. */
+    void start(KvCache.BlockTable blocks) {
+        table = blocks;
+        cachedTokens = blocks.cachedTokens();
+        processed = cachedTokens;
     }
 
     boolean prefilling() {
@@ -155,7 +168,8 @@ final class Sequence implements Generation {
                 default -> embedding.cancel(false);
             }
         } else if (!result.isDone()) {
-            result.complete(new GenerationResult(prompt.length, generated, reason, text.toString(), error));
+            result.complete(new GenerationResult(prompt.length, generated, reason, text.toString(), error,
+                    cachedTokens));
         }
     }
 }

@@ -12,17 +12,25 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The gateway side of dispatch. Publishes each request on its model's durable queue, with the plan's priority and
  * a TTL equal to the queue timeout, and receives the worker's replies on this gateway's own reply queue.
  * A watchdog ends requests no worker took in time, and requests whose worker went silent mid-stream.
+ * <p>
+ * <b>Publisher confirms, pipelined.</b> Each request waits for the broker's confirm of its own message, matched by
+ * publish sequence number; the lock on the channel is held only while a message is written, so many requests are
+ * in flight to the broker at once.
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
@@ -36,7 +44,11 @@ public final class Dispatcher implements AutoCloseable {
     private final Map<String, Heard> announcements = new ConcurrentHashMap<>();
     /** An announcement older than this is stale: its worker is gone. */
     private final Duration announceTtl;
-    private final Set<String> declaredModels = ConcurrentHashMap.newKeySet();
+    private final Map<String, Boolean> declaredModels = new ConcurrentHashMap<>();
+    /** Publish sequence number → the confirm its sender waits for. */
+    private final ConcurrentNavigableMap<Long, CompletableFuture<Void>> unconfirmed = new ConcurrentSkipListMap<>();
+    /** A channel must not be written by two threads at once; held for a write, never across a confirm. */
+    private final ReentrantLock publishing = new ReentrantLock();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("sirocco-dispatch-watchdog").daemon().factory());
     private Channel publish;
@@ -53,6 +65,10 @@ public final class Dispatcher implements AutoCloseable {
     public synchronized void start() throws IOException {
         publish = connection.createChannel();
         publish.confirmSelect();
+        publish.addConfirmListener((seq, multiple) -> confirmed(seq, multiple, null),
+                (seq, multiple) -> confirmed(seq, multiple, "the broker refused it"));
+        // A lost channel (recovered with fresh sequence numbers) never confirms what it had: fail it now.
+        publish.addShutdownListener(cause -> confirmed(Long.MAX_VALUE, true, "channel closed: " + cause.getMessage()));
         Topology.declareCancelExchange(publish);
         consume = connection.createChannel();
         replyQueue = Topology.declareReplyQueue(consume, gatewayId);
@@ -98,11 +114,7 @@ public final class Dispatcher implements AutoCloseable {
     public RemoteCall submit(Wire.Request request, int priority, Duration queueTimeout, TokenListener listener)
             throws IOException {
         String model = request.model();
-        if (declaredModels.add(model)) {
-            synchronized (this) {
-                Topology.declareModelQueue(publish, model);
-            }
-        }
+        declareOnce(model);
         long deadlineMillis = System.currentTimeMillis() + queueTimeout.toMillis();
         RemoteCall call = new RemoteCall(request.requestId(), model, listener, this, System.nanoTime() + queueTimeout.toNanos());
         if (calls.putIfAbsent(call.requestId, call) != null) {
@@ -119,18 +131,73 @@ public final class Dispatcher implements AutoCloseable {
                 .headers(Map.of(DEADLINE_HEADER, deadlineMillis))
                 .build();
         try {
-            synchronized (this) {
-                publish.basicPublish(Topology.INFERENCE_EXCHANGE, model, true, props, Wire.encode(request));
-                publish.waitForConfirmsOrDie(5_000);
-            }
-        } catch (IOException | InterruptedException | TimeoutException | RuntimeException e) {
+            publishConfirmed(Topology.INFERENCE_EXCHANGE, model, props, Wire.encode(request));
+        } catch (IOException e) {
             calls.remove(call.requestId);
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
             throw new IOException("could not hand request " + call.requestId + " to RabbitMQ: " + e.getMessage(), e);
         }
         return call;
+    }
+
+    /** Publishes and waits up to 5 s for the broker's confirm of this one message. */
+    private void publishConfirmed(String exchange, String routingKey, AMQP.BasicProperties props, byte[] body)
+            throws IOException {
+        CompletableFuture<Void> confirm = new CompletableFuture<>();
+        long seq;
+        publishing.lock();
+        try {
+            seq = publish.getNextPublishSeqNo();
+            unconfirmed.put(seq, confirm);
+            publish.basicPublish(exchange, routingKey, true, props, body);
+        } catch (IOException | RuntimeException e) {
+            unconfirmed.values().remove(confirm);
+            throw e instanceof IOException io ? io : new IOException(e);
+        } finally {
+            publishing.unlock();
+        }
+        try {
+            confirm.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the broker's confirm", e);
+        } catch (TimeoutException e) {
+            throw new IOException("no confirm from the broker within 5 s", e);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } finally {
+            unconfirmed.remove(seq, confirm);
+        }
+    }
+
+    /** A broker ack ({@code failure} null) or nack of {@code seq}, or of every message up to it when {@code multiple}. */
+    private void confirmed(long seq, boolean multiple, String failure) {
+        Map<Long, CompletableFuture<Void>> done = multiple ? unconfirmed.headMap(seq, true) : unconfirmed.subMap(seq, true, seq, true);
+        for (CompletableFuture<Void> f : done.values()) {
+            if (failure == null) {
+                f.complete(null);
+            } else {
+                f.completeExceptionally(new IOException(failure));
+            }
+        }
+        done.clear();
+    }
+
+    private void declareOnce(String model) throws IOException {
+        try {
+            declaredModels.computeIfAbsent(model, m -> {
+                publishing.lock();
+                try {
+                    Topology.declareModelQueue(publish, m);
+                    return true;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                } finally {
+                    publishing.unlock();
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     @Override
@@ -148,12 +215,13 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     void publishControl(String requestId, Wire.Control.Action action) {
-        try {
-            synchronized (this) {
-                publish.basicPublish(Topology.CANCEL_EXCHANGE, "", null, Wire.encode(new Wire.Control(requestId, action)));
-            }
+        publishing.lock();
+        try { // not confirmed: a lost cancel only lets a worker finish unread work, a lost pause ends in a stall
+            publish.basicPublish(Topology.CANCEL_EXCHANGE, "", null, Wire.encode(new Wire.Control(requestId, action)));
         } catch (IOException | RuntimeException e) {
             LOG.warnf("request %s: %s not sent: %s", requestId, action, e.getMessage());
+        } finally {
+            publishing.unlock();
         }
     }
 

@@ -75,7 +75,7 @@ public final class RemoteCall {
             case HEARTBEAT -> {
             }
             case DONE -> complete(new RemoteResult(RemoteResult.Outcome.COMPLETED, reply.finishReason(),
-                    reply.promptTokens(), reply.completionTokens(), reply.error()));
+                    reply.promptTokens(), reply.completionTokens(), reply.error(), null, reply.cachedTokens()));
             case REJECTED -> complete(new RemoteResult(RemoteResult.Outcome.REJECTED, FinishReason.ERROR, 0, 0,
                     reply.error()));
             case EMBEDDINGS -> {

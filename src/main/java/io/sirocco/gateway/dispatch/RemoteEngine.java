@@ -148,7 +148,8 @@ public final class RemoteEngine implements Engine {
         int prompt = r.promptTokens() > 0 ? r.promptTokens() : promptTokens;
         return switch (r.outcome()) {
             case COMPLETED -> new GenerationResult(prompt, r.completionTokens(), r.finishReason(), text,
-                    r.error() == null ? null : new EngineException(EngineException.Kind.FAILED, r.error()));
+                    r.error() == null ? null : new EngineException(EngineException.Kind.FAILED, r.error()),
+                    r.cachedTokens());
             case CANCELLED -> new GenerationResult(prompt, r.completionTokens(), FinishReason.CANCELLED, text, null);
             case QUEUE_TIMEOUT, WORKER_LOST, REJECTED -> new GenerationResult(prompt, r.completionTokens(),
                     FinishReason.ERROR, text, failure(r));

@@ -7,9 +7,15 @@ import io.sirocco.engine.FinishReason;
  *
  * @param completionTokens for {@link Outcome#WORKER_LOST} and {@link Outcome#CANCELLED}: the tokens the gateway
  *                         received (what the client was streamed, hence what is billed); otherwise the worker's count
+ * @param cachedTokens     prompt tokens the worker's prefix cache served (COMPLETED)
  */
 public record RemoteResult(Outcome outcome, FinishReason finishReason, int promptTokens, int completionTokens,
-                           String error, float[][] vectors) {
+                           String error, float[][] vectors, int cachedTokens) {
+
+    public RemoteResult(Outcome outcome, FinishReason finishReason, int promptTokens, int completionTokens, String error,
+                        float[][] vectors) {
+        this(outcome, finishReason, promptTokens, completionTokens, error, vectors, 0);
+    }
 
     public RemoteResult(Outcome outcome, FinishReason finishReason, int promptTokens, int completionTokens, String error) {
         this(outcome, finishReason, promptTokens, completionTokens, error, null);

@@ -61,9 +61,18 @@ public final class Wire {
         EMBEDDINGS
     }
 
-    /** A message on a gateway's reply queue. Fields not meaningful for the type are 0 or null. */
+    /**
+     * A message on a gateway's reply queue. Fields not meaningful for the type are 0 or null; {@code cachedTokens}
+     * (DONE) are the prompt tokens the worker's prefix cache served.
+     */
     public record Reply(String requestId, ReplyType type, int tokenId, String text, int promptTokens,
-                        int completionTokens, FinishReason finishReason, String error, float[][] vectors) {
+                        int completionTokens, FinishReason finishReason, String error, float[][] vectors,
+                        int cachedTokens) {
+        Reply(String requestId, ReplyType type, int tokenId, String text, int promptTokens, int completionTokens,
+              FinishReason finishReason, String error, float[][] vectors) {
+            this(requestId, type, tokenId, text, promptTokens, completionTokens, finishReason, error, vectors, 0);
+        }
+
         Reply(String requestId, ReplyType type, int tokenId, String text, int promptTokens, int completionTokens,
               FinishReason finishReason, String error) {
             this(requestId, type, tokenId, text, promptTokens, completionTokens, finishReason, error, null);
@@ -86,7 +95,13 @@ public final class Wire {
         }
 
         static Reply done(String id, int promptTokens, int completionTokens, FinishReason reason, String error) {
-            return new Reply(id, ReplyType.DONE, 0, null, promptTokens, completionTokens, reason, error);
+            return done(id, promptTokens, 0, completionTokens, reason, error);
+        }
+
+        static Reply done(String id, int promptTokens, int cachedTokens, int completionTokens, FinishReason reason,
+                          String error) {
+            return new Reply(id, ReplyType.DONE, 0, null, promptTokens, completionTokens, reason, error, null,
+                    cachedTokens);
         }
 
         static Reply rejected(String id, String error) {

@@ -3,7 +3,7 @@ package io.sirocco.gateway.dispatch;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.Delivery;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.EngineStats;
@@ -13,7 +13,6 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,19 +21,23 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The worker side of dispatch: takes requests from {@code inference.<model>} only while a batch slot is free, runs
  * them on the model's engine and streams the replies to the requesting gateway's queue.
  * <p>
- * <b>Capacity.</b> A message is taken ({@code basic.get}, manual ack) only after a slot is reserved, so the messages a
- * worker holds never exceed its free slots: its prefetch is exactly its free capacity, and requests it cannot start
- * stay in the queue for other workers.
+ * <b>Capacity.</b> Each batch slot has its own channel with a prefetch of one (manual ack), and a consumer on the
+ * model's queue while the slot is free: so the worker's prefetch is exactly its free slots, and requests it cannot
+ * start stay in the queue for other workers. A slot's consumer is cancelled as soon as its message arrives (the
+ * broker would otherwise send it another once the message is acknowledged, while the generation still runs) and a
+ * new one opens when the generation ends.
  * <p>
  * <b>Failure.</b> The message is acknowledged when the first token is streamed (or when the request ends without
  * one). A worker that dies before that leaves it unacknowledged, so RabbitMQ redelivers it to another worker; one
@@ -58,11 +61,11 @@ public final class Worker implements AutoCloseable {
                     return size() > REMEMBERED_CANCELS;
                 }
             }));
-    /** Every publish and ack goes through this one thread: engine listeners only enqueue. */
+    /** Every reply, and the ack of a running request, goes through this one thread: engine listeners only enqueue. */
     private final ExecutorService out = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("sirocco-worker-out").daemon().factory());
     private final String workerId = UUID.randomUUID().toString();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("sirocco-worker-heartbeat").daemon().factory());
-    private final List<Thread> takers = new ArrayList<>();
+    private final List<Slot> slots = new CopyOnWriteArrayList<>();
     private volatile boolean taking;
     private volatile boolean connectionLost;
     private Channel replies;
@@ -75,7 +78,7 @@ public final class Worker implements AutoCloseable {
         this.idlePoll = idlePoll;
     }
 
-    /** Declares the queues, listens for cancels and starts one taker thread per model. */
+    /** Declares the queues, listens for cancels and, per model, starts consuming once its engine has loaded. */
     public synchronized void start() throws IOException {
         // Lost RabbitMQ: the unacked messages go back to the queue and the replies can no longer reach anyone,
         // so stop everything; liveness then fails and the pod restarts.
@@ -102,10 +105,12 @@ public final class Worker implements AutoCloseable {
         Topology.declareAnnounceExchange(replies);
         taking = true;
         for (String model : models) {
-            Channel ch = connection.createChannel();
-            String queue = Topology.declareModelQueue(ch, model);
-            Thread t = Thread.ofPlatform().name("sirocco-worker-take-" + model).daemon().start(() -> takeLoop(model, queue, ch));
-            takers.add(t);
+            try (Channel ch = connection.createChannel()) {
+                Topology.declareModelQueue(ch, model);
+            } catch (TimeoutException e) {
+                throw new IOException(e);
+            }
+            Thread.ofPlatform().name("sirocco-worker-load-" + model).daemon().start(() -> openWhenLoaded(model));
         }
         long ms = heartbeat.toMillis();
         timer.scheduleAtFixedRate(this::heartbeats, ms, ms, TimeUnit.MILLISECONDS);
@@ -128,9 +133,7 @@ public final class Worker implements AutoCloseable {
      */
     public boolean drain(Duration timeout) throws InterruptedException {
         taking = false;
-        for (Thread t : takers) {
-            t.join(Math.max(1, idlePoll.toMillis() * 4));
-        }
+        slots.forEach(Slot::stopConsuming);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!active.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(50);
@@ -138,7 +141,7 @@ public final class Worker implements AutoCloseable {
         boolean all = active.isEmpty();
         try { // let the queued replies and acks go out before the connection closes
             out.submit(() -> { }).get(5, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
             LOG.warnf("flushing replies: %s", e.getMessage());
         }
         return all;
@@ -164,56 +167,48 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    private void takeLoop(String model, String queue, Channel ch) {
-        Semaphore slots = null;
-        while (taking && ch.isOpen()) {
-            try {
-                Engine engine = engines.engine(model);
-                if (engine == null) { // still loading: leave the messages to ready workers
-                    Thread.sleep(idlePoll.toMillis());
-                    continue;
+    /** Waits for the model's engine to load (leaving its messages to ready workers meanwhile), then opens its slots. */
+    private void openWhenLoaded(String model) {
+        Engine engine;
+        try {
+            while ((engine = engines.engine(model)) == null) {
+                if (!taking) {
+                    return;
                 }
-                if (slots == null) {
-                    slots = new Semaphore(Math.max(1, engines.slots(model)));
-                }
-                if (!slots.tryAcquire(idlePoll.toMillis(), TimeUnit.MILLISECONDS)) {
-                    continue;
-                }
-                GetResponse message;
-                synchronized (ch) {
-                    message = ch.basicGet(queue, false);
-                }
-                if (message == null) {
-                    slots.release();
-                    Thread.sleep(idlePoll.toMillis());
-                    continue;
-                }
-                start(model, engine, ch, slots, message);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (IOException | RuntimeException e) {
-                if (taking && ch.isOpen()) {
-                    LOG.errorf(e, "taking from %s failed", queue);
-                    sleepQuietly(idlePoll.toMillis() * 10);
-                }
+                Thread.sleep(idlePoll.toMillis());
             }
+            for (int i = Math.max(1, engines.slots(model)); i > 0 && taking; i--) {
+                Slot slot = new Slot(model, engine, connection.createChannel());
+                slots.add(slot);
+                slot.consume();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf(e, "opening the slots of %s failed", model);
         }
     }
 
-    private void start(String model, Engine engine, Channel ch, Semaphore slots, GetResponse message) {
+    /** On the slot's consumer thread: the one message its prefetch allows. */
+    private void take(Slot slot, Delivery message) {
+        slot.stopConsuming();
         long tag = message.getEnvelope().getDeliveryTag();
-        AMQP.BasicProperties props = message.getProps();
+        if (!taking) { // drain began while this was on its way: leave it to another worker
+            slot.requeue(tag);
+            return;
+        }
+        AMQP.BasicProperties props = message.getProperties();
         Wire.Request request;
         try {
             request = Wire.decode(message.getBody(), Wire.Request.class);
         } catch (IOException | RuntimeException e) {
-            LOG.errorf("dropping an unreadable message from %s: %s", Topology.queueOf(model), e.getMessage());
-            ackNow(ch, tag);
-            slots.release();
+            LOG.errorf("dropping an unreadable message from %s: %s", Topology.queueOf(slot.model), e.getMessage());
+            slot.ack(tag);
+            slot.consumeLater();
             return;
         }
-        Active a = new Active(request.requestId(), props.getReplyTo(), ch, tag, slots);
+        Engine engine = slot.engine;
+        Active a = new Active(request.requestId(), props.getReplyTo(), slot, tag);
         if (cancelledEarly.remove(a.id) || expired(props)) {
             a.finishQuietly();
             return;
@@ -340,25 +335,68 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    private void ackNow(Channel ch, long tag) {
-        out.execute(() -> ack(ch, tag));
-    }
+    /** One batch slot of a model: its own channel (prefetch one) and, while the slot is free, a consumer. */
+    private final class Slot {
+        final String model;
+        final Engine engine;
+        final Channel ch;
+        private final AtomicReference<String> consumer = new AtomicReference<>();
 
-    private static void ack(Channel ch, long tag) {
-        try {
-            synchronized (ch) {
-                ch.basicAck(tag, false);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warnf("ack failed (the message will be redelivered): %s", e.getMessage());
+        Slot(String model, Engine engine, Channel ch) throws IOException {
+            this.model = model;
+            this.engine = engine;
+            this.ch = ch;
+            ch.basicQos(1);
         }
-    }
 
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        void consume() {
+            if (!taking || !ch.isOpen()) {
+                return;
+            }
+            // The tag is ours and set first, so a message that arrives before basicConsume returns can cancel it.
+            String tag = "sirocco-worker-" + UUID.randomUUID();
+            consumer.set(tag);
+            try {
+                ch.basicConsume(Topology.queueOf(model), false, tag, (t, d) -> take(this, d), t -> { });
+            } catch (IOException | RuntimeException e) {
+                consumer.compareAndSet(tag, null);
+                LOG.errorf("consuming from %s failed: %s", Topology.queueOf(model), e.getMessage());
+            }
+            if (!taking) { // drain began meanwhile
+                stopConsuming();
+            }
+        }
+
+        /** When the slot frees: off the caller's thread, since opening a consumer waits for the broker. */
+        void consumeLater() {
+            Thread.ofVirtual().name("sirocco-worker-consume").start(this::consume);
+        }
+
+        void stopConsuming() {
+            String tag = consumer.getAndSet(null);
+            if (tag != null && ch.isOpen()) {
+                try {
+                    ch.basicCancel(tag);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warnf("cancelling consumer %s failed: %s", tag, e.getMessage());
+                }
+            }
+        }
+
+        void ack(long tag) {
+            try {
+                ch.basicAck(tag, false);
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("ack failed (the message will be redelivered): %s", e.getMessage());
+            }
+        }
+
+        void requeue(long tag) {
+            try {
+                ch.basicReject(tag, true);
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("requeue failed (the message returns when the connection closes): %s", e.getMessage());
+            }
         }
     }
 
@@ -366,9 +404,8 @@ public final class Worker implements AutoCloseable {
     private final class Active {
         final String id;
         final String replyTo;
-        final Channel ch;
+        final Slot slot;
         final long tag;
-        final Semaphore slots;
         volatile int promptTokens;
         volatile int completionTokens;
         private boolean acked;
@@ -376,12 +413,11 @@ public final class Worker implements AutoCloseable {
         private Generation generation;
         private boolean cancelRequested;
 
-        Active(String id, String replyTo, Channel ch, long tag, Semaphore slots) {
+        Active(String id, String replyTo, Slot slot, long tag) {
             this.id = id;
             this.replyTo = replyTo;
-            this.ch = ch;
+            this.slot = slot;
             this.tag = tag;
-            this.slots = slots;
         }
 
         /** On the engine's thread: must not block. */
@@ -421,7 +457,8 @@ public final class Worker implements AutoCloseable {
 
         void finish(GenerationResult result, Throwable error) {
             Wire.Reply done = result != null
-                    ? Wire.Reply.done(id, result.promptTokens(), result.completionTokens(), result.finishReason(),
+                    ? Wire.Reply.done(id, result.promptTokens(), result.cachedTokens(), result.completionTokens(),
+                    result.finishReason(),
                     result.error() == null ? null : String.valueOf(result.error().getMessage()))
                     : Wire.Reply.done(id, promptTokens, completionTokens, io.sirocco.engine.FinishReason.ERROR,
                     error == null ? "generation failed" : String.valueOf(error.getMessage()));
@@ -478,7 +515,7 @@ public final class Worker implements AutoCloseable {
         private void ackOnce() {
             if (!acked) {
                 acked = true;
-                ack(ch, tag);
+                slot.ack(tag);
             }
         }
 
@@ -486,7 +523,7 @@ public final class Worker implements AutoCloseable {
             if (!released) {
                 released = true;
                 active.remove(id, this);
-                slots.release();
+                slot.consumeLater();
             }
         }
     }

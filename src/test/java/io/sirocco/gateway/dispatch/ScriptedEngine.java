@@ -100,9 +100,11 @@ final class ScriptedEngine implements Engine {
             schedule(tokenMillis);
         }
 
+        /** Under this run's monitor; counts the run as ended before its result wakes anyone (as a real engine frees its slot). */
         private void end(FinishReason reason) {
-            if (result.complete(new GenerationResult(promptTokens, produced, reason, "", null))) {
+            if (!result.isDone()) {
                 running.decrementAndGet();
+                result.complete(new GenerationResult(promptTokens, produced, reason, "", null));
             }
         }
 
