@@ -3,6 +3,7 @@ package io.sirocco.billing;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -45,7 +46,7 @@ public class BillingAccounts {
     AgroalDataSource db;
 
     public void setOrgCap(UUID orgId, BigDecimal cap) {
-        setCap(Budgets.ORG, orgId, orgId, cap);
+        setCap(BudgetScope.ORG, orgId, orgId, cap);
     }
 
     /** Sets a key's cap; the key must belong to the org (checked, never trusted from the caller). */
@@ -53,10 +54,10 @@ public class BillingAccounts {
         if (!keyBelongsTo(orgId, keyId)) {
             throw new IllegalArgumentException("no such key in this organization");
         }
-        setCap(Budgets.KEY, keyId, orgId, cap);
+        setCap(BudgetScope.KEY, keyId, orgId, cap);
     }
 
-    private void setCap(String scope, UUID id, UUID orgId, BigDecimal cap) {
+    private void setCap(BudgetScope scope, UUID id, UUID orgId, BigDecimal cap) {
         if (cap != null && cap.signum() < 0) {
             throw new IllegalArgumentException("a cap must be zero or positive");
         }
@@ -69,7 +70,7 @@ public class BillingAccounts {
                 insert into spend_caps (scope, scope_id, org_id, monthly_cap_eur) values (?,?,?,?)
                 on conflict (scope, scope_id) do update set monthly_cap_eur = excluded.monthly_cap_eur, updated_at = now()""";
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, scope);
+            ps.setString(1, scope.column());
             ps.setObject(2, id);
             ps.setObject(3, orgId);
             if (cap != null) {
@@ -106,32 +107,27 @@ public class BillingAccounts {
     }
 
     /** Records an admin top-up (or a negative adjustment) and adds it to the org's credit balance. */
+    @Transactional
     public void topUp(UUID orgId, BigDecimal amount, String note, String by) {
         if (amount == null || amount.signum() == 0 || amount.scale() > 9) {
             throw new IllegalArgumentException("amount must be a non-zero number of euros with at most 9 decimals");
         }
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement ins = c.prepareStatement("""
-                    insert into credit_transactions (org_id, amount_eur, kind, note, created_by) values (?,?,?,?,?)""");
-                 PreparedStatement upd = c.prepareStatement("""
-                    insert into billing_accounts (org_id, credit_enabled, credit_balance_eur) values (?, true, ?)
-                    on conflict (org_id) do update set credit_balance_eur = billing_accounts.credit_balance_eur
-                        + excluded.credit_balance_eur, credit_enabled = true, updated_at = now()""")) {
-                ins.setObject(1, orgId);
-                ins.setBigDecimal(2, amount);
-                ins.setString(3, amount.signum() > 0 ? "topup" : "adjustment");
-                ins.setString(4, note);
-                ins.setString(5, by);
-                ins.executeUpdate();
-                upd.setObject(1, orgId);
-                upd.setBigDecimal(2, amount);
-                upd.executeUpdate();
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+        try (Connection c = db.getConnection();
+             PreparedStatement ins = c.prepareStatement("""
+                insert into credit_transactions (org_id, amount_eur, kind, note, created_by) values (?,?,?,?,?)""");
+             PreparedStatement upd = c.prepareStatement("""
+                insert into billing_accounts (org_id, credit_enabled, credit_balance_eur) values (?, true, ?)
+                on conflict (org_id) do update set credit_balance_eur = billing_accounts.credit_balance_eur
+                    + excluded.credit_balance_eur, credit_enabled = true, updated_at = now()""")) {
+            ins.setObject(1, orgId);
+            ins.setBigDecimal(2, amount);
+            ins.setString(3, amount.signum() > 0 ? "topup" : "adjustment");
+            ins.setString(4, note);
+            ins.setString(5, by);
+            ins.executeUpdate();
+            upd.setObject(1, orgId);
+            upd.setBigDecimal(2, amount);
+            upd.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("could not record the top-up", e);
         }

@@ -27,7 +27,7 @@ public class BudgetAlertConsumer {
                 insert into budget_alerts (org_id, scope, scope_id, period, threshold, spent_eur, cap_eur)
                 values (?,?,?,?,?,?,?) on conflict (scope, scope_id, period, threshold) do nothing""")) {
             ps.setObject(1, a.orgId());
-            ps.setString(2, a.scope());
+            ps.setString(2, a.scope().column());
             ps.setObject(3, a.scopeId());
             ps.setDate(4, Date.valueOf(a.period()));
             ps.setInt(5, a.threshold());

@@ -8,20 +8,20 @@ import java.time.LocalDate;
  * @see Metering#admit
  */
 public class BudgetExceededException extends RuntimeException {
-    private final String cap;
+    private final BudgetCap cap;
     private final LocalDate resetsOn;
 
     /**
-     * @param cap      which cap: "organization monthly cap", "key monthly cap" or "prepaid credit"
+     * @param cap      which limit
      * @param resetsOn when the cap resets (first day of next month), or null for credit
      */
-    public BudgetExceededException(String cap, LocalDate resetsOn) {
-        super("the request would exceed the " + cap + (resetsOn == null ? "" : "; it resets on " + resetsOn));
+    public BudgetExceededException(BudgetCap cap, LocalDate resetsOn) {
+        super("the request would exceed the " + cap.description() + (resetsOn == null ? "" : "; it resets on " + resetsOn));
         this.cap = cap;
         this.resetsOn = resetsOn;
     }
 
-    public String cap() {
+    public BudgetCap cap() {
         return cap;
     }
 

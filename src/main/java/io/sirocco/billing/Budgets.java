@@ -19,21 +19,15 @@ import java.util.UUID;
  * against the same cap serialize there, so spent never passes the cap by more than one request's worst case.
  */
 final class Budgets {
-    static final String ORG = "org";
-    static final String KEY = "key";
-    static final String ORG_CAP = "organization monthly cap";
-    static final String KEY_CAP = "key monthly cap";
-    static final String CREDIT = "prepaid credit";
-
     private Budgets() {
     }
 
     /** Reserves {@code worst} against the org cap, the key cap and the prepaid credit, or throws 402. */
     static void reserve(Connection c, Admission a, String nodeId) throws SQLException {
         LocalDate period = Months.periodOf(a.admittedAt());
-        reserveOn(c, ORG, a.orgId(), period, a.reservedEur(), ORG_CAP, a);
+        reserveOn(c, a.orgId(), period, a.reservedEur(), BudgetCap.ORG_MONTHLY, a);
         if (a.keyId() != null) {
-            reserveOn(c, KEY, a.keyId(), period, a.reservedEur(), KEY_CAP, a);
+            reserveOn(c, a.keyId(), period, a.reservedEur(), BudgetCap.KEY_MONTHLY, a);
         }
         boolean onCredit = reserveCredit(c, a.orgId(), a.reservedEur());
         try (PreparedStatement ps = c.prepareStatement("""
@@ -50,8 +44,9 @@ final class Budgets {
         }
     }
 
-    private static void reserveOn(Connection c, String scope, UUID id, LocalDate period, BigDecimal worst,
-                                  String capName, Admission a) throws SQLException {
+    private static void reserveOn(Connection c, UUID id, LocalDate period, BigDecimal worst, BudgetCap capKind,
+                                  Admission a) throws SQLException {
+        BudgetScope scope = capKind.scope();
         ensurePeriod(c, scope, id, period);
         Optional<BigDecimal> cap = cap(c, scope, id);
         try (PreparedStatement ps = c.prepareStatement("""
@@ -59,14 +54,14 @@ final class Budgets {
                 where scope = ? and scope_id = ? and period = ?
                   and (cast(? as numeric) is null or spent_eur + reserved_eur + ? <= ?)""")) {
             ps.setBigDecimal(1, worst);
-            ps.setString(2, scope);
+            ps.setString(2, scope.column());
             ps.setObject(3, id);
             ps.setDate(4, Date.valueOf(period));
             ps.setBigDecimal(5, cap.orElse(null));
             ps.setBigDecimal(6, worst);
             ps.setBigDecimal(7, cap.orElse(null));
             if (ps.executeUpdate() == 0) {
-                throw new BudgetExceededException(capName, Months.resetDate(a.admittedAt()));
+                throw new BudgetExceededException(capKind, Months.resetDate(a.admittedAt()));
             }
         }
     }
@@ -88,28 +83,28 @@ final class Budgets {
             ps.setObject(1, orgId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
-                    throw new BudgetExceededException(CREDIT, null);
+                    throw new BudgetExceededException(BudgetCap.PREPAID_CREDIT, null);
                 }
             }
         }
         return false;
     }
 
-    static void ensurePeriod(Connection c, String scope, UUID id, LocalDate period) throws SQLException {
+    static void ensurePeriod(Connection c, BudgetScope scope, UUID id, LocalDate period) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 insert into budget_periods (scope, scope_id, period) values (?,?,?)
                 on conflict (scope, scope_id, period) do nothing""")) {
-            ps.setString(1, scope);
+            ps.setString(1, scope.column());
             ps.setObject(2, id);
             ps.setDate(3, Date.valueOf(period));
             ps.executeUpdate();
         }
     }
 
-    static Optional<BigDecimal> cap(Connection c, String scope, UUID id) throws SQLException {
+    static Optional<BigDecimal> cap(Connection c, BudgetScope scope, UUID id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "select monthly_cap_eur from spend_caps where scope = ? and scope_id = ?")) {
-            ps.setString(1, scope);
+            ps.setString(1, scope.column());
             ps.setObject(2, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getBigDecimal(1)) : Optional.empty();
@@ -139,9 +134,9 @@ final class Budgets {
                 onCredit = rs.getBoolean(5);
             }
         }
-        addReserved(c, ORG, orgId, period, amount.negate());
+        addReserved(c, BudgetScope.ORG, orgId, period, amount.negate());
         if (keyId != null) {
-            addReserved(c, KEY, keyId, period, amount.negate());
+            addReserved(c, BudgetScope.KEY, keyId, period, amount.negate());
         }
         if (onCredit) {
             try (PreparedStatement ps = c.prepareStatement("""
@@ -155,13 +150,13 @@ final class Budgets {
         return true;
     }
 
-    private static void addReserved(Connection c, String scope, UUID id, LocalDate period, BigDecimal delta)
+    private static void addReserved(Connection c, BudgetScope scope, UUID id, LocalDate period, BigDecimal delta)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 update budget_periods set reserved_eur = greatest(reserved_eur + ?, 0)
                 where scope = ? and scope_id = ? and period = ?""")) {
             ps.setBigDecimal(1, delta);
-            ps.setString(2, scope);
+            ps.setString(2, scope.column());
             ps.setObject(3, id);
             ps.setDate(4, Date.valueOf(period));
             ps.executeUpdate();
@@ -172,11 +167,11 @@ final class Budgets {
     static List<BudgetAlert> charge(Connection c, UsageEvent e) throws SQLException {
         LocalDate period = Months.periodOf(e.admittedAt());
         List<BudgetAlert> alerts = new ArrayList<>();
-        addSpent(c, ORG, e.orgId(), period, e.costEur());
-        alerts.addAll(crossedThresholds(c, e.orgId(), ORG, e.orgId(), period));
+        addSpent(c, BudgetScope.ORG, e.orgId(), period, e.costEur());
+        alerts.addAll(crossedThresholds(c, e.orgId(), BudgetScope.ORG, e.orgId(), period));
         if (e.keyId() != null) {
-            addSpent(c, KEY, e.keyId(), period, e.costEur());
-            alerts.addAll(crossedThresholds(c, e.orgId(), KEY, e.keyId(), period));
+            addSpent(c, BudgetScope.KEY, e.keyId(), period, e.costEur());
+            alerts.addAll(crossedThresholds(c, e.orgId(), BudgetScope.KEY, e.keyId(), period));
         }
         try (PreparedStatement ps = c.prepareStatement("""
                 update billing_accounts set credit_balance_eur = credit_balance_eur - ?
@@ -188,14 +183,14 @@ final class Budgets {
         return alerts;
     }
 
-    private static void addSpent(Connection c, String scope, UUID id, LocalDate period, BigDecimal cost)
+    private static void addSpent(Connection c, BudgetScope scope, UUID id, LocalDate period, BigDecimal cost)
             throws SQLException {
         ensurePeriod(c, scope, id, period);
         try (PreparedStatement ps = c.prepareStatement("""
                 update budget_periods set spent_eur = spent_eur + ?
                 where scope = ? and scope_id = ? and period = ?""")) {
             ps.setBigDecimal(1, cost);
-            ps.setString(2, scope);
+            ps.setString(2, scope.column());
             ps.setObject(3, id);
             ps.setDate(4, Date.valueOf(period));
             ps.executeUpdate();
@@ -203,7 +198,7 @@ final class Budgets {
     }
 
     /** Flags each threshold once per month and returns the alerts newly crossed. */
-    static List<BudgetAlert> crossedThresholds(Connection c, UUID orgId, String scope, UUID id, LocalDate period)
+    static List<BudgetAlert> crossedThresholds(Connection c, UUID orgId, BudgetScope scope, UUID id, LocalDate period)
             throws SQLException {
         List<BudgetAlert> alerts = new ArrayList<>();
         for (int threshold : new int[]{80, 100}) {
@@ -213,7 +208,7 @@ final class Budgets {
                     where b.scope = ? and b.scope_id = ? and b.period = ? and s.scope = b.scope
                       and s.scope_id = b.scope_id and not b.%1$s and b.spent_eur * 100 >= s.monthly_cap_eur * ?
                     returning b.spent_eur, s.monthly_cap_eur""".formatted(flag))) {
-                ps.setString(1, scope);
+                ps.setString(1, scope.column());
                 ps.setObject(2, id);
                 ps.setDate(3, Date.valueOf(period));
                 ps.setInt(4, threshold);
@@ -229,7 +224,7 @@ final class Budgets {
     }
 
     /** A refused admission means the cap is exhausted: raise the 100% alert once for the month. */
-    static Optional<BudgetAlert> exhausted(Connection c, UUID orgId, String scope, UUID id, Instant at)
+    static Optional<BudgetAlert> exhausted(Connection c, UUID orgId, BudgetScope scope, UUID id, Instant at)
             throws SQLException {
         LocalDate period = Months.periodOf(at);
         ensurePeriod(c, scope, id, period);
@@ -238,7 +233,7 @@ final class Budgets {
                 where b.scope = ? and b.scope_id = ? and b.period = ? and s.scope = b.scope
                   and s.scope_id = b.scope_id and not b.alerted_100
                 returning b.spent_eur, s.monthly_cap_eur""")) {
-            ps.setString(1, scope);
+            ps.setString(1, scope.column());
             ps.setObject(2, id);
             ps.setDate(3, Date.valueOf(period));
             try (ResultSet rs = ps.executeQuery()) {

@@ -4,6 +4,7 @@ import io.agroal.api.AgroalDataSource;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
@@ -58,27 +59,18 @@ public class Invoices {
      * Issues the org's invoice for a finished month, or returns the one already issued. Refuses the running
      * month: its usage is not final.
      */
+    @Transactional
     public Invoice issue(UUID orgId, YearMonth month) {
         if (!month.isBefore(Months.of(Instant.now()))) {
             throw new IllegalArgumentException("only finished months can be invoiced; " + month + " is not over");
         }
         try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                lockOrg(c, orgId);
-                Optional<Invoice> existing = find(c, orgId, month);
-                if (existing.isPresent()) {
-                    c.rollback();
-                    return existing.get();
-                }
-                Invoice draft = compute(c, vat, orgId, month);
-                Invoice issued = insert(c, draft, nextNumber(c));
-                c.commit();
-                return issued;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+            lockOrg(c, orgId);
+            Optional<Invoice> existing = find(c, orgId, month);
+            if (existing.isPresent()) {
+                return existing.get();
             }
+            return insert(c, compute(c, vat, orgId, month), nextNumber(c));
         } catch (SQLException e) {
             throw new IllegalStateException("could not issue the invoice", e);
         }

@@ -4,6 +4,7 @@ import io.agroal.api.AgroalDataSource;
 import io.smallrye.reactive.messaging.annotations.OnOverflow;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
 import io.smallrye.reactive.messaging.annotations.Broadcast;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -56,23 +57,22 @@ public class Metering {
         Prices prices = priceBook.pricesAt(model, now).orElseThrow(() -> new UnpricedModelException(model));
         BigDecimal worstCase = prices.cost(promptTokens, maxTokens);
         Admission a = new Admission(requestId, orgId, keyId, model, now, prices, worstCase);
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Budgets.reserve(c, a, nodeId);
-                c.commit();
-            } catch (BudgetExceededException refused) {
-                c.rollback();
-                alertExhausted(c, a, refused);
-                throw refused;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not reserve budget for request " + requestId, e);
+        try {
+            reserve(a);
+        } catch (BudgetExceededException refused) { // rolled back; the alert is written on its own
+            alertExhausted(a, refused);
+            throw refused;
         }
         return a;
+    }
+
+    @Transactional
+    void reserve(Admission a) {
+        try (Connection c = db.getConnection()) {
+            Budgets.reserve(c, a, nodeId);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not reserve budget for request " + a.requestId(), e);
+        }
     }
 
     /** Records the request's real usage exactly once and returns the event with its exact cost. */
@@ -110,23 +110,11 @@ public class Metering {
         return !(UsageEvent.FAILED.equals(status) && completionTokens == 0);
     }
 
-    /** Gives back a reservation without recording usage: for a request refused before it reached the engine. */
-    public void release(Admission a) {
-        release(a.requestId());
-    }
-
     /** Releases one reservation by request id; returns false when it was already settled or released. */
+    @Transactional
     public boolean release(String requestId) {
         try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                boolean released = Budgets.release(c, requestId);
-                c.commit();
-                return released;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+            return Budgets.release(c, requestId);
         } catch (SQLException e) {
             throw new IllegalStateException("could not release the reservation of request " + requestId, e);
         }
@@ -136,15 +124,14 @@ public class Metering {
         return nodeId;
     }
 
-    private void alertExhausted(Connection c, Admission a, BudgetExceededException refused) {
-        if (Budgets.CREDIT.equals(refused.cap())) {
+    private void alertExhausted(Admission a, BudgetExceededException refused) {
+        BudgetScope scope = refused.cap().scope();
+        if (scope == null) { // the prepaid credit: no cap to flag
             return;
         }
-        boolean org = Budgets.ORG_CAP.equals(refused.cap());
-        try {
-            c.setAutoCommit(true);
-            Optional<BudgetAlert> alert = Budgets.exhausted(c, a.orgId(), org ? Budgets.ORG : Budgets.KEY,
-                    org ? a.orgId() : a.keyId(), a.admittedAt());
+        try (Connection c = db.getConnection()) {
+            Optional<BudgetAlert> alert = Budgets.exhausted(c, a.orgId(), scope,
+                    scope == BudgetScope.ORG ? a.orgId() : a.keyId(), a.admittedAt());
             alert.ifPresent(x -> publish(budgetAlerts, x));
         } catch (SQLException e) {
             LOG.warnf("could not flag the exhausted %s of org %s: %s", refused.cap(), a.orgId(), e.getMessage());

@@ -3,6 +3,7 @@ package io.sirocco.billing;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -33,21 +34,15 @@ public class UsageLedger {
     AgroalDataSource db;
 
     /** Returns true when the row was written, false when the request was already recorded. */
+    @Transactional
     public boolean record(UsageEvent e, Prices prices) {
         return recordAll(e, prices).inserted();
     }
 
+    @Transactional
     public Recorded recordAll(UsageEvent e, Prices prices) {
         try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Recorded r = record(c, e, prices);
-                c.commit();
-                return r;
-            } catch (SQLException | RuntimeException ex) {
-                c.rollback();
-                throw ex;
-            }
+            return record(c, e, prices);
         } catch (SQLException ex) {
             throw new IllegalStateException("could not record usage of request " + e.requestId(), ex);
         }

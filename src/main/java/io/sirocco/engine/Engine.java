@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutionException;
  */
 public interface Engine extends ModelText, AutoCloseable {
 
-
     /** Starts a generation; tokens go to {@code listener} as they are produced. Never blocks on the model. */
     Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener);
 

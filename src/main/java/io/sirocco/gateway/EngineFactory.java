@@ -8,6 +8,7 @@ import io.sirocco.engine.runtime.TextModel;
 import io.sirocco.gateway.dispatch.GatewayDispatch;
 import io.sirocco.gateway.dispatch.RemoteEngine;
 import io.sirocco.gateway.dispatch.Roles;
+import io.sirocco.templates.JinjaTemplates;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -32,6 +33,8 @@ public class EngineFactory {
     GatewayConfig gateway;
     @Inject
     ModelSettings settings;
+    /** Compiles the chat templates that GGUF files carry (Jinja). */
+    private final JinjaTemplates templates = new JinjaTemplates();
 
     /** An opened engine and how many of its requests may run at once (the tier queue's slots). */
     public record Opened(Engine engine, int concurrency) {
@@ -48,7 +51,7 @@ public class EngineFactory {
                 return Optional.empty();
             }
             // the queue admits up to dispatch-in-flight requests; the workers batch them
-            return Optional.of(new Opened(new RemoteEngine(modelId, TextModel.readHeader(gguf, options),
+            return Optional.of(new Opened(new RemoteEngine(modelId, TextModel.readHeader(gguf, options, templates),
                     dispatch::dispatcher, gateway.queue().timeout(), dispatch.priorityOf("default")),
                     settings.of(modelId).dispatchInFlight()));
         }
@@ -60,7 +63,7 @@ public class EngineFactory {
 
     /** Maps the model in this JVM. */
     protected Engine load(String modelId, Path gguf, EngineOptions options) {
-        return LocalEngine.open(gguf, options);
+        return LocalEngine.open(gguf, options, templates);
     }
 
     /** Writes the project's seeded demo models into {@code dir} where they are missing. */

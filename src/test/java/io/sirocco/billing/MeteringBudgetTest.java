@@ -85,11 +85,13 @@ class MeteringBudgetTest {
         accounts.setKeyCap(org, key, new BigDecimal("0.001"));
         BudgetExceededException ex = assertThrows(BudgetExceededException.class,
                 () -> metering.admit(rid(), org, key, SMALL, 1000, 1000)); // worst 0.0024
-        assertEquals("key monthly cap", ex.cap());
+        assertEquals(BudgetCap.KEY_MONTHLY, ex.cap());
         assertEquals(Months.resetDate(Instant.now()), ex.resetsOn());
         assertTrue(ex.getMessage().contains("resets on " + Months.resetDate(Instant.now())));
-        // nothing was left reserved by the refused request
+        // nothing was left reserved by the refused request, not even on the org cap it passed first
         assertEquals(0, Fixtures.count(db, "select count(*) from budget_reservations where org_id = ?", org));
+        assertEquals(0, BigDecimal.ZERO.compareTo(Fixtures.decimal(db,
+                "select coalesce(sum(reserved_eur), 0) from budget_periods where scope = 'org' and scope_id = ?", org)));
         // the refusal raises the 100% alert, recorded by the budget-alerts consumer
         await().atMost(10, TimeUnit.SECONDS).until(() -> Fixtures.count(db,
                 "select count(*) from budget_alerts where scope_id = ? and threshold = 100", key) == 1);
@@ -123,7 +125,7 @@ class MeteringBudgetTest {
                     return true;
                 } catch (BudgetExceededException e) {
                     refused.incrementAndGet();
-                    assertEquals("organization monthly cap", e.cap());
+                    assertEquals(BudgetCap.ORG_MONTHLY, e.cap());
                     return false;
                 }
             };
@@ -157,7 +159,7 @@ class MeteringBudgetTest {
         Admission a = metering.admit(rid(), org, null, SMALL, 1000, 500); // worst 0.0015
         BudgetExceededException ex = assertThrows(BudgetExceededException.class,
                 () -> metering.admit(rid(), org, null, SMALL, 1000, 500)); // 0.0015 + 0.0015 > 0.002
-        assertEquals("prepaid credit", ex.cap());
+        assertEquals(BudgetCap.PREPAID_CREDIT, ex.cap());
         metering.settle(a, 1000, 100, UsageEvent.COMPLETED); // 0.00078
         BillingAccounts.Profile p = accounts.profile(org).orElseThrow();
         assertEquals(0, new BigDecimal("0.00122").compareTo(p.creditBalanceEur()));

@@ -173,7 +173,7 @@ class ErrorsApiTest extends ApiTestBase {
 
     @Test
     void budgetExceededMapsTo402() {
-        var e = ErrorResponses.map(new io.sirocco.billing.BudgetExceededException("organization monthly cap",
+        var e = ErrorResponses.map(new io.sirocco.billing.BudgetExceededException(io.sirocco.billing.BudgetCap.ORG_MONTHLY,
                 java.time.LocalDate.of(2027, 1, 1)), "r1");
         org.junit.jupiter.api.Assertions.assertEquals(402, e.status());
         org.junit.jupiter.api.Assertions.assertEquals("billing_error", e.type());

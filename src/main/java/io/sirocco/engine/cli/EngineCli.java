@@ -8,6 +8,7 @@ import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
 import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.Model;
+import io.sirocco.engine.tokenizer.Tokenizer;
 import io.sirocco.engine.model.SingleSequence;
 import io.sirocco.engine.runtime.Sampler;
 import io.sirocco.engine.synthetic.MixedTypes;
@@ -32,7 +33,8 @@ public final class EngineCli {
             usage: EngineCli <command> [options]
               generate --model F.gguf (--prompt-ids 1,415,2936 | --prompt "text") [--max-tokens 24]
                        [--temperature 0] [--top-p 1] [--seed S] [--threads N] [--ignore-eos] [--json]
-              tokenize --model F.gguf --text "..." [--no-bos] [--json]
+              tokenize --model F.gguf --text "..." [--no-bos] [--parse-special] [--json]
+              detokenize --model F.gguf --ids 1,415,2936 [--render-special] [--json]
               bench --model F.gguf [--threads 2] [--prompt-tokens 128] [--decode-tokens 64] [--runs 3]
                     [--stream-mib 512] [--multi-turn] [--json]   (llama-bench's -m -p -n -t -r work too)
               write-demo-models --dir D
@@ -56,11 +58,12 @@ public final class EngineCli {
             return 2;
         }
         try {
-            Set<String> flags = Set.of("json", "no-bos", "ignore-eos", "multi-turn");
+            Set<String> flags = Set.of("json", "no-bos", "ignore-eos", "multi-turn", "parse-special", "render-special");
             Args a = new Args(args, 1, flags);
             switch (args[0]) {
                 case "generate" -> generate(a, out);
                 case "tokenize" -> tokenize(a, out);
+                case "detokenize" -> detokenize(a, out);
                 case "bench" -> {
                     if (a.flag("multi-turn")) {
                         MultiTurnBench.run(a, out);
@@ -173,19 +176,48 @@ public final class EngineCli {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.7g", v) : "null";
     }
 
+    /** Reads only the tokenizer keys: a vocab-only GGUF file (no tensors) works as well as a model. */
     private static void tokenize(Args a, PrintStream out) {
-        try (Model model = Model.load(Path.of(a.require("model")))) {
-            int[] ids = model.tokenizer.encode(a.require("text"), !a.flag("no-bos"));
-            String list = Arrays.toString(ids).replace(" ", "");
-            out.println(a.flag("json") ? "{\"ids\":" + list + "}" : list);
+        Tokenizer tok = Tokenizer.open(Path.of(a.require("model")));
+        int[] ids = tok.encode(a.require("text"), !a.flag("no-bos"), a.flag("parse-special"));
+        String list = Arrays.toString(ids).replace(" ", "");
+        out.println(a.flag("json") ? "{\"ids\":" + list + "}" : list);
+    }
+
+    /** Ids → text (llama.cpp's detokenize: a leading BOS removed; control tokens shown with --render-special). */
+    private static void detokenize(Args a, PrintStream out) {
+        Tokenizer tok = Tokenizer.open(Path.of(a.require("model")));
+        int[] ids = parseIds(a.require("ids"));
+        for (int id : ids) {
+            if (id < 0 || id >= tok.vocabulary().size()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0.."
+                        + (tok.vocabulary().size() - 1) + ")");
+            }
         }
+        String text = tok.decode(ids, true, a.flag("render-special"));
+        out.println(a.flag("json") ? "{\"text\":" + jsonString(text) + "}" : text);
+    }
+
+    static String jsonString(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> sb.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return sb.append('"').toString();
     }
 
     static int[] parseIds(String s) {
         try {
             return Arrays.stream(s.split(",")).map(String::trim).filter(t -> !t.isEmpty()).mapToInt(Integer::parseInt).toArray();
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad --prompt-ids: " + s);
+            throw new IllegalArgumentException("bad token id list: " + s);
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
  * masks (LRU) so a state seen again costs a lookup.
  */
 final class Binding {
-    private static final int CACHED_MASKS = 1024;
+    private static final int CACHED_MASKS = 512;
 
     final Pda pda;
     final TokenTrie trie;

@@ -21,6 +21,16 @@ public final class Grammar implements OutputConstraint {
     private volatile Pda pda;
     private final Map<TokenTrie, Binding> bindings = new ConcurrentHashMap<>();
 
+    /** Recently compiled schemas by their text: a repeated schema reuses its warm masks and transitions. */
+    private static final int RECENT_SCHEMAS = 32;
+    private static final Map<String, Grammar> RECENT = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Grammar> e) {
+            return size() > RECENT_SCHEMAS;
+        }
+    };
+    private static final Grammar JSON_OBJECT = new Grammar(Expr.seq(JsonExprs.WS, JsonExprs.OBJECT));
+
     private Grammar(Expr root) {
         this.root = root;
     }
@@ -31,14 +41,23 @@ public final class Grammar implements OutputConstraint {
      * invalid JSON or a schema over the limits (64 KiB, 1,000 nodes).
      */
     public static Grammar jsonSchema(String schemaJson) {
+        synchronized (RECENT) {
+            Grammar cached = RECENT.get(schemaJson);
+            if (cached != null) {
+                return cached;
+            }
+        }
         Grammar g = new Grammar(Expr.seq(JsonExprs.WS, SchemaCompiler.compile(schemaJson)));
         g.pda(); // surface lowering errors now, not at the first token
+        synchronized (RECENT) {
+            RECENT.put(schemaJson, g);
+        }
         return g;
     }
 
-    /** Any JSON object (JSON mode). */
+    /** Any JSON object (JSON mode); one shared instance, so its masks stay warm. */
     public static Grammar jsonObject() {
-        return new Grammar(Expr.seq(JsonExprs.WS, JsonExprs.OBJECT));
+        return JSON_OBJECT;
     }
 
     /** Text fully matching a regular expression (see {@link Regex} for the subset); raw bytes, not JSON. */

@@ -45,6 +45,11 @@ public final class GrammarMatcher {
         return (m[token >> 6] >>> (token & 63) & 1) != 0;
     }
 
+    /** Whether the token's bytes lead to a live state, computed directly (not through the mask): for tests. */
+    boolean reaches(int token) {
+        return binding.advance(state, token) != binding.pda.dead;
+    }
+
     /** Advances past a token; throws {@link GrammarException} if the grammar does not allow it. */
     public void accept(int token) {
         Pda.State next = binding.advance(state, token);

@@ -3,14 +3,9 @@ package io.sirocco.engine.grammar;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A lowered grammar run as a pushdown automaton over bytes, determinised lazily: a {@link State} is the
@@ -19,9 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * state, so after warm-up advancing is one array load per byte.
  *
  * <p>Program layout: {@code code} holds each alternative as a run of elements ending in {@link #END};
- * an element &ge; 0 is a terminal class, {@code -2 - r} calls rule r. Thread-safe: interning goes
- * through concurrent maps; a transition cache slot is written racily but always with the same
- * interned state.
+ * an element &ge; 0 is a terminal class, {@code -2 - r} calls rule r. Thread-safe: computing a new
+ * transition (the cold path) holds the automaton's lock; reading a cached one does not (a slot is only
+ * ever written with the one interned state, whose fields are final).
  */
 final class Pda {
     static final int END = -1;
@@ -36,16 +31,23 @@ final class Pda {
     final String[] classSpecial;
     final State initial;
     final State dead;
+    /** Bytes that belong to exactly the same terminal classes share an id: a state has one transition per id. */
+    private final int[] byteGroup = new int[256];
+    private final int groups;
 
-    private final AtomicInteger ids = new AtomicInteger(1);
-    private volatile ConcurrentHashMap<Long, Frame> frames = new ConcurrentHashMap<>();
-    private volatile ConcurrentHashMap<StateKey, State> states = new ConcurrentHashMap<>();
+    // interning tables and the expansion stamp: guarded by this
+    private int ids = 1;
+    private int stamp;
+    private Map<Long, Frame> frames = new HashMap<>();
+    private Map<StateKey, State> states = new HashMap<>();
 
     /** One stack entry: a position in {@code code} and the caller's entry (return address). */
     static final class Frame {
         final int pos;
         final Frame parent;
         final int id;
+        /** The expansion that last visited this frame (guarded by the automaton's lock). */
+        int seen;
 
         Frame(int pos, Frame parent, int id) {
             this.pos = pos;
@@ -58,11 +60,12 @@ final class Pda {
     static final class State {
         final Frame[] tops;
         final boolean accepting;
-        final State[] next = new State[256];
+        final State[] next;
 
-        State(Frame[] tops, boolean accepting) {
+        State(Frame[] tops, boolean accepting, int groups) {
             this.tops = tops;
             this.accepting = accepting;
+            this.next = new State[groups];
         }
 
         /** Accepting with nothing that could follow. */
@@ -88,33 +91,53 @@ final class Pda {
         this.ruleAlts = ruleAlts;
         this.classBytes = classBytes;
         this.classSpecial = classSpecial;
-        this.dead = new State(new Frame[0], false);
-        Expansion x = new Expansion();
-        for (int a : ruleAlts[root]) {
-            x.expand(a, null, 0);
+        Map<java.util.BitSet, Integer> signatures = new HashMap<>();
+        for (int b = 0; b < 256; b++) {
+            java.util.BitSet sig = new java.util.BitSet();
+            for (int c = 0; c < classBytes.length; c++) {
+                if (classBytes[c] != null && (classBytes[c][b >> 6] >>> (b & 63) & 1) != 0) {
+                    sig.set(c);
+                }
+            }
+            byteGroup[b] = signatures.computeIfAbsent(sig, k -> signatures.size());
         }
-        this.initial = x.state();
+        this.groups = signatures.size();
+        this.dead = new State(new Frame[0], false, groups);
+        synchronized (this) {
+            Expansion x = new Expansion();
+            for (int a : ruleAlts[root]) {
+                x.expand(a, null, 0);
+            }
+            this.initial = x.state();
+        }
     }
 
     /** The state after one byte; {@link #dead} when no stack accepts it. */
     State step(State s, int b) {
-        State n = s.next[b];
+        int g = byteGroup[b];
+        State n = s.next[g];
+        return n != null ? n : computeStep(s, b, g);
+    }
+
+    private synchronized State computeStep(State s, int b, int g) {
+        State n = s.next[g];
         if (n == null) {
-            Expansion x = new Expansion();
+            Expansion x = null;
             for (Frame f : s.tops) {
                 long[] set = classBytes[code[f.pos]];
                 if (set != null && (set[b >> 6] >>> (b & 63) & 1) != 0) {
+                    x = x == null ? new Expansion() : x;
                     x.expand(f.pos + 1, f.parent, 0);
                 }
             }
-            n = x.state();
-            s.next[b] = n;
+            n = x == null ? dead : x.state();
+            s.next[g] = n;
         }
         return n;
     }
 
     /** The state after a special token (not cached: rare). */
-    State stepSpecial(State s, String piece) {
+    synchronized State stepSpecial(State s, String piece) {
         Expansion x = new Expansion();
         for (Frame f : s.tops) {
             if (piece.equals(classSpecial[code[f.pos]])) {
@@ -127,13 +150,17 @@ final class Pda {
     private Frame frame(int pos, Frame parent) {
         long key = (long) pos << 32 | (parent == null ? 0 : parent.id);
         Frame f = frames.get(key);
-        return f != null ? f : frames.computeIfAbsent(key, k -> new Frame(pos, parent, ids.getAndIncrement()));
+        if (f == null) {
+            f = new Frame(pos, parent, ids++);
+            frames.put(key, f);
+        }
+        return f;
     }
 
-    /** Collects the stacks reached from positions, following rule calls and returns without input. */
+    /** Collects the stacks reached from positions, following rule calls and returns without input (under the lock). */
     private final class Expansion {
-        final Set<Frame> tops = new LinkedHashSet<>();
-        final Set<Frame> visited = new HashSet<>();
+        final List<Frame> tops = new ArrayList<>();
+        final int mark = ++stamp;
         boolean accepting;
 
         void expand(int pos, Frame parent, int depth) {
@@ -141,9 +168,10 @@ final class Pda {
                 throw new GrammarException("grammar", "grammar nests more than " + MAX_DEPTH + " levels deep");
             }
             Frame f = frame(pos, parent);
-            if (!visited.add(f)) {
+            if (f.seen == mark) {
                 return;
             }
+            f.seen = mark;
             int c = code[pos];
             if (c >= 0) {
                 tops.add(f);
@@ -172,10 +200,10 @@ final class Pda {
             }
             if (states.size() > MAX_STATES) {
                 // bound memory: start a new generation (live states keep working, only sharing is lost)
-                states = new ConcurrentHashMap<>();
-                frames = new ConcurrentHashMap<>();
+                states = new HashMap<>();
+                frames = new HashMap<>();
             }
-            return states.computeIfAbsent(new StateKey(key, accepting), k -> new State(t, k.accepting));
+            return states.computeIfAbsent(new StateKey(key, accepting), k -> new State(t, k.accepting, groups));
         }
     }
 

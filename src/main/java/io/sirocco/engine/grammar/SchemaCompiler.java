@@ -268,13 +268,17 @@ final class SchemaCompiler {
 
     private static Expr format(String format) {
         String date = "\\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)";
-        String time = "(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,9})?(?:Z|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)";
+        String time = "(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,9})?(?:Z|[+-](?:(?:0\\d|1[0-7]):[0-5]\\d|18:00))";
         String regex = switch (format) {
             case "date" -> date;
             case "date-time" -> date + "T" + time;
             case "time" -> time;
             case "uuid" -> "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
-            case "email" -> "[a-zA-Z0-9]+(?:[._+-][a-zA-Z0-9]+)*@[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*(?:\\.[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*)*\\.[a-zA-Z]{2,24}";
+            // RFC 5321 lengths kept well inside (local part ≤ 64, labels ≤ 63), and a real top-level domain
+            // (validators check it against the IANA list)
+            case "email" -> "[a-zA-Z0-9]{1,16}(?:[._+-][a-zA-Z0-9]{1,16}){0,2}@[a-zA-Z0-9]{1,20}(?:-[a-zA-Z0-9]{1,20})?"
+                    + "(?:\\.[a-zA-Z0-9]{1,20}(?:-[a-zA-Z0-9]{1,20})?){0,2}\\."
+                    + "(?:com|org|net|io|dev|ai|app|edu|eu|fr|de|uk|ch|nl|it|es)";
             default -> throw refuse("format", "format '" + format + "' is not supported (date, date-time, time, uuid, email)");
         };
         return Regex.raw(regex);
@@ -285,8 +289,12 @@ final class SchemaCompiler {
         Long hi = bound(s, "maximum", false, false);
         Long xlo = bound(s, "exclusiveMinimum", true, true);
         Long xhi = bound(s, "exclusiveMaximum", false, true);
-        lo = xlo == null ? lo : lo == null ? xlo + 1 : Math.max(lo, xlo + 1);
-        hi = xhi == null ? hi : hi == null ? xhi - 1 : Math.min(hi, xhi - 1);
+        if (xlo != null) {
+            lo = lo == null ? Long.valueOf(xlo + 1) : Long.valueOf(Math.max(lo, xlo + 1));
+        }
+        if (xhi != null) {
+            hi = hi == null ? Long.valueOf(xhi - 1) : Long.valueOf(Math.min(hi, xhi - 1));
+        }
         if (lo != null && hi != null && lo > hi) {
             throw refuse("minimum", "greater than the maximum");
         }

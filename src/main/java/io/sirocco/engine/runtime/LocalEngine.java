@@ -15,6 +15,9 @@ import io.sirocco.engine.kernels.WorkerPool;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
+import io.sirocco.engine.ChatInput;
+import io.sirocco.engine.TemplateCompiler;
+import io.sirocco.engine.tokenizer.ChatEncoder;
 import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.engine.grammar.TokenTrie;
 
@@ -42,9 +45,9 @@ public final class LocalEngine implements Engine {
     private final String kernelName;
     private volatile TokenTrie tokenTrie;
 
-    private LocalEngine(Model model, EngineOptions o) {
+    private LocalEngine(Model model, EngineOptions o, ChatEncoder chat) {
         this.model = model;
-        this.text = new TextModel(model.config, model.tokenizer, model.file.fileSize(), o);
+        this.text = TextModel.of(model.config, model.tokenizer, model.file.fileSize(), o, chat);
         this.info = text.info();
         this.pool = new WorkerPool(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
@@ -60,9 +63,24 @@ public final class LocalEngine implements Engine {
 
     /** Maps the GGUF file and starts the scheduler. Throws {@link EngineException} naming the file and the problem. */
     public static Engine open(Path gguf, EngineOptions options) {
+        return open(gguf, options, null);
+    }
+
+    /**
+     * As {@link #open(Path, EngineOptions)}; with a {@code templates} compiler (Jinja, from outside the engine) the
+     * file's own {@code tokenizer.chat_template} is used for chats. A template that does not compile fails the load.
+     */
+    public static Engine open(Path gguf, EngineOptions options, TemplateCompiler templates) {
         Model m = Model.load(gguf);
+        ChatEncoder chat;
         try {
-            return new LocalEngine(m, options == null ? EngineOptions.defaults() : options);
+            chat = ChatEncoder.of(m.tokenizer, templates, gguf);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        try {
+            return new LocalEngine(m, options == null ? EngineOptions.defaults() : options, chat);
         } catch (RuntimeException | OutOfMemoryError e) {
             m.close();
             throw new EngineException(gguf + ": cannot start engine: " + e.getMessage(), e);
@@ -92,6 +110,11 @@ public final class LocalEngine implements Engine {
     @Override
     public int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
         return text.encodeChat(messages, safePrompt);
+    }
+
+    @Override
+    public int[] encodeChat(ChatInput input) {
+        return text.encodeChat(input);
     }
 
     @Override

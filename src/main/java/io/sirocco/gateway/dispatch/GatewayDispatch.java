@@ -15,8 +15,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * In the gateway role, the {@link Dispatcher} that sends requests to workers over RabbitMQ; absent in other roles.
- * The gateway's request path asks {@link #dispatcher()} and falls back to its local engines when it is empty.
+ * In the gateway role, the {@link Dispatcher} that sends requests to workers over RabbitMQ; absent in the other
+ * roles, whose engines run in this JVM. While RabbitMQ cannot be reached it is empty, and a remote request fails.
  */
 @ApplicationScoped
 public class GatewayDispatch {

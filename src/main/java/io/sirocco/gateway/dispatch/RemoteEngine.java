@@ -1,5 +1,6 @@
 package io.sirocco.gateway.dispatch;
 
+import io.sirocco.engine.ChatInput;
 import io.sirocco.engine.ChatMessage;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineException;
@@ -70,6 +71,11 @@ public final class RemoteEngine implements Engine {
     @Override
     public int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
         return text.encodeChat(messages, safePrompt);
+    }
+
+    @Override
+    public int[] encodeChat(ChatInput chat) {
+        return text.encodeChat(chat);
     }
 
     @Override

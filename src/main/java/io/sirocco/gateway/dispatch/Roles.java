@@ -53,9 +53,4 @@ public class Roles {
     public boolean dispatchesRemotely() {
         return role == Role.GATEWAY;
     }
-
-    /** True where the REST API serves clients. */
-    public boolean servesApi() {
-        return role == Role.ALL || role == Role.GATEWAY;
-    }
 }

@@ -27,7 +27,7 @@ class PlanPriorityTest {
     void eachPlanGetsItsConfiguredPriority() {
         DemoModels.writeIfMissing(models);
         RemoteEngine remote = new RemoteEngine("mistral-tiny", TextModel.readHeader(DemoModels.file(models,
-                "mistral-tiny"), EngineOptions.defaults()), Optional::empty, Duration.ofSeconds(1), 4);
+                "mistral-tiny"), EngineOptions.defaults(), null), Optional::empty, Duration.ofSeconds(1), 4);
 
         assertEquals(7, priorityFor(remote, "scale"));
         assertEquals(2, priorityFor(remote, "trial"));
