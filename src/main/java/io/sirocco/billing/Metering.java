@@ -76,12 +76,12 @@ public class Metering {
     }
 
     /** Records the request's real usage exactly once and returns the event with its exact cost. */
-    public UsageEvent settle(Admission a, int promptTokens, int completionTokens, String status) {
+    public UsageEvent settle(Admission a, int promptTokens, int completionTokens, UsageStatus status) {
         return settle(a, promptTokens, 0, completionTokens, status);
     }
 
     /** As {@link #settle(Admission, int, int, String)}, {@code cachedTokens} of the prompt from the prefix cache. */
-    public UsageEvent settle(Admission a, int promptTokens, int cachedTokens, int completionTokens, String status) {
+    public UsageEvent settle(Admission a, int promptTokens, int cachedTokens, int completionTokens, UsageStatus status) {
         int cached = Math.clamp(cachedTokens, 0, promptTokens);
         BigDecimal cost = costOf(a.prices(), promptTokens, cached, completionTokens, status);
         UsageEvent event = new UsageEvent(a.requestId(), a.orgId(), a.keyId(), a.model(), promptTokens,
@@ -93,21 +93,21 @@ public class Metering {
     }
 
     /** The billed cost: exact at the admission prices; a request that failed before any output costs nothing. */
-    public static BigDecimal costOf(Prices prices, int promptTokens, int completionTokens, String status) {
+    public static BigDecimal costOf(Prices prices, int promptTokens, int completionTokens, UsageStatus status) {
         return costOf(prices, promptTokens, 0, completionTokens, status);
     }
 
     /** The billed cost with {@code cachedTokens} of the prompt at the cached-input price. */
     public static BigDecimal costOf(Prices prices, int promptTokens, int cachedTokens, int completionTokens,
-                                    String status) {
+                                    UsageStatus status) {
         return billed(status, completionTokens)
                 ? prices.cost(promptTokens, cachedTokens, completionTokens)
                 : BigDecimal.ZERO;
     }
 
     /** Whether a request is billed at all: one that failed before any output is not. */
-    static boolean billed(String status, int completionTokens) {
-        return !(UsageEvent.FAILED.equals(status) && completionTokens == 0);
+    static boolean billed(UsageStatus status, int completionTokens) {
+        return !(status == UsageStatus.FAILED && completionTokens == 0);
     }
 
     /** Releases one reservation by request id; returns false when it was already settled or released. */

@@ -60,7 +60,7 @@ public class UsageLedger {
             ps.setBigDecimal(7, prices.inputEurPerMTok());
             ps.setBigDecimal(8, prices.outputEurPerMTok());
             ps.setBigDecimal(9, e.costEur());
-            ps.setString(10, e.status());
+            ps.setString(10, e.status().column());
             ps.setTimestamp(11, Timestamp.from(e.admittedAt()));
             ps.setTimestamp(12, Timestamp.from(e.finishedAt()));
             ps.setInt(13, e.cachedTokens());

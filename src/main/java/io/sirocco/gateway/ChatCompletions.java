@@ -1,6 +1,7 @@
 package io.sirocco.gateway;
 
 import io.sirocco.billing.UsageEvent;
+import io.sirocco.billing.UsageStatus;
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.Generation;
@@ -76,7 +77,7 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
     public void run(Job<ChatValidation.Checked, Work> job) throws InterruptedException {
         Queue.Slot slot = job.slot();
         if (slot == null) {
-            job.settlement().settle(job.prepared().promptTokens(), 0, UsageEvent.ABORTED); // left while waiting
+            job.settlement().settle(job.prepared().promptTokens(), 0, UsageStatus.ABORTED); // left while waiting
             return;
         }
         try (slot) {
@@ -99,8 +100,8 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
             case STOP, LENGTH, MODEL_LENGTH -> settlement.settleFinished(r.promptTokens(), r.cachedTokens(),
                     r.completionTokens());
             case CANCELLED -> settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(),
-                    UsageEvent.ABORTED);
-            case ERROR -> settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(), UsageEvent.FAILED);
+                    UsageStatus.ABORTED);
+            case ERROR -> settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(), UsageStatus.FAILED);
         };
     }
 
@@ -172,7 +173,7 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         });
         if (tokens.stalled()) { // the client stopped reading: it pays for what it was sent
             job.settlement().settle(r.promptTokens(), r.cachedTokens(),
-                    Math.min(tokens.delivered(), r.completionTokens()), UsageEvent.ABORTED);
+                    Math.min(tokens.delivered(), r.completionTokens()), UsageStatus.ABORTED);
             call.response().reset();
             return;
         }

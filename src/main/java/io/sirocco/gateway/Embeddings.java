@@ -2,6 +2,7 @@ package io.sirocco.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sirocco.billing.UsageEvent;
+import io.sirocco.billing.UsageStatus;
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.ModelText;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -111,7 +112,7 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
             }
             float[][] vectors = await(pieces);
             if (vectors == null || pieces.size() < inputs.size() || call.isClientGone()) {
-                job.settlement().settle(computedTokens(inputs, pieces), 0, UsageEvent.ABORTED);
+                job.settlement().settle(computedTokens(inputs, pieces), 0, UsageStatus.ABORTED);
                 return;
             }
             UsageEvent usage = job.settlement().settleFinished(job.prepared().promptTokens(), 0, 0);

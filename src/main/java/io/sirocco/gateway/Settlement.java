@@ -3,6 +3,7 @@ package io.sirocco.gateway;
 import io.sirocco.billing.Admission;
 import io.sirocco.billing.Metering;
 import io.sirocco.billing.UsageEvent;
+import io.sirocco.billing.UsageStatus;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -28,14 +29,14 @@ final class Settlement {
     }
 
     /** Settles now; returns the usage event, or the earlier one when already settled. */
-    UsageEvent settle(int promptTokens, int completionTokens, String status) {
+    UsageEvent settle(int promptTokens, int completionTokens, UsageStatus status) {
         return settle(promptTokens, 0, completionTokens, status);
     }
 
-    /** As {@link #settle(int, int, String)}, with {@code cachedTokens} of the prompt from the prefix cache. */
-    UsageEvent settle(int promptTokens, int cachedTokens, int completionTokens, String status) {
+    /** As {@link #settle(int, int, UsageStatus)}, with {@code cachedTokens} of the prompt from the prefix cache. */
+    UsageEvent settle(int promptTokens, int cachedTokens, int completionTokens, UsageStatus status) {
         if (done.compareAndSet(false, true)) {
-            if (!UsageEvent.FAILED.equals(status) || completionTokens > 0) {
+            if (status != UsageStatus.FAILED || completionTokens > 0) {
                 metrics.tokens(admission.model(), promptTokens, completionTokens);
             }
             event = metering.settle(admission, promptTokens, cachedTokens, completionTokens, status);
@@ -47,13 +48,13 @@ final class Settlement {
     /** Completed, or aborted when the client left before the answer was written. */
     UsageEvent settleFinished(int promptTokens, int cachedTokens, int completionTokens) {
         return settle(promptTokens, cachedTokens, completionTokens,
-                call.isClientGone() ? UsageEvent.ABORTED : UsageEvent.COMPLETED);
+                call.isClientGone() ? UsageStatus.ABORTED : UsageStatus.COMPLETED);
     }
 
     /** Called in a finally block: an admission still open here ended in failure. */
     void failIfOpen(int promptTokens) {
         if (!done.get()) {
-            settle(promptTokens, 0, UsageEvent.FAILED);
+            settle(promptTokens, 0, UsageStatus.FAILED);
         }
     }
 }

@@ -10,6 +10,7 @@ import io.sirocco.billing.Invoices;
 import io.sirocco.billing.Months;
 import io.sirocco.billing.Prices;
 import io.sirocco.billing.UsageEvent;
+import io.sirocco.billing.UsageStatus;
 import io.sirocco.billing.UsageLedger;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -64,7 +65,7 @@ class BillingBrowserTest {
         for (Instant at : new Instant[]{lastMonth, today}) {
             for (int i = 0; i < 3; i++) {
                 ledger.record(new UsageEvent("browser-" + UUID.randomUUID(), org, null, "mistral-small", 200_000,
-                        90_000, UsageEvent.COMPLETED, at, at.plusSeconds(1), small.cost(200_000, 90_000)), small);
+                        90_000, UsageStatus.COMPLETED, at, at.plusSeconds(1), small.cost(200_000, 90_000)), small);
             }
         }
         Invoice inv = invoices.issue(org, Months.of(lastMonth));
@@ -81,7 +82,7 @@ class BillingBrowserTest {
         Instant now = Instant.now().minus(1, ChronoUnit.MINUTES);
         for (Instant at : new Instant[]{lastMonth, now, now}) {
             ledger.record(new UsageEvent("browser-c-" + UUID.randomUUID(), customer.orgId(), null, "mistral-tiny",
-                    1_000_000, 1_000_000, UsageEvent.COMPLETED, at, at.plusSeconds(1), tiny.cost(1_000_000, 1_000_000)), tiny);
+                    1_000_000, 1_000_000, UsageStatus.COMPLETED, at, at.plusSeconds(1), tiny.cost(1_000_000, 1_000_000)), tiny);
         }
         Invoice inv = invoices.issue(customer.orgId(), Months.of(lastMonth));
         String out = runNode("console-usage.mjs", Map.of("CUSTOMER_USER", customer.email(),

@@ -56,7 +56,7 @@ class CachedInputBillingTest {
         UUID key = Fixtures.key(db, org);
         String id = "req-" + UUID.randomUUID();
         Admission a = metering.admit(id, org, key, "mistral-small", 2000, 100);
-        UsageEvent e = metering.settle(a, 2000, 1984, 100, UsageEvent.COMPLETED);
+        UsageEvent e = metering.settle(a, 2000, 1984, 100, UsageStatus.COMPLETED);
         // 16 × 0.60 + 1984 × 0.06 + 100 × 1.80, per 1M = 0.00000960 + 0.00011904 + 0.00018
         assertEquals(new BigDecimal("0.00030864"), e.costEur().stripTrailingZeros());
         assertEquals(1984, e.cachedTokens());
@@ -70,7 +70,7 @@ class CachedInputBillingTest {
                 "select spent_eur from budget_periods where scope = 'key' and scope_id = ?", key)));
         // a failed request with no output costs nothing, cached or not
         Admission f = metering.admit("req-" + UUID.randomUUID(), org, key, "mistral-small", 2000, 100);
-        assertEquals(0, BigDecimal.ZERO.compareTo(metering.settle(f, 2000, 1000, 0, UsageEvent.FAILED).costEur()));
+        assertEquals(0, BigDecimal.ZERO.compareTo(metering.settle(f, 2000, 1000, 0, UsageStatus.FAILED).costEur()));
     }
 
     @Test
@@ -109,7 +109,7 @@ class CachedInputBillingTest {
 
     private void record(UUID org, Prices p, Instant at, int prompt, int cached, int completion) {
         ledger.record(new UsageEvent("cinv-" + UUID.randomUUID(), org, null, p.model(), prompt, completion,
-                UsageEvent.COMPLETED, at, at.plusSeconds(2), p.cost(prompt, cached, completion), cached), p);
+                UsageStatus.COMPLETED, at, at.plusSeconds(2), p.cost(prompt, cached, completion), cached), p);
     }
 
     private String rollupOf(UUID org) {

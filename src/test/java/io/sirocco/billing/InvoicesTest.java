@@ -44,7 +44,7 @@ class InvoicesTest {
     private void use(UUID org, Prices p, int prompt, int completion) {
         Instant at = Months.start(lastMonth).plusSeconds(3600L * 24 * 3 + (long) (Math.random() * 3600 * 24 * 20));
         ledger.record(new UsageEvent("inv-" + UUID.randomUUID(), org, null, p.model(), prompt, completion,
-                UsageEvent.COMPLETED, at, at.plusSeconds(2), p.cost(prompt, completion)), p);
+                UsageStatus.COMPLETED, at, at.plusSeconds(2), p.cost(prompt, completion)), p);
     }
 
     @Test

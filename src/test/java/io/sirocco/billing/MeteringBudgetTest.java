@@ -52,7 +52,7 @@ class MeteringBudgetTest {
         assertEquals(new BigDecimal("0.0015"), a.reservedEur().stripTrailingZeros()); // 1000*0.6 + 500*1.8 per 1M
         assertEquals(1, Fixtures.count(db, "select count(*) from budget_reservations where request_id = ?", id));
 
-        UsageEvent e = metering.settle(a, 1000, 123, UsageEvent.COMPLETED);
+        UsageEvent e = metering.settle(a, 1000, 123, UsageStatus.COMPLETED);
         assertEquals(new BigDecimal("0.0008214"), e.costEur().stripTrailingZeros());
         assertEquals(0, e.costEur().compareTo(Fixtures.decimal(db, "select cost_eur from usage_ledger where request_id = ?", id)));
         assertEquals(0, Fixtures.count(db, "select count(*) from budget_reservations where request_id = ?", id));
@@ -64,7 +64,7 @@ class MeteringBudgetTest {
                 "select reserved_eur from budget_periods where scope = 'org' and scope_id = ?", org)));
 
         // a redelivered event (or a second settle) is a no-op
-        metering.settle(a, 1000, 123, UsageEvent.COMPLETED);
+        metering.settle(a, 1000, 123, UsageStatus.COMPLETED);
         assertEquals(1, Fixtures.count(db, "select sum(requests) from usage_hourly where org_id = ?", org));
     }
 
@@ -72,7 +72,7 @@ class MeteringBudgetTest {
     void failedBeforeOutputCostsNothing() {
         UUID org = Fixtures.org(db, "failed");
         Admission a = metering.admit(rid(), org, null, SMALL, 5000, 100);
-        UsageEvent e = metering.settle(a, 5000, 0, UsageEvent.FAILED);
+        UsageEvent e = metering.settle(a, 5000, 0, UsageStatus.FAILED);
         assertEquals(0, e.costEur().signum());
         assertEquals(0, BigDecimal.ZERO.compareTo(Fixtures.decimal(db,
                 "select reserved_eur from budget_periods where scope = 'org' and scope_id = ?", org)));
@@ -105,7 +105,7 @@ class MeteringBudgetTest {
         accounts.setOrgCap(org, cap);
         // nearly exhaust the cap: 0.095 already spent
         Admission first = metering.admit(rid(), org, key, SMALL, 0, 52_778);
-        metering.settle(first, 0, 52_778, UsageEvent.COMPLETED); // 0.0950004
+        metering.settle(first, 0, 52_778, UsageStatus.COMPLETED); // 0.0950004
         BigDecimal spentBefore = Fixtures.decimal(db,
                 "select spent_eur from budget_periods where scope = 'org' and scope_id = ?", org);
 
@@ -121,7 +121,7 @@ class MeteringBudgetTest {
                 start.await();
                 try {
                     Admission a = metering.admit(rid(), org, key, SMALL, 0, maxTokens);
-                    metering.settle(a, 0, maxTokens, UsageEvent.COMPLETED); // uses its whole worst case
+                    metering.settle(a, 0, maxTokens, UsageStatus.COMPLETED); // uses its whole worst case
                     return true;
                 } catch (BudgetExceededException e) {
                     refused.incrementAndGet();
@@ -160,7 +160,7 @@ class MeteringBudgetTest {
         BudgetExceededException ex = assertThrows(BudgetExceededException.class,
                 () -> metering.admit(rid(), org, null, SMALL, 1000, 500)); // 0.0015 + 0.0015 > 0.002
         assertEquals(BudgetCap.PREPAID_CREDIT, ex.cap());
-        metering.settle(a, 1000, 100, UsageEvent.COMPLETED); // 0.00078
+        metering.settle(a, 1000, 100, UsageStatus.COMPLETED); // 0.00078
         BillingAccounts.Profile p = accounts.profile(org).orElseThrow();
         assertEquals(0, new BigDecimal("0.00122").compareTo(p.creditBalanceEur()));
         assertEquals(0, p.creditReservedEur().signum());

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MoneyExactnessTest {
     private static final YearMonth MONTH = YearMonth.of(2025, 2);
     private static final Instant START = Months.start(MONTH);
-    private static final String[] STATUSES = {UsageEvent.COMPLETED, UsageEvent.ABORTED, UsageEvent.FAILED};
+    private static final UsageStatus[] STATUSES = UsageStatus.values();
     private static final VatPolicy VAT = new VatPolicy("FR", "FR:0.20,DE:0.19,IT:0.22");
     private static Connection c;
 
@@ -123,7 +123,7 @@ class MoneyExactnessTest {
         for (int i = 0; i < uses.size(); i++) {
             Use u = uses.get(i);
             int m = u.model() % models.size();
-            String status = STATUSES[u.status()];
+            UsageStatus status = STATUSES[u.status()];
             Instant at = START.plus(Duration.ofMinutes(u.minute()));
             Prices p = PriceBook.pricesAt(c, models.get(m), at).orElseThrow();
             UsageEvent e = new UsageEvent("prop-" + tag + "-" + i, org, null, models.get(m), u.prompt(),
@@ -133,7 +133,7 @@ class MoneyExactnessTest {
 
             // independent model of the rules
             Version v = schedule.get(m).floorEntry(at).getValue();
-            boolean free = status.equals(UsageEvent.FAILED) && u.completion() == 0;
+            boolean free = status == UsageStatus.FAILED && u.completion() == 0;
             long in = free ? 0 : u.prompt();
             long out = free ? 0 : u.completion();
             BigDecimal cost = v.in().multiply(BigDecimal.valueOf(in)).add(v.out().multiply(BigDecimal.valueOf(out)))

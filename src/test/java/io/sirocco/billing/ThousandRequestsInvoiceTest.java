@@ -41,7 +41,7 @@ class ThousandRequestsInvoiceTest {
             int prompt = 1 + rnd.nextInt(4000);
             int completion = model.equals("mistral-embed") ? 0 : rnd.nextInt(1500);
             Admission a = metering.admit("thousand-" + i + "-" + UUID.randomUUID(), org, key, model, prompt, 2048);
-            UsageEvent response = metering.settle(a, prompt, completion, UsageEvent.COMPLETED);
+            UsageEvent response = metering.settle(a, prompt, completion, UsageStatus.COMPLETED);
             long[] t = tokens.computeIfAbsent(model, m -> new long[2]);
             t[0] += response.promptTokens();
             t[1] += response.completionTokens();

@@ -13,6 +13,7 @@ import io.sirocco.billing.Invoices;
 import io.sirocco.billing.Months;
 import io.sirocco.billing.Prices;
 import io.sirocco.billing.UsageEvent;
+import io.sirocco.billing.UsageStatus;
 import io.sirocco.billing.UsageLedger;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class BillingPagesTest {
 
     private void use(UUID org, Instant at, int prompt, int completion) {
         ledger.record(new UsageEvent("page-" + UUID.randomUUID(), org, null, MEDIUM.model(), prompt, completion,
-                UsageEvent.COMPLETED, at, at.plusSeconds(1), MEDIUM.cost(prompt, completion)), MEDIUM);
+                UsageStatus.COMPLETED, at, at.plusSeconds(1), MEDIUM.cost(prompt, completion)), MEDIUM);
     }
 
     @Test

@@ -30,6 +30,24 @@ public final class Grammar implements OutputConstraint {
         }
     };
     private static final Grammar JSON_OBJECT = new Grammar(Expr.seq(JsonExprs.WS, JsonExprs.OBJECT));
+    /**
+     * Recently built grammars by structure: composing the same parts again (a request's tool-call grammar
+     * from cached schemas, say) gives the same object, with its warm masks. Expressions compare by value
+     * down to named rules, which compare by identity, so this never merges different grammars.
+     */
+    private static final int RECENT_GRAMMARS = 64;
+    private static final Map<Expr, Grammar> BUILT = new java.util.LinkedHashMap<>(128, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Expr, Grammar> e) {
+            return size() > RECENT_GRAMMARS;
+        }
+    };
+
+    private static Grammar of(Expr root) {
+        synchronized (BUILT) {
+            return BUILT.computeIfAbsent(root, Grammar::new);
+        }
+    }
 
     private Grammar(Expr root) {
         this.root = root;
@@ -62,7 +80,7 @@ public final class Grammar implements OutputConstraint {
 
     /** Text fully matching a regular expression (see {@link Regex} for the subset); raw bytes, not JSON. */
     public static Grammar regex(String pattern) {
-        Grammar g = new Grammar(Regex.raw(pattern));
+        Grammar g = of(Regex.raw(pattern));
         g.pda();
         return g;
     }
@@ -72,37 +90,37 @@ public final class Grammar implements OutputConstraint {
         if (options.isEmpty()) {
             throw new GrammarException("choice", "no options");
         }
-        return new Grammar(Expr.alt(options.stream().map(Expr::literal).toList()));
+        return of(Expr.alt(options.stream().map(Expr::literal).toList()));
     }
 
     /** Exactly this text. */
     public static Grammar literal(String text) {
-        return new Grammar(Expr.literal(text));
+        return of(Expr.literal(text));
     }
 
     /** One control token of the model's vocabulary, by its piece (e.g. {@code "[TOOL_CALLS]"}); resolved per model. */
     public static Grammar special(String piece) {
-        return new Grammar(new Expr.Special(piece));
+        return of(new Expr.Special(piece));
     }
 
     /** Any text (any sequence of text tokens, possibly empty); control tokens other than EOS stay masked. */
     public static Grammar freeText() {
-        return new Grammar(Expr.repeat(Expr.Bytes.range(0, 255), 0, -1));
+        return of(Expr.repeat(Expr.Bytes.range(0, 255), 0, -1));
     }
 
     /** Optional JSON whitespace (a space, or a newline and indentation). */
     public static Grammar whitespace() {
-        return new Grammar(JsonExprs.WS);
+        return of(JsonExprs.WS);
     }
 
     /** The parts one after another. */
     public static Grammar sequence(Grammar... parts) {
-        return new Grammar(Expr.seq(Arrays.stream(parts).map(g -> g.root).toArray(Expr[]::new)));
+        return of(Expr.seq(Arrays.stream(parts).map(g -> g.root).toArray(Expr[]::new)));
     }
 
     /** Any one of the alternatives (the model chooses). */
     public static Grammar anyOf(Grammar... alternatives) {
-        return new Grammar(Expr.alt(Arrays.stream(alternatives).map(g -> g.root).toList()));
+        return of(Expr.alt(Arrays.stream(alternatives).map(g -> g.root).toList()));
     }
 
     /**

@@ -148,7 +148,8 @@ final class Pda {
     }
 
     private Frame frame(int pos, Frame parent) {
-        long key = (long) pos << 32 | (parent == null ? 0 : parent.id);
+        // multiplying by an odd constant is a bijection that spreads (pos, parent) over Long.hashCode's bits
+        long key = ((long) pos << 32 | (parent == null ? 0 : parent.id)) * 0x9E3779B97F4A7C15L;
         Frame f = frames.get(key);
         if (f == null) {
             f = new Frame(pos, parent, ids++);

@@ -133,6 +133,9 @@ class GrammarPropertyTest {
             }
         }
         assertTrue(!toolOutputs.isEmpty(), "the control token was never chosen");
+        Grammar again = Grammar.anyOf(Grammar.freeText(), Grammar.sequence(Grammar.special("[TOOL_CALLS]"), Grammar.jsonSchema(calls)));
+        org.junit.jupiter.api.Assertions.assertSame(tools, again, "the same composition is the same grammar, with its warm masks");
+        org.junit.jupiter.api.Assertions.assertNotSame(tools, Grammar.anyOf(Grammar.freeText(), Grammar.literal("x")));
     }
 
     @Test

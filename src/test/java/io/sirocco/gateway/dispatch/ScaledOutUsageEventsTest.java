@@ -13,6 +13,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.sirocco.billing.Admission;
 import io.sirocco.billing.Metering;
 import io.sirocco.billing.UsageEvent;
+import io.sirocco.billing.UsageStatus;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,7 +83,7 @@ class ScaledOutUsageEventsTest {
             ch.queueBind(tap, "sirocco.usage", "");
             String requestId = "req-" + UUID.randomUUID();
             Admission a = metering.admit(requestId, org, key, "mistral-tiny", 10, 20);
-            metering.settle(a, 10, 5, UsageEvent.COMPLETED);
+            metering.settle(a, 10, 5, UsageStatus.COMPLETED);
 
             JsonNode published = await().atMost(10, TimeUnit.SECONDS).until(() -> next(ch, tap),
                     n -> n != null && requestId.equals(n.path("requestId").asText()));
@@ -94,7 +95,7 @@ class ScaledOutUsageEventsTest {
     @Test
     void eventsFromAnotherGatewayAreRecordedOnceEvenWhenDeliveredTwice() throws Exception {
         String requestId = "req-" + UUID.randomUUID();
-        UsageEvent event = new UsageEvent(requestId, org, key, "mistral-small", 1_000, 500, UsageEvent.COMPLETED,
+        UsageEvent event = new UsageEvent(requestId, org, key, "mistral-small", 1_000, 500, UsageStatus.COMPLETED,
                 Instant.now().minusSeconds(2), Instant.now(), new BigDecimal("0.001500000"));
         try (Connection rabbit = DispatchTest.RABBIT.connect("other-gateway", false); Channel ch = rabbit.createChannel()) {
             AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2).build();
