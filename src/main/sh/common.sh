@@ -41,3 +41,12 @@ wait_http() {
     sleep 1
   done
 }
+
+# ensure_secret FILE: prints the secret kept in FILE, making a random one (mode 0600) the first time.
+ensure_secret() {
+  if [ ! -s "$1" ]; then
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$1")
+  fi
+  chmod 600 "$1"
+  cat "$1"
+}

@@ -14,26 +14,46 @@ if [ ! -f target/quarkus-app/quarkus-run.jar ] || [ -n "$(find src migrations po
   ./mvnw -B -q package -DskipTests
 fi
 
-# A demo API key, made once and kept with the data.
+# A demo API key, made once and kept with the data (0600). The banner shows its path and prefix, never the key.
 if [ ! -s "$DATA/demo-api-key" ]; then
   (umask 077 && java -cp target/classes io.sirocco.accounts.KeySecrets >"$DATA/demo-api-key")
 fi
 export SIROCCO_DEMO_API_KEY="$(cat "$DATA/demo-api-key")"
 
 # The secret that encrypts sign-in state and session cookies: random per installation, kept with the data.
-if [ -z "${SIROCCO_SESSION_SECRET:-}" ]; then
-  if [ ! -s "$DATA/session-secret" ]; then
-    (umask 077 && java -cp target/classes io.sirocco.accounts.KeySecrets >"$DATA/session-secret")
-  fi
-  export SIROCCO_SESSION_SECRET="$(cat "$DATA/session-secret")"
-fi
+export SIROCCO_SESSION_SECRET="${SIROCCO_SESSION_SECRET:-$(ensure_secret "$DATA/session-secret")}"
+
+PORT="${QUARKUS_HTTP_PORT:-8080}"
+# Only this machine can reach the service unless SIROCCO_HOST says otherwise (0.0.0.0: every interface).
+export QUARKUS_HTTP_HOST="${SIROCCO_HOST:-127.0.0.1}"
+BASE="http://localhost:$PORT"
+PUBLIC_URL="${SIROCCO_PUBLIC_URL:-$BASE}"
 
 KC_STARTED=""
+KC_PASSWORD_WHERE="your Keycloak"
+KC_DATA="$DATA/keycloak"
 if [ -z "${SIROCCO_KEYCLOAK_URL:-}" ]; then
-  KC_ADMIN_PASSWORD="${KC_ADMIN_PASSWORD:-admin}"
+  KC_PASSWORD_WHERE="$DATA/keycloak-admin-password"
+  # Keycloak's secrets are made per installation, at first start, and kept with the data (0600): the
+  # sirocco-service client secret (written into the realm import and the service's config) and the password of
+  # Keycloak's bootstrap admin (master realm).
+  legacy=""
+  if [ -d "$KC_DATA/h2" ] && [ ! -s "$DATA/keycloak-client-secret" ]; then legacy=1; fi
+  export SIROCCO_OIDC_SECRET="${SIROCCO_OIDC_SECRET:-$(ensure_secret "$DATA/keycloak-client-secret")}"
+  KC_ADMIN_PASSWORD="${KC_ADMIN_PASSWORD:-$(ensure_secret "$DATA/keycloak-admin-password")}"
+  export SIROCCO_REDIRECT_URI="$PUBLIC_URL/*"
   if ! port_open 127.0.0.1 8180; then
-    start_keycloak "$DATA/keycloak" 8180 "$KC_ADMIN_PASSWORD"
+    start_keycloak "$KC_DATA" 8180 "$KC_ADMIN_PASSWORD"
     KC_STARTED=1
+    if [ -n "$legacy" ] || [ "$(cat "$KC_DATA/redirect-uri" 2>/dev/null)" != "$SIROCCO_REDIRECT_URI" ]; then
+      if [ -n "$legacy" ]; then
+        log "giving the Keycloak realm made by an older version this installation's secrets"
+        keycloak_apply_installation_secrets "http://localhost:8180" admin "$KC_ADMIN_PASSWORD"
+      elif [ -s "$KC_DATA/redirect-uri" ]; then
+        keycloak_apply_installation_secrets "http://localhost:8180" "$KC_ADMIN_PASSWORD"
+      fi
+      echo "$SIROCCO_REDIRECT_URI" >"$KC_DATA/redirect-uri"
+    fi
   fi
   export SIROCCO_KEYCLOAK_URL="http://localhost:8180"
 fi
@@ -45,9 +65,8 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-PORT="${QUARKUS_HTTP_PORT:-8080}"
-BASE="http://localhost:$PORT"
-log "starting the service on :$PORT (data in $DATA; the demo models are written on first start)"
+refuse_default_admin_password
+log "starting the service on $QUARKUS_HTTP_HOST:$PORT (data in $DATA; the demo models are written on first start)"
 java $SIROCCO_JVM_FLAGS -jar target/quarkus-app/quarkus-run.jar &
 APP_PID=$!
 
@@ -63,12 +82,12 @@ cat <<INFO
     API            $BASE/v1   (OpenAPI: $BASE/q/openapi, Swagger UI: $BASE/q/swagger-ui)
     Waitlist       $BASE/
     Console        $BASE/console
-    Admin          $BASE/admin   (Keycloak login: admin / admin)
-    Keycloak       $SIROCCO_KEYCLOAK_URL  (master admin: admin / ${KC_ADMIN_PASSWORD:-see your Keycloak})
+    Admin          $BASE/admin   (realm user admin; password admin unless you changed it)
+    Keycloak       $SIROCCO_KEYCLOAK_URL  (master admin: admin, password in $KC_PASSWORD_WHERE)
     Health         $BASE/q/health/ready    Metrics  $BASE/q/metrics
-    Demo API key   $SIROCCO_DEMO_API_KEY   (kept in $DATA/demo-api-key)
+    Demo API key   ${SIROCCO_DEMO_API_KEY:0:11}…   (the key is in $DATA/demo-api-key, mode 0600)
 
-  Try:  curl -N $BASE/v1/chat/completions -H "Authorization: Bearer $SIROCCO_DEMO_API_KEY" \\
+  Try:  curl -N $BASE/v1/chat/completions -H "Authorization: Bearer \$(cat $DATA/demo-api-key)" \\
           -H 'Content-Type: application/json' \\
           -d '{"model":"mistral-tiny","stream":true,"messages":[{"role":"user","content":"Hello"}]}'
 

@@ -51,8 +51,14 @@ ensure_keycloak_dist() {
 }
 
 # start_keycloak DATA_DIR PORT ADMIN_PASSWORD: starts Keycloak with the realm import; writes DATA_DIR/keycloak.pid.
+# The realm import takes the installation's values from the environment (placeholders in sirocco-realm.json):
+# SIROCCO_OIDC_SECRET (the sirocco-service client secret), SIROCCO_REDIRECT_URI (the one redirect URI pattern
+# both clients accept) and SIROCCO_ADMIN_PASSWORD (the realm's admin user, first import only).
 start_keycloak() {
   local data="$1" port="$2" password="$3" home; home=$(keycloak_home)
+  : "${SIROCCO_OIDC_SECRET:?start_keycloak needs SIROCCO_OIDC_SECRET}"
+  : "${SIROCCO_REDIRECT_URI:?start_keycloak needs SIROCCO_REDIRECT_URI}"
+  export SIROCCO_OIDC_SECRET SIROCCO_REDIRECT_URI SIROCCO_ADMIN_PASSWORD="${SIROCCO_ADMIN_PASSWORD:-admin}"
   ensure_keycloak_dist
   mkdir -p "$data" "$home/data/import"
   cp "$ROOT/src/main/keycloak/sirocco-realm.json" "$home/data/import/"
@@ -79,4 +85,43 @@ stop_keycloak() {
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
   rm -f "$data/keycloak.pid"
+}
+
+# keycloak_apply_installation_secrets URL MASTER_PASSWORD [NEW_MASTER_PASSWORD]: sets the sirocco-service secret
+# and both clients' redirect URIs to this installation's values through the admin CLI (a realm imported before
+# secrets were per installation had the public default; the redirect URI follows SIROCCO_PUBLIC_URL), and the
+# master admin's password when a new one is given.
+keycloak_apply_installation_secrets() {
+  local url="$1" master_password="$2" new_master_password="${3:-}" kcadm cfg id
+  kcadm="$(keycloak_home)/bin/kcadm.sh"; cfg=$(mktemp)
+  "$kcadm" config credentials --config "$cfg" --server "$url" --realm master --user admin --password "$master_password" >/dev/null
+  for client in sirocco-service sirocco-web; do
+    id=$("$kcadm" get clients --config "$cfg" -r sirocco -q clientId="$client" --fields id --format csv --noquotes)
+    "$kcadm" update "clients/$id" --config "$cfg" -r sirocco -s "redirectUris=[\"$SIROCCO_REDIRECT_URI\"]"
+  done
+  id=$("$kcadm" get clients --config "$cfg" -r sirocco -q clientId=sirocco-service --fields id --format csv --noquotes)
+  "$kcadm" update "clients/$id" --config "$cfg" -r sirocco -s "secret=$SIROCCO_OIDC_SECRET"
+  if [ -n "$new_master_password" ]; then
+    "$kcadm" set-password --config "$cfg" -r master --username admin --new-password "$new_master_password"
+  fi
+  rm -f "$cfg"
+}
+
+# refuse_default_admin_password: ./sirocco run on another address than localhost stops here while the realm's
+# admin user still signs in with admin / admin, unless SIROCCO_ALLOW_DEFAULT_ADMIN_PASSWORD=true.
+refuse_default_admin_password() {
+  case "$QUARKUS_HTTP_HOST" in 127.*|localhost|::1) return 0 ;; esac
+  if ! curl -fsS -o /dev/null "$SIROCCO_KEYCLOAK_URL/realms/sirocco/protocol/openid-connect/token" \
+      -d grant_type=password -d client_id=sirocco-service --data-urlencode "client_secret=$SIROCCO_OIDC_SECRET" \
+      -d username=admin -d password=admin 2>/dev/null; then
+    return 0
+  fi
+  if [ "${SIROCCO_ALLOW_DEFAULT_ADMIN_PASSWORD:-}" = "true" ]; then
+    log "WARNING: listening on $QUARKUS_HTTP_HOST with the admin password admin (SIROCCO_ALLOW_DEFAULT_ADMIN_PASSWORD=true)"
+    return 0
+  fi
+  log "refusing to listen on $QUARKUS_HTTP_HOST while the admin user's password is admin. Change it in Keycloak"
+  log "($SIROCCO_KEYCLOAK_URL/admin, realm sirocco, Users, admin, Credentials), or set SIROCCO_ADMIN_PASSWORD"
+  log "before the first start, or set SIROCCO_ALLOW_DEFAULT_ADMIN_PASSWORD=true to accept it."
+  exit 1
 }

@@ -27,6 +27,9 @@ rabbitmqctl set_permissions -p "sirocco_$RUN_ID" guest '.*' '.*' '.*' >/dev/null
 export SIROCCO_RABBITMQ_VHOST="sirocco_$RUN_ID"
 
 KC_PORT=$((20000 + 2 * (RANDOM % 4000)))  # +1 is its management port
+# This run's client secret, like an installation's; tests start the service on random ports.
+export SIROCCO_OIDC_SECRET="$(ensure_secret "$RUN_DIR/keycloak-client-secret")"
+export SIROCCO_REDIRECT_URI='http://localhost:*'
 start_keycloak "$RUN_DIR/keycloak" "$KC_PORT" admin
 export SIROCCO_KEYCLOAK_URL="http://localhost:$KC_PORT"
 

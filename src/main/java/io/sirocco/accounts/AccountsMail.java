@@ -25,8 +25,9 @@ public class AccountsMail {
         mailer.send(Mail.withText(to, "You are on the Sirocco waitlist", """
                 Hello %s,
 
-                thanks for your interest in Sirocco. You are number %d in the queue.
+                thanks for your interest in Sirocco: you are on the waitlist (number %d in the queue).
                 See your place at any time: %s
+                (If you signed up more than once, only the link in the latest mail works.)
 
                 We will email you an invitation when it is your turn.
                 """.formatted(name, position, link("/waitlist/status/" + statusToken))));

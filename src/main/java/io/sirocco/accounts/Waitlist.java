@@ -34,7 +34,10 @@ public class Waitlist {
     AccountsMail mail;
 
     /**
-     * Adds the person, or returns their existing entry unchanged when the email is already listed.
+     * Adds the person, or keeps their existing entry unchanged when the email is already listed. Either way the
+     * status link goes to the address by mail, never in the answer: the public answer is the same for everyone,
+     * so being on the list (and what was entered) cannot be learned from it. A repeated signup gets a fresh status
+     * link (only its hash is stored, so the first one cannot be sent again; the old link stops working).
      * Throws {@link AccountsException} for invalid input.
      */
     public SignupResult signup(SignupRequest raw, String ip) {
@@ -42,17 +45,35 @@ public class Waitlist {
         String token = SecretTokens.newToken();
         Optional<UUID> created = insert(r, token, ip);
         if (created.isEmpty()) {
-            return new SignupResult(byEmail(r.email()).orElseThrow(), true, null);
+            WaitlistEntry existing = renewStatusToken(r.email(), token);
+            sendStatusLink(existing, token);
+            return new SignupResult(existing, true, token);
         }
         WaitlistEntry entry = byId(created.get()).orElseThrow();
         audit.publish(AccountEvent.of(AccountEvent.SIGNUP, r.email(), r.email(), null,
                 "position " + entry.position()));
+        sendStatusLink(entry, token);
+        return new SignupResult(entry, false, token);
+    }
+
+    private void sendStatusLink(WaitlistEntry entry, String token) {
         try {
-            mail.waitlistConfirmation(r.email(), r.name(), entry.position(), token);
+            mail.waitlistConfirmation(entry.email(), entry.name(), entry.position(), token);
         } catch (RuntimeException e) {
             LOG.warnf("waitlist confirmation mail to entry %s failed: %s", entry.id(), e.getMessage());
         }
-        return new SignupResult(entry, false, token);
+    }
+
+    private WaitlistEntry renewStatusToken(String email, String token) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "update waitlist_entries set status_token_hash = ? where email = ?")) {
+            ps.setString(1, SecretTokens.hash(token));
+            ps.setString(2, email);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not renew the status link", e);
+        }
+        return byEmail(email).orElseThrow();
     }
 
     private Optional<UUID> insert(SignupRequest r, String token, String ip) {

@@ -99,8 +99,9 @@ public class BillingDashboardResource {
                                   @RestForm String model, @RestForm String input, @RestForm String output,
                                   @RestForm String cached, @RestForm String validFrom) {
         csrf.verify(csrfCookie, csrfField);
-        priceBook.schedule(trim(model), EuroInput.parse(input, "input price"), EuroInput.parse(output, "output price"),
-                EuroInput.parseOrNull(cached, "cached-input price"), utc(validFrom));
+        priceBook.schedule(trim(model), EuroInput.parse(input, "input price", EuroInput.PRICE),
+                EuroInput.parse(output, "output price", EuroInput.PRICE),
+                EuroInput.parseOrNull(cached, "cached-input price", EuroInput.PRICE), utc(validFrom));
         return back("Scheduled new prices for " + model);
     }
 
@@ -110,7 +111,7 @@ public class BillingDashboardResource {
                            @PathParam("org") UUID org, @RestForm String cap) {
         csrf.verify(csrfCookie, csrfField);
         requireOrg(org);
-        accounts.setOrgCap(org, EuroInput.parseOrNull(cap, "cap"));
+        accounts.setOrgCap(org, EuroInput.parseOrNull(cap, "cap", EuroInput.MONEY));
         return back("Cap updated");
     }
 
@@ -131,7 +132,8 @@ public class BillingDashboardResource {
                           @PathParam("org") UUID org, @RestForm String amount, @RestForm String note) {
         csrf.verify(csrfCookie, csrfField);
         requireOrg(org);
-        accounts.topUp(org, EuroInput.parse(amount, "amount"), trim(note), identity.getPrincipal().getName());
+        accounts.topUp(org, EuroInput.parsePositive(amount, "amount", EuroInput.MONEY),
+                EuroInput.text(note, "note", BillingAccounts.NOTE_MAX), identity.getPrincipal().getName());
         return back("Credit recorded");
     }
 

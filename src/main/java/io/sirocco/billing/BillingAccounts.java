@@ -21,6 +21,10 @@ import java.util.UUID;
 /** Org billing settings: spend caps (org and key), country and VAT number, prepaid credit and top-ups. */
 @ApplicationScoped
 public class BillingAccounts {
+    /** Largest single credit movement (the column holds far more; this catches typos and hostile input). */
+    public static final BigDecimal MAX_TOP_UP = new BigDecimal("1000000");
+    /** credit_transactions.note is varchar(500). */
+    public static final int NOTE_MAX = 500;
 
     /** An org's billing profile. {@code credit*} are meaningful only when credit is enabled. */
     public record Profile(UUID orgId, String orgName, String country, String vatNumber, boolean creditEnabled,
@@ -109,8 +113,13 @@ public class BillingAccounts {
     /** Records an admin top-up (or a negative adjustment) and adds it to the org's credit balance. */
     @Transactional
     public void topUp(UUID orgId, BigDecimal amount, String note, String by) {
-        if (amount == null || amount.signum() == 0 || amount.scale() > 9) {
-            throw new IllegalArgumentException("amount must be a non-zero number of euros with at most 9 decimals");
+        if (amount == null || amount.signum() == 0 || amount.scale() > 9
+                || amount.abs().compareTo(MAX_TOP_UP) > 0) {
+            throw new IllegalArgumentException("amount must be a non-zero number of euros, at most "
+                    + MAX_TOP_UP.toPlainString() + ", with at most 9 decimals");
+        }
+        if (note != null && note.length() > NOTE_MAX) {
+            throw new IllegalArgumentException("note can be at most " + NOTE_MAX + " characters");
         }
         try (Connection c = db.getConnection();
              PreparedStatement ins = c.prepareStatement("""

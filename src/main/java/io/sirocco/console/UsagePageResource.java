@@ -76,7 +76,7 @@ public class UsagePageResource {
         if (!m.isOwner()) {
             return error(403, "Only the organization's owner can change key caps.");
         }
-        BigDecimal value = EuroInput.parseOrNull(cap, "the cap");
+        BigDecimal value = EuroInput.parseOrNull(cap, "the cap", EuroInput.MONEY);
         accounts.setKeyCap(m.orgId(), key, value);
         return Response.seeOther(URI.create("/console/usage?message="
                 + URLEncoder.encode(value == null ? "Key cap removed" : "Key cap set", StandardCharsets.UTF_8))).build();

@@ -90,6 +90,11 @@ public final class ErrorResponses {
         if (e.retryAfterSeconds() != null) {
             call.response().putHeader("retry-after", Long.toString(e.retryAfterSeconds()));
         }
+        if (e.status() == 401) { // RFC 6750: name the scheme; say the token was bad when one was sent
+            boolean sent = call.ctx.request().getHeader("authorization") != null;
+            call.response().putHeader("www-authenticate",
+                    sent ? "Bearer realm=\"sirocco\", error=\"invalid_token\"" : "Bearer realm=\"sirocco\"");
+        }
         call.json(e.status(), body(e));
     }
 }

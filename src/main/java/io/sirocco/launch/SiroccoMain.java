@@ -35,7 +35,13 @@ public class SiroccoMain {
         }, "embedded-postgres-wait"));
         int[] exit = {0};
         try {
-            Quarkus.run(null, (code, failure) -> exit[0] = code, args);
+            Quarkus.run(null, (code, failure) -> {
+                exit[0] = code;
+                if (failure != null) { // Quarkus logs a start-up failure only when it handles the exit itself
+                    System.err.println("[sirocco] the service could not start:");
+                    failure.printStackTrace();
+                }
+            }, args);
         } finally {
             db.get().close();
             closed.countDown();

@@ -39,10 +39,16 @@ public final class Fixtures {
     public static String token(String username, String password) {
         return given().baseUri(keycloakUrl()).contentType(ContentType.URLENC)
                 .formParam("grant_type", "password").formParam("client_id", "sirocco-service")
-                .formParam("client_secret", "sirocco-service-secret").formParam("username", username)
+                .formParam("client_secret", clientSecret()).formParam("username", username)
                 .formParam("password", password)
                 .post("/realms/sirocco/protocol/openid-connect/token")
                 .then().statusCode(200).extract().path("access_token");
+    }
+
+    /** The sirocco-service client secret the service runs with (the run's Keycloak was imported with it). */
+    public static String clientSecret() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.oidc.credentials.secret", String.class);
     }
 
     public static String adminToken() {
@@ -60,10 +66,12 @@ public final class Fixtures {
         return m.group(1);
     }
 
-    /** Signs up through the JSON API; returns the response body. */
+    /** Signs up through the JSON API; returns the entry as its mailed status link shows it. */
     public static Map<String, Object> signup(String email, String name) {
-        return given().contentType(ContentType.JSON).body(Map.of("email", email, "name", name))
-                .post("/api/waitlist").then().statusCode(201).extract().as(Map.class);
+        given().contentType(ContentType.JSON).body(Map.of("email", email, "name", name))
+                .post("/api/waitlist").then().statusCode(202);
+        String token = statusToken(io.quarkus.arc.Arc.container().instance(MockMailbox.class).get(), email);
+        return given().get("/api/waitlist/status/" + token).then().statusCode(200).extract().as(Map.class);
     }
 
     /** Admin invites this entry (by id) through the admin API. */

@@ -147,10 +147,37 @@ class BillingPagesTest {
                 Map.of("csrf", token, "cap", "12.5")).status());
         assertEquals(0, new BigDecimal("12.5").compareTo(accounts.profile(org).orElseThrow().orgCapEur()));
 
+        // Top-ups: positive, cents, at most a million euros, a note of at most 500 characters; else a 400 page
+        // that says so (before: 1E+999999999 was stored as a 0 top-up that switched prepaid credit on, and 1E+16
+        // or a 600-character note gave a 500).
+        Map<String, String> badTopUps = new java.util.LinkedHashMap<>();
+        badTopUps.put("1E+999999999", "digits and a point only");
+        badTopUps.put("1E+16", "digits and a point only");
+        badTopUps.put("-5", "digits and a point only");
+        badTopUps.put("0", "more than 0");
+        badTopUps.put("0.001", "at most 2 decimals");
+        badTopUps.put("1000000.01", "at most 1000000 euros");
+        badTopUps.forEach((amount, message) -> {
+            WebSession.Page r = s.postFormNoFollow("/admin/billing/orgs/" + org + "/topup",
+                    Map.of("csrf", token, "amount", amount));
+            assertEquals(400, r.status(), amount + ": " + r.body());
+            assertTrue(r.body().contains(message), amount + ": " + r.body());
+        });
+        WebSession.Page longNote = s.postFormNoFollow("/admin/billing/orgs/" + org + "/topup",
+                Map.of("csrf", token, "amount", "5", "note", "n".repeat(600)));
+        assertEquals(400, longNote.status(), longNote.body());
+        assertTrue(longNote.body().contains("note can be at most 500 characters"), longNote.body());
+        assertEquals(false, accounts.profile(org).orElseThrow().creditEnabled(), "no refused top-up switched credit on");
+        assertEquals(303, s.postFormNoFollow("/admin/billing/orgs/" + org + "/topup",
+                Map.of("csrf", token, "amount", "25.50", "note", "welcome")).status());
+        assertEquals(0, new BigDecimal("25.50").compareTo(accounts.profile(org).orElseThrow().creditBalanceEur()));
+        assertEquals(400, s.postFormNoFollow("/admin/billing/orgs/" + org + "/cap",
+                Map.of("csrf", token, "cap", "1E+3")).status());
+
         WebSession.Page bad = s.postFormNoFollow("/admin/billing/prices", Map.of("csrf", token, "model", "mistral-tiny",
                 "input", "cheap", "output", "1", "validFrom", "2030-01-01T00:00"));
         assertEquals(400, bad.status());
-        assertTrue(bad.body().contains("input price must be a decimal number"), bad.body());
+        assertTrue(bad.body().contains("input price must be a number of euros like 12.50"), bad.body());
         WebSession.Page past = s.postFormNoFollow("/admin/billing/prices", Map.of("csrf", token, "model", "mistral-tiny",
                 "input", "0.1", "output", "0.3", "validFrom", "2020-01-01T00:00"));
         assertEquals(400, past.status());

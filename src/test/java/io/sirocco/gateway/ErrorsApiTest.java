@@ -49,6 +49,11 @@ class ErrorsApiTest extends ApiTestBase {
                 401, "authentication_error", "invalid_api_key");
         error(given().header("Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln").get("/v1/models").then(),
                 401, "authentication_error", "invalid_api_key");
+        // RFC 6750: a 401 names the scheme it wants
+        given().get("/v1/models").then().statusCode(401).header("WWW-Authenticate", equalTo("Bearer realm=\"sirocco\""));
+        given().header("Authorization", "Bearer sk-" + "B".repeat(43)).contentType("application/json").body(CHAT)
+                .post("/v1/chat/completions").then().statusCode(401)
+                .header("WWW-Authenticate", equalTo("Bearer realm=\"sirocco\", error=\"invalid_token\""));
     }
 
     @Test

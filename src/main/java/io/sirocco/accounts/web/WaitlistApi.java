@@ -3,7 +3,6 @@ package io.sirocco.accounts.web;
 import io.sirocco.accounts.AccountsException;
 import io.sirocco.accounts.SignupRateLimiter;
 import io.sirocco.accounts.SignupRequest;
-import io.sirocco.accounts.SignupResult;
 import io.sirocco.accounts.Waitlist;
 import io.sirocco.accounts.WaitlistEntry;
 import io.vertx.core.http.HttpServerRequest;
@@ -34,6 +33,17 @@ public class WaitlistApi {
     @Inject
     io.sirocco.accounts.AccountsMail mail;
 
+    /** The one answer to every valid signup, new or repeated: the details are in the mail. */
+    static final Map<String, Object> RECEIVED = received();
+
+    private static Map<String, Object> received() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("object", "waitlist.signup");
+        m.put("status", "received");
+        m.put("message", "Thanks. We sent an email to that address with a link to your place on the waitlist.");
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response signupJson(SignupRequest body, @Context HttpServerRequest request) {
@@ -57,13 +67,8 @@ public class WaitlistApi {
             return Response.status(429).entity(ErrorBody.of("Too many signups from your address. Try again later.",
                     "rate_limit_error", null, "rate_limited")).build();
         }
-        SignupResult result = waitlist.signup(r, ip);
-        Map<String, Object> body = json(result.entry());
-        body.put("duplicate", result.duplicate());
-        if (result.statusToken() != null) {
-            body.put("status_url", mail.link("/waitlist/status/" + result.statusToken()));
-        }
-        return Response.status(result.duplicate() ? 200 : 201).entity(body).build();
+        waitlist.signup(r, ip);
+        return Response.status(202).entity(RECEIVED).build();
     }
 
     @GET

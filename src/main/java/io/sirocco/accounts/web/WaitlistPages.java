@@ -6,7 +6,6 @@ import io.quarkus.qute.TemplateInstance;
 import io.sirocco.accounts.AccountsException;
 import io.sirocco.accounts.SignupRateLimiter;
 import io.sirocco.accounts.SignupRequest;
-import io.sirocco.accounts.SignupResult;
 import io.sirocco.accounts.Waitlist;
 import io.sirocco.accounts.WaitlistEntry;
 import io.vertx.core.http.HttpServerRequest;
@@ -40,6 +39,9 @@ public class WaitlistPages {
     @Location("waitlist-status.html")
     Template status;
     @Inject
+    @Location("waitlist-received.html")
+    Template received;
+    @Inject
     AccountsErrors errors;
 
     @GET
@@ -69,9 +71,8 @@ public class WaitlistPages {
                     .data("param", null).data("form", submitted)).build();
         }
         try {
-            SignupResult r = waitlist.signup(submitted, ClientIp.of(request));
-            return Response.status(r.duplicate() ? 200 : 201).entity(status.data("entry", r.entry())
-                    .data("duplicate", r.duplicate()).data("statusToken", r.statusToken())).build();
+            waitlist.signup(submitted, ClientIp.of(request));
+            return Response.ok(received.instance()).build();
         } catch (AccountsException e) {
             return Response.status(e.status()).entity(form.data("error", e.getMessage()).data("param", e.param())
                     .data("form", submitted)).build();
@@ -85,6 +86,6 @@ public class WaitlistPages {
         if (entry.isEmpty()) {
             return errors.page(404, "Unknown link", "This status link is not valid. Check that you copied all of it.");
         }
-        return Response.ok(status.data("entry", entry.get()).data("duplicate", false).data("statusToken", null)).build();
+        return Response.ok(status.data("entry", entry.get())).build();
     }
 }

@@ -21,7 +21,8 @@ import java.util.Map;
 final class Pda {
     static final int END = -1;
     private static final int MAX_DEPTH = 4096;
-    private static final int MAX_STATES = 200_000;
+    /** Interned states per grammar before the tables start over (~50 MB at most with their transition slots). */
+    private static final int MAX_STATES = 50_000;
 
     final int[] code;
     final int[][] ruleAlts;

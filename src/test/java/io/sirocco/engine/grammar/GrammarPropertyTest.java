@@ -139,6 +139,33 @@ class GrammarPropertyTest {
     }
 
     @Test
+    void threadsSharingOneColdGrammarAllGetValidOutput() throws Exception {
+        // engines on several models share Grammar objects: cold transitions are computed under a lock,
+        // cached ones read without it
+        String schema = COMPACT.writeValueAsString(new RandomSchemas(11).root().schema());
+        String wide = "{\"type\":\"array\",\"maxItems\":6,\"items\":" + schema + "}";
+        Grammar g = Grammar.jsonSchema(wide);
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            long seed = t;
+            threads.add(Thread.ofPlatform().start(() -> {
+                Random rnd = new Random(seed);
+                for (int k = 0; k < 25; k++) {
+                    Decode.Out o = Decode.run(g, rnd, false, 3000);
+                    if (o.complete() && !Oracle.validate(wide, o.text()).isEmpty()) {
+                        failures.add(o.text());
+                    }
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertTrue(failures.isEmpty(), failures.toString());
+    }
+
+    @Test
     void textFormsAreMatchedExactlyByTheirOwnBytes() {
         GrammarMatcher m = Grammar.literal("héllo").matcher(TestVocab.TRIE);
         for (byte b : "héllo".getBytes(StandardCharsets.UTF_8)) {

@@ -315,6 +315,7 @@ class ScaleOutIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("target/scaleout-it-" + name + ".log")));
         Map<String, String> e = pb.environment();
+        e.putIfAbsent("SIROCCO_OIDC_SECRET", "it-without-keycloak"); // needed to start; Keycloak unused here
         e.put("SIROCCO_DB_URL", DB_URL);
         e.put("SIROCCO_DATA", DATA.toString());
         e.put("QUARKUS_PROFILE", "prod,scaleout");
