@@ -4,7 +4,7 @@ import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
 import io.sirocco.engine.kernels.Matrix;
 import io.sirocco.engine.kernels.NativeKernels;
-import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.kernels.KernelThreads;
 import io.sirocco.engine.model.Batch;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.LlamaWeights;
@@ -60,7 +60,7 @@ final class Bench {
             Run single;
             List<Run> batched = new ArrayList<>();
             int[] streamCounts = {4, 16};
-            try (WorkerPool pool = new WorkerPool(threads)) {
+            try (KernelThreads pool = new KernelThreads(threads)) {
                 MatMul mm = new MatMul(kernels, pool);
                 single = median(model, mm, 1, promptTokens, decodeTokens, runs);
                 for (int streams : streamCounts) {

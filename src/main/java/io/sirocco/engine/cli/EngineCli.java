@@ -6,7 +6,7 @@ import io.sirocco.engine.demo.DemoModels;
 import io.sirocco.engine.gguf.GgmlType;
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
-import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.kernels.KernelThreads;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.tokenizer.Tokenizer;
 import io.sirocco.engine.model.SingleSequence;
@@ -112,7 +112,7 @@ public final class EngineCli {
 
     private static void generate(Args a, PrintStream out) {
         try (Model model = Model.load(Path.of(a.require("model")));
-             WorkerPool pool = new WorkerPool(a.getInt("threads", 0))) {
+             KernelThreads pool = new KernelThreads(a.getInt("threads", 0))) {
             int[] prompt = a.has("prompt-ids") ? parseIds(a.require("prompt-ids"))
                     : model.tokenizer.encode(a.require("prompt"), true);
             int maxTokens = a.getInt("max-tokens", 24);

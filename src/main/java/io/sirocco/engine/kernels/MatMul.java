@@ -6,9 +6,9 @@ public final class MatMul {
     /** Below this much weight traffic per thread, handing work to another thread costs more than it saves. */
     private static final long MIN_BYTES_PER_THREAD = 64 * 1024;
     private final Kernels kernels;
-    private final WorkerPool pool;
+    private final KernelThreads pool;
 
-    public MatMul(Kernels kernels, WorkerPool pool) {
+    public MatMul(Kernels kernels, KernelThreads pool) {
         this.kernels = kernels;
         this.pool = pool;
     }
@@ -17,7 +17,7 @@ public final class MatMul {
         return kernels;
     }
 
-    public WorkerPool pool() {
+    public KernelThreads pool() {
         return pool;
     }
 

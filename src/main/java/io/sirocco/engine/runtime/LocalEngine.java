@@ -11,7 +11,7 @@ import io.sirocco.engine.ModelInfo;
 import io.sirocco.engine.TokenListener;
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
-import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.kernels.KernelThreads;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
@@ -37,7 +37,7 @@ public final class LocalEngine implements Engine {
     private final Model model;
     private final TextModel text;
     private final ModelInfo info;
-    private final WorkerPool pool;
+    private final KernelThreads pool;
     private final KvCache kv;
     private final Transformer transformer;
     private final Scheduler scheduler;
@@ -49,7 +49,7 @@ public final class LocalEngine implements Engine {
         this.model = model;
         this.text = TextModel.of(model.config, model.tokenizer, model.file.fileSize(), o, chat);
         this.info = text.info();
-        this.pool = new WorkerPool(o.threads());
+        this.pool = new KernelThreads(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
         this.kernelName = kernels.name();
         this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), info.kvCacheTokens(),

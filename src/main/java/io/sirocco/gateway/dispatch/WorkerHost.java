@@ -15,7 +15,7 @@ import java.io.IOException;
 import java.time.Duration;
 
 /**
- * In the worker role, runs the {@link Worker} for {@code sirocco.worker.models} on the engines the model registry
+ * In the worker role, runs the {@link InferenceConsumer} for {@code sirocco.worker.models} on the engines the model registry
  * loads ({@link EngineSource}). On shutdown it stops taking messages and drains before the engines close.
  */
 @ApplicationScoped
@@ -35,7 +35,7 @@ public class WorkerHost {
     @ConfigProperty(name = "sirocco.worker.drain-timeout", defaultValue = "30s")
     Duration drainTimeout;
 
-    private volatile Worker worker;
+    private volatile InferenceConsumer worker;
     private volatile String failure;
 
     void start(@Observes StartupEvent ev) {
@@ -46,7 +46,7 @@ public class WorkerHost {
             throw new IllegalStateException("sirocco.role=worker needs exactly one EngineSource bean (the model registry)");
         }
         try {
-            Worker w = new Worker(RabbitSettings.from(config).connect("sirocco-worker", false), engines.get(),
+            InferenceConsumer w = new InferenceConsumer(RabbitSettings.from(config).connect("sirocco-worker", false), engines.get(),
                     roles.workerModels(), heartbeat, idlePoll);
             w.start();
             worker = w;
@@ -58,7 +58,7 @@ public class WorkerHost {
 
     /** Runs before the model registry closes the engines (lower priority value first). */
     void stop(@Observes @Priority(100) ShutdownEvent ev) {
-        Worker w = worker;
+        InferenceConsumer w = worker;
         if (w == null) {
             return;
         }

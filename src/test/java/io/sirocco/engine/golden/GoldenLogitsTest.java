@@ -3,7 +3,7 @@ package io.sirocco.engine.golden;
 import io.sirocco.engine.gguf.GgmlType;
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
-import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.kernels.KernelThreads;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.SingleSequence;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * tolerance (max abs and rms), then 24 greedy steps matching for the first greedy_exact_steps.
  */
 class GoldenLogitsTest {
-    static final WorkerPool POOL = new WorkerPool(2);
+    static final KernelThreads POOL = new KernelThreads(2);
     /** The engine's kernels (native where built) and the Java fallback: both must pass every golden. */
     static final List<MatMul> KERNELS = List.of(new MatMul(Kernels.best(true), POOL), new MatMul(Kernels.best(false), POOL));
 

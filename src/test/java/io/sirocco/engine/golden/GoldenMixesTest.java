@@ -2,7 +2,7 @@ package io.sirocco.engine.golden;
 
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
-import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.kernels.KernelThreads;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.SingleSequence;
 import io.sirocco.engine.synthetic.MixedTypes;
@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GoldenMixesTest {
     static final double TOP10_TOLERANCE = 0.5;
-    static final WorkerPool POOL = new WorkerPool(2);
+    static final KernelThreads POOL = new KernelThreads(2);
     static final List<MatMul> KERNELS = List.of(new MatMul(Kernels.best(true), POOL), new MatMul(Kernels.best(false), POOL));
     static final List<SyntheticModel.Weights> WEIGHTS = SyntheticModel.generate(ModelSpec.MOE_A);
 

@@ -146,7 +146,7 @@ class KernelsTest {
 
     @Test
     void workerPoolCoversTheRangeExactlyOnce() {
-        try (WorkerPool pool = new WorkerPool(3)) {
+        try (KernelThreads pool = new KernelThreads(3)) {
             for (int n : new int[]{0, 1, 15, 16, 17, 100, 1000}) {
                 int[] hits = new int[n];
                 pool.parallelFor(n, 16, (a, b) -> {
@@ -163,7 +163,7 @@ class KernelsTest {
 
     @Test
     void workerPoolReportsAFailingChunkAndStaysUsable() {
-        try (WorkerPool pool = new WorkerPool(2)) {
+        try (KernelThreads pool = new KernelThreads(2)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(1000, 16, (a, b) -> {
                 if (a <= 500 && 500 < b) {
                     throw new ArithmeticException("chunk " + a);

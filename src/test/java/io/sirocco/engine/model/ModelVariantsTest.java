@@ -5,7 +5,7 @@ import io.sirocco.engine.gguf.GgmlType;
 import io.sirocco.engine.golden.GoldenPack;
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
-import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.kernels.KernelThreads;
 import io.sirocco.engine.synthetic.ModelSpec;
 import io.sirocco.engine.synthetic.SyntheticModel;
 import io.sirocco.engine.synthetic.SyntheticModelWriter;
@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ModelVariantsTest {
     /** A small MoE that is quick to write. */
     static final ModelSpec SMALL = new ModelSpec("small-moe", 64, 2, 4, 2, 96, 4, 2, 5L, false);
-    static final WorkerPool POOL = new WorkerPool(2);
+    static final KernelThreads POOL = new KernelThreads(2);
     static final MatMul MM = new MatMul(Kernels.best(true), POOL);
     static final int[] PROMPT = {1, 415, 2936, 9060, 285, 1142, 461, 10575, 754, 272, 17898, 3914, 28723, 300, 301, 302, 303, 304, 305, 306};
 

@@ -4,7 +4,7 @@ import io.sirocco.engine.gguf.GgmlType;
 import io.sirocco.engine.golden.GoldenPack;
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
-import io.sirocco.engine.kernels.WorkerPool;
+import io.sirocco.engine.kernels.KernelThreads;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Prefix caching: the pool's books, reuse, eviction, and logits equal bit for bit with and without it. */
 class PrefixCacheTest {
-    static final WorkerPool POOL = new WorkerPool(2);
+    static final KernelThreads POOL = new KernelThreads(2);
 
     @AfterAll
     static void close() {

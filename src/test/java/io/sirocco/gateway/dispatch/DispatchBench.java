@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Requests per second through one gateway's {@link Dispatcher} to one {@link Worker} whose engine answers at once
+ * Requests per second through one gateway's {@link Dispatcher} to one {@link InferenceConsumer} whose engine answers at once
  * (one token, no delay): the cost of dispatch itself. Not a test; run it by hand (docs/benchmarks.md), against the
  * RabbitMQ of {@link DispatchTest#RABBIT}. Arguments: seconds per measurement (default 10), then the client
  * concurrencies to measure (default 1 16 64).
@@ -37,7 +37,7 @@ public final class DispatchBench {
         ScriptedEngine engine = new ScriptedEngine(0, 0);
         try (Dispatcher gateway = new Dispatcher(DispatchTest.RABBIT.connect("bench-gateway", false), "bench-" + model,
                 Duration.ofSeconds(10));
-             Worker worker = new Worker(DispatchTest.RABBIT.connect("bench-worker", false), fixed(engine, slots),
+             InferenceConsumer worker = new InferenceConsumer(DispatchTest.RABBIT.connect("bench-worker", false), fixed(engine, slots),
                      List.of(model), Duration.ofSeconds(1), Duration.ofMillis(20))) {
             gateway.start();
             worker.start();

@@ -120,7 +120,7 @@ class DispatchTest {
     @Test
     void cancelReachesTheWorkerAndFreesTheSlot() throws Exception {
         ScriptedEngine engine = new ScriptedEngine(0, 100);
-        Worker w = worker(engine, 1);
+        InferenceConsumer w = worker(engine, 1);
         List<String> text = new CopyOnWriteArrayList<>();
         RemoteCall call = gateway.submit(chat("bye", "long story", 1000), 0, Duration.ofSeconds(10), (i, d) -> text.add(d));
         await().atMost(5, TimeUnit.SECONDS).until(() -> text.size() >= 2);
@@ -137,7 +137,7 @@ class DispatchTest {
     void aWorkerKilledBeforeStreamingLeavesTheRequestToAnother() throws Exception {
         ScriptedEngine stuck = new ScriptedEngine(-1, 0); // takes the request, never produces a token
         Connection doomed = RABBIT.connect("doomed-worker", false);
-        Worker first = new Worker(doomed, source(stuck, 1), List.of(model), HEARTBEAT, POLL);
+        InferenceConsumer first = new InferenceConsumer(doomed, source(stuck, 1), List.of(model), HEARTBEAT, POLL);
         first.start();
         List<String> text = new CopyOnWriteArrayList<>();
         RemoteCall call = gateway.submit(chat("redeliver", "hello", 3), 0, Duration.ofSeconds(20), (i, d) -> text.add(d));
@@ -156,7 +156,7 @@ class DispatchTest {
     void aWorkerKilledMidStreamEndsTheStreamWithAnErrorAndIsNotReplayed() throws Exception {
         ScriptedEngine slow = new ScriptedEngine(0, 150);
         Connection doomed = RABBIT.connect("doomed-worker", false);
-        Worker first = new Worker(doomed, source(slow, 1), List.of(model), HEARTBEAT, POLL);
+        InferenceConsumer first = new InferenceConsumer(doomed, source(slow, 1), List.of(model), HEARTBEAT, POLL);
         first.start();
         List<String> text = new CopyOnWriteArrayList<>();
         RemoteCall call = gateway.submit(chat("midstream", "tell me", 100), 0, Duration.ofSeconds(20), (i, d) -> text.add(d));
@@ -177,7 +177,7 @@ class DispatchTest {
     @Test
     void aGatewayThatDiesHasItsGenerationsCancelled() throws Exception {
         ScriptedEngine engine = new ScriptedEngine(0, 100);
-        Worker w = worker(engine, 1);
+        InferenceConsumer w = worker(engine, 1);
         Connection doomed = RABBIT.connect("doomed-gateway", false);
         Dispatcher g2 = new Dispatcher(doomed, "g2-" + model, STALL);
         g2.start();
@@ -204,7 +204,7 @@ class DispatchTest {
     @Test
     void drainFinishesRunningWorkAndLeavesQueuedWorkForOthers() throws Exception {
         ScriptedEngine engine = new ScriptedEngine(0, 100);
-        Worker w = worker(engine, 1);
+        InferenceConsumer w = worker(engine, 1);
         RemoteCall running = gateway.submit(chat("d1", "one", 5), 0, Duration.ofSeconds(30), (i, d) -> { });
         await().atMost(5, TimeUnit.SECONDS).until(() -> engine.running.get() == 1);
         RemoteCall queued = gateway.submit(chat("d2", "two", 2), 0, Duration.ofSeconds(30), (i, d) -> { });
@@ -263,8 +263,8 @@ class DispatchTest {
         return d;
     }
 
-    private Worker worker(ScriptedEngine engine, int slots) throws Exception {
-        Worker w = new Worker(RABBIT.connect("test-worker", false), source(engine, slots), List.of(model), HEARTBEAT, POLL);
+    private InferenceConsumer worker(ScriptedEngine engine, int slots) throws Exception {
+        InferenceConsumer w = new InferenceConsumer(RABBIT.connect("test-worker", false), source(engine, slots), List.of(model), HEARTBEAT, POLL);
         w.start();
         open.add(engine);
         open.add(w);

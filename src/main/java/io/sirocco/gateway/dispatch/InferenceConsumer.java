@@ -30,8 +30,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The worker side of dispatch: takes requests from {@code inference.<model>} only while a batch slot is free, runs
- * them on the model's engine and streams the replies to the requesting gateway's queue.
+ * The worker role's side of dispatch: consumes requests from {@code inference.<model>} only while a batch slot is
+ * free, runs them on the model's engine and streams the replies to the requesting gateway's queue.
  * <p>
  * <b>Capacity.</b> Each batch slot has its own channel with a prefetch of one (manual ack), and a consumer on the
  * model's queue while the slot is free: so the worker's prefetch is exactly its free slots, and requests it cannot
@@ -43,8 +43,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * one). A worker that dies before that leaves it unacknowledged, so RabbitMQ redelivers it to another worker; one
  * that dies later stops heartbeating, and the gateway ends the stream with an error chunk.
  */
-public final class Worker implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(Worker.class);
+public final class InferenceConsumer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(InferenceConsumer.class);
     private static final int REMEMBERED_CANCELS = 10_000;
 
     private final Connection connection;
@@ -70,7 +70,7 @@ public final class Worker implements AutoCloseable {
     private volatile boolean connectionLost;
     private Channel replies;
 
-    public Worker(Connection connection, EngineSource engines, List<String> models, Duration heartbeat, Duration idlePoll) {
+    public InferenceConsumer(Connection connection, EngineSource engines, List<String> models, Duration heartbeat, Duration idlePoll) {
         this.connection = connection;
         this.engines = engines;
         this.models = List.copyOf(models);

@@ -12,7 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * park: a decode step hands ~90 small jobs to the pool back to back, and waking a parked thread for
  * each would cost more than many of the jobs themselves.
  */
-public final class WorkerPool implements AutoCloseable {
+public final class KernelThreads implements AutoCloseable {
     public interface RangeTask {
         void run(int from, int to);
     }
@@ -28,7 +28,7 @@ public final class WorkerPool implements AutoCloseable {
     private volatile Job current;
     private volatile boolean closed;
 
-    public WorkerPool(int threads) {
+    public KernelThreads(int threads) {
         this.threads = Math.max(1, threads <= 0 ? Runtime.getRuntime().availableProcessors() : threads);
         helpers = new Helper[this.threads - 1];
         for (int i = 0; i < helpers.length; i++) {
