@@ -20,6 +20,7 @@ public final class Activations {
     public final float[] values;
     private byte[] q;
     private float[] qf;
+    private float[] kqf;
     private float[] scales;
     private float[] sums;
     private int[] isums;
@@ -127,6 +128,19 @@ public final class Activations {
     /** Q8_K values, count × dim. */
     public byte[] quantsK() {
         return kq;
+    }
+
+    /** The Q8_K values as floats (exact), for kernels that multiply in float lanes. */
+    public float[] quantsKAsFloats() {
+        float[] f = kqf;
+        if (f == null) {
+            f = new float[kq.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = kq[i];
+            }
+            kqf = f;
+        }
+        return f;
     }
 
     /** Q8_K scales, count × dim/256. */

@@ -221,129 +221,142 @@ public final class JavaKernels implements Kernels {
         return sum;
     }
 
-    /* Q5_K: Q4_K's scales and mins with a fifth bit per value; the mins through the Q8_K group sums */
+    /*
+     * Q5_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS: each 16-value group is unpacked with byte-lane operations into
+     * its integer values, widened to float lanes and multiplied by the activations; the products times
+     * the group's integer scale stay exact in float (below 2^24 per lane over a block), so a block's
+     * lanes are scaled once by d·d_x and reduced once per row. The K-quants' mins go through the Q8_K
+     * group sums, as in the native kernels.
+     */
+    private static final ByteVector IQ4_TABLE = ByteVector.fromArray(B16, IQ4Quantizer.VALUES, 0);
+
+    /** acc + scale·(w ⊙ x[xo..xo+16)) in float lanes, w being 16 small integers. */
+    private static FloatVector group16(ByteVector w, float[] x, int xo, float scale, FloatVector acc) {
+        FloatVector sc = FloatVector.broadcast(F, scale);
+        for (int part = 0; part < 16 / F.length(); part++) {
+            FloatVector wf = (FloatVector) w.convertShape(VectorOperators.B2F, F, part);
+            acc = wf.mul(FloatVector.fromArray(F, x, xo + part * F.length())).fma(sc, acc);
+        }
+        return acc;
+    }
+
+    private static ByteVector bytes16(MemorySegment s, long o) {
+        return ByteVector.fromMemorySegment(B16, s, o, LE);
+    }
+
+    /** Element group g (16 values, 0..15) of a 2-bit field: bytes 32·(g/8) + 16·(g%2), shift 2·((g%8)/2). */
+    private static ByteVector twoBits16(MemorySegment s, long qs, int g) {
+        return bytes16(s, qs + 32L * (g / 8) + 16L * (g % 2)).lanewise(VectorOperators.LSHR, 2 * ((g % 8) / 2)).and((byte) 3);
+    }
+
     static float dotQ5_K(MemorySegment s, long row, Activations x, int t, int cols) {
-        byte[] xq = x.quantsK();
+        float[] xq = x.quantsKAsFloats();
         float[] xd = x.scalesK();
         short[] bs = x.blockSumsK();
         int nb = cols / 256;
         byte[] sc = new byte[12];
-        float sum = 0f;
+        FloatVector total = FloatVector.zero(F);
+        float mins = 0f;
         for (int b = 0; b < nb; b++) {
             long o = row + 176L * b;
             MemorySegment.copy(s, ValueLayout.JAVA_BYTE, o + 4, sc, 0, 12);
             int xo = t * cols + b * 256;
-            int bo = xo / 16;
-            int isum = 0;
+            FloatVector acc = FloatVector.zero(F);
             int msum = 0;
-            for (int j = 0; j < 8; j++) {
-                long qo = o + 48 + 32L * (j / 2);
-                int shift = (j & 1) * 4;
-                int sub = 0;
-                for (int k = 0; k < 32; k++) {
-                    int q = ((u8(s, qo + k) >> shift) & 15) | (((u8(s, o + 16 + k) >> j) & 1) << 4);
-                    sub += q * xq[xo + 32 * j + k];
-                }
-                isum += KQuantizer.scaleK4(sc, 0, j) * sub;
-                msum += KQuantizer.minK4(sc, 0, j) * (bs[bo + 2 * j] + bs[bo + 2 * j + 1]);
+            for (int g = 0; g < 16; g++) {
+                int j = g / 2;
+                long c = 16L * (g % 2);
+                ByteVector nib = bytes16(s, o + 48 + 32L * (j / 2) + c);
+                nib = (j & 1) == 0 ? nib.and((byte) 15) : nib.lanewise(VectorOperators.LSHR, 4);
+                ByteVector high = bytes16(s, o + 16 + c).lanewise(VectorOperators.LSHR, j).and((byte) 1);
+                acc = group16(nib.or(high.lanewise(VectorOperators.LSHL, 4)), xq, xo + 16 * g, KQuantizer.scaleK4(sc, 0, j), acc);
+                msum += KQuantizer.minK4(sc, 0, j) * bs[xo / 16 + g];
             }
             float d = xd[t * nb + b];
-            sum += d * Fp16.f16(s, o) * isum - d * Fp16.f16(s, o + 2) * msum;
+            total = acc.fma(FloatVector.broadcast(F, d * Fp16.f16(s, o)), total);
+            mins += d * Fp16.f16(s, o + 2) * msum;
         }
-        return sum;
+        return Lanes.sumInOrder(total) - mins;
     }
 
-    /* Q3_K: signed 3-bit values (2 bits, −4 where the hmask bit is clear), sixteen signed 6-bit scales */
     static float dotQ3_K(MemorySegment s, long row, Activations x, int t, int cols) {
-        byte[] xq = x.quantsK();
+        float[] xq = x.quantsKAsFloats();
         float[] xd = x.scalesK();
         int nb = cols / 256;
         byte[] sc = new byte[12];
-        float sum = 0f;
+        FloatVector total = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
             long o = row + 110L * b;
             MemorySegment.copy(s, ValueLayout.JAVA_BYTE, o + 96, sc, 0, 12);
             int xo = t * cols + b * 256;
-            int isum = 0;
+            FloatVector acc = FloatVector.zero(F);
             for (int g = 0; g < 16; g++) {
-                int sub = 0;
-                for (int k = 0; k < 16; k++) {
-                    sub += Dequantize.q3(s, o, 16 * g + k) * xq[xo + 16 * g + k];
-                }
-                isum += KQuantizer.scaleK3(sc, 0, g) * sub;
+                ByteVector high = bytes16(s, o + 16L * (g % 2)).lanewise(VectorOperators.LSHR, g / 2).and((byte) 1);
+                ByteVector q = twoBits16(s, o + 32, g).or(high.lanewise(VectorOperators.LSHL, 2)).sub((byte) 4);
+                acc = group16(q, xq, xo + 16 * g, KQuantizer.scaleK3(sc, 0, g), acc);
             }
-            sum += xd[t * nb + b] * Fp16.f16(s, o + 108) * isum;
+            total = acc.fma(FloatVector.broadcast(F, xd[t * nb + b] * Fp16.f16(s, o + 108)), total);
         }
-        return sum;
+        return Lanes.sumInOrder(total);
     }
 
-    /* Q2_K: 2-bit values with a 4-bit scale and min per 16; the mins through the Q8_K group sums */
     static float dotQ2_K(MemorySegment s, long row, Activations x, int t, int cols) {
-        byte[] xq = x.quantsK();
+        float[] xq = x.quantsKAsFloats();
         float[] xd = x.scalesK();
         short[] bs = x.blockSumsK();
         int nb = cols / 256;
-        float sum = 0f;
+        FloatVector total = FloatVector.zero(F);
+        float mins = 0f;
         for (int b = 0; b < nb; b++) {
             long o = row + 84L * b;
             int xo = t * cols + b * 256;
-            int isum = 0;
+            FloatVector acc = FloatVector.zero(F);
             int msum = 0;
             for (int g = 0; g < 16; g++) {
                 int sc = u8(s, o + g);
-                int sub = 0;
-                for (int k = 0; k < 16; k++) {
-                    sub += Dequantize.twoBits(s, o + 16, 16 * g + k) * xq[xo + 16 * g + k];
-                }
-                isum += (sc & 15) * sub;
+                acc = group16(twoBits16(s, o + 16, g), xq, xo + 16 * g, sc & 15, acc);
                 msum += (sc >> 4) * bs[xo / 16 + g];
             }
             float d = xd[t * nb + b];
-            sum += d * Fp16.f16(s, o + 80) * isum - d * Fp16.f16(s, o + 82) * msum;
+            total = acc.fma(FloatVector.broadcast(F, d * Fp16.f16(s, o + 80)), total);
+            mins += d * Fp16.f16(s, o + 82) * msum;
         }
-        return sum;
+        return Lanes.sumInOrder(total) - mins;
     }
 
-    /* IQ4_NL: Q4_0's layout with the indices looked up in the value table; Q8_0 activations */
+    /** acc + scale·Σ T[index]·x over the 32 values whose indices are the 16 bytes at qs. */
+    private static FloatVector iq4Block(MemorySegment s, long qs, float[] x, int xo, float scale, FloatVector acc) {
+        ByteVector q = bytes16(s, qs);
+        acc = group16(q.and((byte) 15).selectFrom(IQ4_TABLE), x, xo, scale, acc);
+        return group16(q.lanewise(VectorOperators.LSHR, 4).selectFrom(IQ4_TABLE), x, xo + 16, scale, acc);
+    }
+
     static float dotIQ4_NL(MemorySegment s, long row, Activations x, int t, int cols) {
-        byte[] xq = x.quants();
+        float[] xq = x.quantsAsFloats();
         float[] xd = x.scales();
         int nb = cols / 32;
-        float sum = 0f;
+        FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
             long o = row + 18L * b;
-            int xo = t * cols + b * 32;
-            sum += Fp16.f16(s, o) * xd[t * nb + b] * dotIQ4(s, o + 2, xq, xo);
+            acc = iq4Block(s, o + 2, xq, t * cols + b * 32, Fp16.f16(s, o) * xd[t * nb + b], acc);
         }
-        return sum;
+        return Lanes.sumInOrder(acc);
     }
 
-    /** Σ VALUES[index_j]·xq[xo + j] over the 32 values whose indices are the 16 bytes at qs. */
-    private static int dotIQ4(MemorySegment s, long qs, byte[] xq, int xo) {
-        byte[] v = IQ4Quantizer.VALUES;
-        int isum = 0;
-        for (int j = 0; j < 16; j++) {
-            int q = u8(s, qs + j);
-            isum += v[q & 15] * xq[xo + j] + v[q >> 4] * xq[xo + j + 16];
-        }
-        return isum;
-    }
-
-    /* IQ4_XS: eight sub-blocks of IQ4_NL indices with 6-bit scales; Q8_K activations */
     static float dotIQ4_XS(MemorySegment s, long row, Activations x, int t, int cols) {
-        byte[] xq = x.quantsK();
+        float[] xq = x.quantsKAsFloats();
         float[] xd = x.scalesK();
         int nb = cols / 256;
-        float sum = 0f;
+        FloatVector total = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
             long o = row + 136L * b;
             int xo = t * cols + b * 256;
-            int isum = 0;
+            FloatVector acc = FloatVector.zero(F);
             for (int ib = 0; ib < 8; ib++) {
-                isum += Dequantize.iq4xsScale(s, o, ib) * dotIQ4(s, o + 8 + 16 * ib, xq, xo + 32 * ib);
+                acc = iq4Block(s, o + 8 + 16 * ib, xq, xo + 32 * ib, Dequantize.iq4xsScale(s, o, ib), acc);
             }
-            sum += xd[t * nb + b] * Fp16.f16(s, o) * isum;
+            total = acc.fma(FloatVector.broadcast(F, xd[t * nb + b] * Fp16.f16(s, o)), total);
         }
-        return sum;
+        return Lanes.sumInOrder(total);
     }
 }

@@ -10,6 +10,7 @@ import io.sirocco.engine.synthetic.ModelSpec;
 import io.sirocco.engine.synthetic.SyntheticModel;
 import io.sirocco.engine.synthetic.SyntheticModelWriter;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -30,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * src/test/golden-recipes/make-mix-goldens.sh). The files are written by the project's own writer and
  * first checked byte for byte against the sha256 of llama-quantize's output, so no llama.cpp is needed
  * here. Then, per prompt: the golden's top-10 logits at the last prompt position within 0.5, and the
- * greedy rule of golden README §9 with that tolerance.
+ * greedy rule of golden README §9 with that tolerance. The same check for issue 7's bench shape
+ * (8 experts, 791 M parameters; top-10 goldens only) runs when its files are given.
  */
 class GoldenMixesTest {
     static final double TOP10_TOLERANCE = 0.5;
@@ -48,6 +50,17 @@ class GoldenMixesTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (MixedTypes.Mix mix : MixedTypes.Mix.values()) {
             tests.add(DynamicTest.dynamicTest(mix + " file", () -> check(mix)));
+        }
+        String benchDir = System.getProperty("sirocco.bench-mixes");
+        for (MixedTypes.Mix mix : MixedTypes.Mix.values()) {
+            tests.add(DynamicTest.dynamicTest("bench-shape " + mix, () -> {
+                // 8 × 400 MB files take minutes to write: opt-in, with files from the recipe's directory
+                Assumptions.assumeTrue(benchDir != null, "set -Dsirocco.bench-mixes=DIR (bench-<mix>.gguf files, "
+                        + "written by write-bench-model --mix) to check the bench-shape goldens");
+                try (Model model = Model.load(Path.of(benchDir, "bench-" + mix + ".gguf"))) {
+                    compare(model, KERNELS.get(0), "bench-" + mix + "-P1");
+                }
+            }));
         }
         return tests;
     }
