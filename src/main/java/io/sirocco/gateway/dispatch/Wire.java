@@ -20,8 +20,8 @@ public final class Wire {
     }
 
     /**
-     * A generation to run. The prompt is either token ids (when the gateway tokenized) or chat messages, which the
-     * worker encodes with the model's template: gateways load no model.
+     * A generation to run. The prompt is either token ids (the gateway tokenizes with the model's tokenizer) or chat
+     * messages, which the worker encodes with the model's template.
      */
     public record Request(String requestId, String model, int[] promptTokens, List<ChatMessage> messages,
                           boolean safePrompt, GenerationParams params, List<int[]> embedInputs) {

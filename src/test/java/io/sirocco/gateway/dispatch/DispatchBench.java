@@ -2,7 +2,6 @@ package io.sirocco.gateway.dispatch;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import io.sirocco.engine.Engine;
 import io.sirocco.engine.GenerationParams;
 
 import java.time.Duration;
@@ -37,7 +36,7 @@ public final class DispatchBench {
         ScriptedEngine engine = new ScriptedEngine(0, 0);
         try (Dispatcher gateway = new Dispatcher(DispatchTest.RABBIT.connect("bench-gateway", false), "bench-" + model,
                 Duration.ofSeconds(10));
-             InferenceConsumer worker = new InferenceConsumer(DispatchTest.RABBIT.connect("bench-worker", false), fixed(engine, slots),
+             InferenceConsumer worker = new InferenceConsumer(DispatchTest.RABBIT.connect("bench-worker", false), DispatchTest.source(engine, slots),
                      List.of(model), Duration.ofSeconds(1), Duration.ofMillis(20))) {
             gateway.start();
             worker.start();
@@ -85,19 +84,5 @@ public final class DispatchBench {
             t.join();
         }
         return done.get() / ((System.nanoTime() - t0) / 1e9);
-    }
-
-    private static EngineSource fixed(Engine engine, int slots) {
-        return new EngineSource() {
-            @Override
-            public Engine engine(String m) {
-                return engine;
-            }
-
-            @Override
-            public int slots(String m) {
-                return slots;
-            }
-        };
     }
 }

@@ -271,7 +271,7 @@ class DispatchTest {
         return w;
     }
 
-    private static EngineSource source(Engine engine, int slots) {
+    static EngineSource source(Engine engine, int slots) {
         return new EngineSource() {
             @Override
             public Engine engine(String m) {
