@@ -9,5 +9,5 @@ import java.util.UUID;
  * Every admission ends in exactly one {@link Metering#settle} call.
  */
 public record Admission(String requestId, UUID orgId, UUID keyId, String model, Instant admittedAt, Prices prices,
-                        BigDecimal reservedEur) {
+                        BigDecimal reservedEur, RequestTags tags) {
 }

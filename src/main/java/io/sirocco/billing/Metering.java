@@ -53,10 +53,16 @@ public class Metering {
      * {@link BudgetExceededException} (HTTP 402) when the worst case does not fit a cap or the credit.
      */
     public Admission admit(String requestId, UUID orgId, UUID keyId, String model, int promptTokens, int maxTokens) {
+        return admit(requestId, orgId, keyId, model, promptTokens, maxTokens, RequestTags.NONE);
+    }
+
+    /** As {@link #admit(String, UUID, UUID, String, int, int)}, with the caller's tags for the ledger row. */
+    public Admission admit(String requestId, UUID orgId, UUID keyId, String model, int promptTokens, int maxTokens,
+                           RequestTags tags) {
         Instant now = Instant.now();
         Prices prices = priceBook.pricesAt(model, now).orElseThrow(() -> new UnpricedModelException(model));
         BigDecimal worstCase = prices.cost(promptTokens, maxTokens);
-        Admission a = new Admission(requestId, orgId, keyId, model, now, prices, worstCase);
+        Admission a = new Admission(requestId, orgId, keyId, model, now, prices, worstCase, tags);
         try {
             reserve(a);
         } catch (BudgetExceededException refused) { // rolled back; the alert is written on its own
@@ -86,7 +92,7 @@ public class Metering {
         BigDecimal cost = costOf(a.prices(), promptTokens, cached, completionTokens, status);
         UsageEvent event = new UsageEvent(a.requestId(), a.orgId(), a.keyId(), a.model(), promptTokens,
                 completionTokens, status, a.admittedAt(), Instant.now(), cost, cached);
-        UsageLedger.Recorded recorded = ledger.recordAll(event, a.prices());
+        UsageLedger.Recorded recorded = ledger.recordAll(event, a.prices(), a.tags());
         publish(usageEvents, event);
         recorded.alerts().forEach(alert -> publish(budgetAlerts, alert));
         return event;

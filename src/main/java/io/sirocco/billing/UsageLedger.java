@@ -22,8 +22,8 @@ public class UsageLedger {
     private static final String INSERT = """
             insert into usage_ledger (request_id, org_id, key_id, model, prompt_tokens, completion_tokens,
                 input_eur_per_mtok, output_eur_per_mtok, cost_eur, status, admitted_at, finished_at,
-                cached_tokens, cached_input_eur_per_mtok)
-            values (?,?,?,?,?,?,?,?,?,?,?,?,?,?) on conflict (request_id) do nothing
+                cached_tokens, cached_input_eur_per_mtok, end_user, metadata)
+            values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,cast(? as jsonb)) on conflict (request_id) do nothing
             """;
 
     /** What one record call did: whether the row was new, and the cap thresholds it crossed. */
@@ -41,14 +41,24 @@ public class UsageLedger {
 
     @Transactional
     public Recorded recordAll(UsageEvent e, Prices prices) {
+        return recordAll(e, prices, RequestTags.NONE);
+    }
+
+    /** Records the event with the caller's tags on the row (the request path; consumers of events have none). */
+    @Transactional
+    public Recorded recordAll(UsageEvent e, Prices prices, RequestTags tags) {
         try (Connection c = db.getConnection()) {
-            return record(c, e, prices);
+            return record(c, e, prices, tags);
         } catch (SQLException ex) {
             throw new IllegalStateException("could not record usage of request " + e.requestId(), ex);
         }
     }
 
     static Recorded record(Connection c, UsageEvent e, Prices prices) throws SQLException {
+        return record(c, e, prices, RequestTags.NONE);
+    }
+
+    static Recorded record(Connection c, UsageEvent e, Prices prices, RequestTags tags) throws SQLException {
         boolean inserted;
         try (PreparedStatement ps = c.prepareStatement(INSERT)) {
             ps.setString(1, e.requestId());
@@ -65,6 +75,8 @@ public class UsageLedger {
             ps.setTimestamp(12, Timestamp.from(e.finishedAt()));
             ps.setInt(13, e.cachedTokens());
             ps.setBigDecimal(14, prices.cachedInputEurPerMTok());
+            ps.setString(15, tags.endUser());
+            ps.setString(16, tags.metadataJson());
             inserted = ps.executeUpdate() == 1;
         }
         List<BudgetAlert> alerts = List.of();

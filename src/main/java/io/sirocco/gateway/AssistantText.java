@@ -16,6 +16,15 @@ final class AssistantText {
     static final class Stream {
         private volatile boolean started;
 
+        Stream() {
+            this(true);
+        }
+
+        /** A stream that keeps the leading space when {@code strip} is false (a reply continuing a prefix). */
+        Stream(boolean strip) {
+            this.started = !strip;
+        }
+
         String next(String delta) {
             if (started || delta.isEmpty()) {
                 return delta;

@@ -1,5 +1,6 @@
 package io.sirocco.gateway;
 
+import io.sirocco.billing.RequestTags;
 import io.sirocco.billing.UsageEvent;
 import io.sirocco.billing.UsageStatus;
 import io.sirocco.engine.EngineException;
@@ -7,194 +8,291 @@ import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
-import io.sirocco.engine.ModelText;
+import io.sirocco.engine.TokenListener;
+import io.sirocco.engine.TokenLogprobs;
+import io.sirocco.engine.grammar.Grammar;
 import io.vertx.core.buffer.Buffer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** {@code POST /v1/chat/completions}: one JSON answer, or an SSE stream when {@code stream} is true. */
+/**
+ * {@code POST /v1/chat/completions}: one JSON answer, or an SSE stream when {@code stream} is true. Each of the
+ * {@code n} choices is its own generation (seed + index); all are billed, the prompt once.
+ */
 @ApplicationScoped
-public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCompletions.Work> {
+public class ChatCompletions {
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     @Inject
+    Pipeline pipeline;
+    @Inject
     GatewayMetrics metrics;
     @Inject
-    GatewayConfig config;
+    EngineFactory engines;
 
-    /** The prompt's tokens and the sampling parameters; {@code maxNewTokens} is what billing reserves. */
-    record Work(int[] prompt, int maxNewTokens, GenerationParams params) implements Endpoint.Prepared {
-        @Override
-        public int promptTokens() {
-            return prompt.length;
+    void handle(Call call, byte[] body) throws InterruptedException {
+        call.refusalParams = kind -> kind == EngineException.Kind.KV_EXCEEDED ? "max_tokens" : "messages";
+        pipeline.authenticate(call);
+        ChatValidation.Checked req = ChatValidation.check(StrictJson.read(body, ChatRequest.class));
+        ModelRegistry.Served model = pipeline.resolve(call, req.model(), ModelTier.Kind.CHAT);
+        run(call, model, req, ChatPrompt.encode(model.engine(), req));
+    }
+
+    /** Generates the reply to a validated request whose prompt is encoded: admission, queue, engine, response. */
+    void run(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt) throws InterruptedException {
+        Grammar grammar = OutputGrammar.of(req.tools(), req.format());
+        int context = model.engine().info().contextLength();
+        if (prompt.length >= context) {
+            throw ApiError.invalid("messages", "the prompt is " + prompt.length + " tokens; " + model.tier().id()
+                    + " accepts at most " + (context - 1) + " prompt tokens");
         }
-    }
-
-    @Override
-    public ModelTier.Kind kind() {
-        return ModelTier.Kind.CHAT;
-    }
-
-    @Override
-    public String param(EngineException.Kind kind) {
-        return kind == EngineException.Kind.KV_EXCEEDED ? "max_tokens" : "messages";
-    }
-
-    @Override
-    public ChatValidation.Checked validate(byte[] body) {
-        return ChatValidation.check(StrictJson.read(body, ChatRequest.class));
-    }
-
-    @Override
-    public String model(ChatValidation.Checked req) {
-        return req.model();
-    }
-
-    @Override
-    public long promptChars(ChatValidation.Checked req) {
-        return req.messages().stream().mapToLong(m -> m.content() == null ? 0 : m.content().length()).sum();
-    }
-
-    /**
-     * The chat template's tokens; max_tokens defaults to as many as fit the context and the KV-cache pool, and an
-     * explicit one that could never fit the pool is refused (the engine reserves prompt + max_tokens).
-     */
-    @Override
-    public Work prepare(ChatValidation.Checked req, ModelText model) {
-        int[] prompt = model.encodeChat(req.messages(), req.safePrompt());
-        int budget = model.info().generationBudget(prompt.length, req.maxTokens() == null ? 0 : req.maxTokens());
-        GenerationParams params = new GenerationParams((float) req.temperature(), (float) req.topP(),
-                req.maxTokens() == null ? budget : req.maxTokens(), req.stop(), req.randomSeed());
-        return new Work(prompt, budget, params);
-    }
-
-    @Override
-    public void run(Job<ChatValidation.Checked, Work> job) throws InterruptedException {
-        Queue.Slot slot = job.slot();
-        if (slot == null) {
-            job.settlement().settle(job.prepared().promptTokens(), 0, UsageStatus.ABORTED); // left while waiting
-            return;
-        }
-        try (slot) {
-            if (job.request().stream()) {
-                stream(job, slot);
-            } else {
-                complete(job, slot);
+        int maxTokens = maxTokens(model, req, prompt.length);
+        int room = context - prompt.length;
+        pipeline.limit(call, prompt.length);
+        Settlement settlement = pipeline.admit(call, model.tier().id(), prompt.length, req.n() * Math.min(maxTokens, room),
+                new RequestTags(req.user(), req.metadata() == null ? null : req.metadata().toString()));
+        try {
+            TierQueue.Ticket slot = pipeline.acquire(call, model, settlement, prompt.length);
+            if (slot == null) {
+                return; // the client left while waiting; settled as aborted
             }
+            try (slot) {
+                GenerationParams params = new GenerationParams((float) req.temperature(), (float) req.topP(),
+                        maxTokens, req.stop(), req.randomSeed(), (float) req.presencePenalty(),
+                        (float) req.frequencyPenalty(), req.minTokens(), grammar);
+                if (req.stream()) {
+                    stream(call, model, req, prompt, params, settlement);
+                } else {
+                    complete(call, model, req, prompt, params, settlement);
+                }
+            }
+        } finally {
+            settlement.failIfOpen(prompt.length);
         }
     }
 
-    /** A failed generation as an engine failure for the error mapper. */
-    private static EngineException failure(GenerationResult r) {
-        return r.error() instanceof EngineException e ? e
-                : new EngineException(EngineException.Kind.FAILED, "generation failed", r.error());
+    /** Starts the generation, timing its first token; an engine that refuses it (e.g. no KV-cache room) is a 503. */
+    private Generation start(Call call, ModelRegistry.Served model, String modelId, int[] prompt,
+                             GenerationParams params, TokenListener listener) {
+        AtomicBoolean first = new AtomicBoolean(true);
+        TokenListener timed = (id, delta) -> {
+            if (first.compareAndSet(true, false)) {
+                metrics.timeToFirstToken(modelId, System.nanoTime() - call.startNanos);
+            }
+            listener.onToken(id, delta);
+        };
+        if (listener instanceof TokenLogprobs.Listener lp) {
+            timed = withLogprobs(timed, lp);
+        }
+        try {
+            return engines.forCaller(model.engine(), call.key).generate(prompt, params, timed);
+        } catch (EngineException e) {
+            throw ApiError.unavailable("engine_busy", model.tier().id() + " cannot take the request now: "
+                    + e.getMessage(), 1);
+        }
     }
 
-    private UsageEvent settle(Settlement settlement, GenerationResult r, Call call) {
-        return switch (r.finishReason()) {
-            case STOP, LENGTH, MODEL_LENGTH -> settlement.settleFinished(r.promptTokens(), r.cachedTokens(),
-                    r.completionTokens());
-            case CANCELLED -> settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(),
-                    UsageStatus.ABORTED);
-            case ERROR -> settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(), UsageStatus.FAILED);
+    private static TokenLogprobs.Listener withLogprobs(TokenListener tokens, TokenLogprobs.Listener logprobs) {
+        return new TokenLogprobs.Listener() {
+            @Override
+            public int topLogprobs() {
+                return logprobs.topLogprobs();
+            }
+
+            @Override
+            public void onLogprobs(TokenLogprobs lp) {
+                logprobs.onLogprobs(lp);
+            }
+
+            @Override
+            public void onToken(int tokenId, String textDelta) {
+                tokens.onToken(tokenId, textDelta);
+            }
         };
     }
 
-    /** Starts the generation on the slot's engine; the client leaving cancels it. */
-    private Generation start(Job<ChatValidation.Checked, Work> job, Queue.Slot slot,
-                             io.sirocco.engine.TokenListener listener) {
-        Generation gen = slot.engine().generate(job.prepared().prompt(), job.prepared().params(), listener);
-        job.call().onClientGone(gen::cancel);
-        return gen;
-    }
-
-    private void firstToken(Call call, String model) {
-        metrics.timeToFirstToken(model, System.nanoTime() - call.startNanos);
-    }
-
-    private void complete(Job<ChatValidation.Checked, Work> job, Queue.Slot slot) {
-        Call call = job.call();
-        String model = job.request().model();
-        boolean[] first = {true};
-        GenerationResult r = start(job, slot, (id, delta) -> {
-            if (first[0]) {
-                first[0] = false;
-                firstToken(call, model);
+    /** A listener of one choice: its text deltas go to {@code onText}; its log-probabilities to the choice, if asked. */
+    private static TokenListener listener(ChatValidation.Checked req, ChoiceOutput out, TokenListener onText) {
+        if (req.topLogprobs() == null) {
+            return onText;
+        }
+        return withLogprobs(onText, new TokenLogprobs.Listener() {
+            @Override
+            public int topLogprobs() {
+                return req.topLogprobs();
             }
-        }).result().join();
-        UsageEvent usage = settle(job.settlement(), r, call);
+
+            @Override
+            public void onLogprobs(TokenLogprobs lp) {
+                out.logprobs(lp);
+            }
+
+            @Override
+            public void onToken(int tokenId, String textDelta) {
+            }
+        });
+    }
+
+    /** Starts the request's n choices: choice i samples with seed + i (a random seed when none was given). */
+    private List<Generation> startAll(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
+                                      GenerationParams params, List<TokenListener> listeners) {
+        List<Generation> gens = new ArrayList<>(req.n());
+        try {
+            for (int i = 0; i < req.n(); i++) {
+                GenerationParams p = i == 0 || params.randomSeed() == null ? params
+                        : params.withSeed(params.randomSeed() + i);
+                Generation g = start(call, model, model.tier().id(), prompt, p, listeners.get(i));
+                gens.add(g);
+                call.onClientGone(g::cancel);
+            }
+        } catch (RuntimeException e) {
+            gens.forEach(Generation::cancel);
+            throw e;
+        }
+        return gens;
+    }
+
+    /** The choices' results, and their sum as one result for billing (the prompt counted once). */
+    private static GenerationResult total(List<GenerationResult> results) {
+        int completion = 0;
+        GenerationResult worst = results.getFirst();
+        for (GenerationResult r : results) {
+            completion += r.completionTokens();
+            if (r.finishReason() == FinishReason.ERROR
+                    || r.finishReason() == FinishReason.CANCELLED && worst.finishReason() != FinishReason.ERROR) {
+                worst = r;
+            }
+        }
+        return new GenerationResult(worst.promptTokens(), completion, worst.finishReason(), worst.text(), worst.error(),
+                results.getFirst().cachedTokens());
+    }
+
+    /**
+     * The caller's max_tokens, or by default as many as fit the context and the engine's KV-cache pool.
+     * An explicit max_tokens that could never fit the pool is a 422 (the engine reserves prompt + max_tokens).
+     */
+    private static int maxTokens(ModelRegistry.Served model, ChatValidation.Checked req, int prompt) {
+        int budget = model.engine().info().generationBudget(prompt, req.maxTokens() == null ? 0 : req.maxTokens());
+        return req.maxTokens() == null ? budget : req.maxTokens();
+    }
+
+    private void complete(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
+                          GenerationParams params, Settlement settlement) {
+        List<ChoiceOutput> outputs = new ArrayList<>();
+        List<TokenListener> listeners = new ArrayList<>();
+        for (int i = 0; i < req.n(); i++) {
+            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.stripLeadingSpace());
+            outputs.add(out);
+            listeners.add(listener(req, out, (id, delta) -> {
+            }));
+        }
+        List<GenerationResult> results = startAll(call, model, req, prompt, params, listeners).stream()
+                .map(g -> g.result().join()).toList();
+        GenerationResult r = total(results);
+        UsageEvent usage = settle(call, settlement, r);
         if (r.finishReason() == FinishReason.CANCELLED || call.isClientGone()) {
             return;
         }
         if (r.finishReason() == FinishReason.ERROR) {
             throw failure(r);
         }
-        Map<String, Object> message = new LinkedHashMap<>();
-        message.put("role", "assistant");
-        message.put("content", AssistantText.stripLeadingSpace(r.text()));
-        Map<String, Object> choice = new LinkedHashMap<>();
-        choice.put("index", 0);
-        choice.put("message", message);
-        choice.put("finish_reason", finishReason(r.finishReason()));
-        Map<String, Object> out = envelope(call, model, "chat.completion");
-        out.put("choices", List.of(choice));
+        List<Map<String, Object>> choices = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            ChoiceOutput out = outputs.get(i);
+            String streamed = out.next(results.get(i).text());
+            ChoiceOutput.Reply reply = out.finish(results.get(i));
+            Map<String, Object> choice = new LinkedHashMap<>();
+            choice.put("index", i);
+            choice.put("message", ChoiceOutput.message(reply.calls().isEmpty() ? streamed + reply.content() : "", reply));
+            choice.put("finish_reason", reply.finishReason());
+            if (req.topLogprobs() != null) {
+                Map<String, Object> lp = out.drainLogprobs();
+                choice.put("logprobs", lp != null ? lp : Map.of("content", List.of()));
+            }
+            choices.add(choice);
+        }
+        Map<String, Object> out = envelope(call, model.tier().id(), "chat.completion");
+        out.put("choices", choices);
         out.put("usage", usage(r, null));
         call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
         call.json(200, out);
     }
 
-    /** SSE: the tokens go through this stream's {@link TokenStream}, written on this thread, never the engine's. */
-    private void stream(Job<ChatValidation.Checked, Work> job, Queue.Slot slot) throws InterruptedException {
-        Call call = job.call();
-        String model = job.request().model();
+    private void stream(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
+                        GenerationParams params, Settlement settlement) {
         call.rateLimitHeaders();
         call.response().setStatusCode(200).setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache")
                 .putHeader("x-accel-buffering", "no");
-        Map<String, Object> roleDelta = new LinkedHashMap<>();
-        roleDelta.put("role", "assistant");
-        roleDelta.put("content", "");
-        event(call, chunk(call, model, roleDelta, null));
-        AssistantText.Stream text = new AssistantText.Stream();
-        TokenStream tokens = new TokenStream(config.stream().bufferTokens(), config.stream().stallTimeout(),
-                () -> firstToken(call, model));
-        tokens.attach(start(job, slot, tokens));
-        GenerationResult r = tokens.deliver(call, token -> {
-            String delta = text.next(token);
-            if (!delta.isEmpty()) {
-                event(call, chunk(call, model, Map.of("content", delta), null));
-            }
-        });
-        if (tokens.stalled()) { // the client stopped reading: it pays for what it was sent
-            job.settlement().settle(r.promptTokens(), r.cachedTokens(),
-                    Math.min(tokens.delivered(), r.completionTokens()), UsageStatus.ABORTED);
-            call.response().reset();
-            return;
+        List<ChoiceOutput> outputs = new ArrayList<>();
+        List<TokenListener> listeners = new ArrayList<>();
+        List<Generation> started = new ArrayList<>();
+        for (int i = 0; i < req.n(); i++) {
+            Map<String, Object> roleDelta = new LinkedHashMap<>();
+            roleDelta.put("role", "assistant");
+            roleDelta.put("content", "");
+            event(call, chunk(call, model.tier().id(), i, roleDelta, null));
+            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.stripLeadingSpace());
+            outputs.add(out);
+            listeners.add(listener(req, out, (id, token) -> {
+                String delta = out.next(token);
+                if (!delta.isEmpty() && !call.isClientGone()) {
+                    try {
+                        event(call, withLogprobs(chunk(call, model.tier().id(), out.index, Map.of("content", delta),
+                                null), out));
+                    } catch (RuntimeException e) {
+                        synchronized (started) {
+                            started.forEach(Generation::cancel); // the connection broke under us
+                        }
+                    }
+                }
+            }));
         }
-        UsageEvent usage = settle(job.settlement(), r, call);
+        List<Generation> gens = startAll(call, model, req, prompt, params, listeners);
+        synchronized (started) {
+            started.addAll(gens);
+        }
+        List<GenerationResult> results = gens.stream().map(g -> g.result().join()).toList();
+        GenerationResult r = total(results);
+        UsageEvent usage = settle(call, settlement, r);
         if (r.finishReason() == FinishReason.CANCELLED || call.isClientGone()) {
             return;
         }
         if (r.finishReason() == FinishReason.ERROR) {
             // An error chunk (finish_reason "error", usage = what was streamed and billed), then the error body.
-            Map<String, Object> last = chunk(call, model, Map.of(), "error");
+            Map<String, Object> last = chunk(call, model.tier().id(), 0, Map.of(), "error");
             last.put("usage", usage(r, usage));
             event(call, last);
-            event(call, ErrorResponses.body(ErrorResponses.map(failure(r), call.requestId, call.refusalParams)));
+            event(call, ErrorResponses.body(ErrorResponses.map(failure(r), call.requestId)));
             call.response().end();
             return;
         }
+        Map<String, Object> last = null;
+        for (int i = 0; i < results.size(); i++) {
+            ChoiceOutput.Reply reply = outputs.get(i).finish(results.get(i));
+            if (!reply.calls().isEmpty()) {
+                event(call, chunk(call, model.tier().id(), i, Map.of("tool_calls", ToolCalls.json(reply.calls())), null));
+            } else if (!reply.content().isEmpty()) {
+                event(call, withLogprobs(chunk(call, model.tier().id(), i, Map.of("content", reply.content()), null),
+                        outputs.get(i)));
+            }
+            if (last != null) {
+                event(call, last);
+            }
+            last = withLogprobs(chunk(call, model.tier().id(), i, Map.of(), reply.finishReason()), outputs.get(i));
+        }
         Map<String, Object> usageBody = usage(r, usage);
-        Map<String, Object> last = chunk(call, model, Map.of(), finishReason(r.finishReason()));
-        if (job.request().includeUsage()) {
+        if (req.includeUsage()) {
             event(call, last);
-            Map<String, Object> usageOnly = envelope(call, model, "chat.completion.chunk");
+            Map<String, Object> usageOnly = envelope(call, model.tier().id(), "chat.completion.chunk");
             usageOnly.put("choices", List.of());
             usageOnly.put("usage", usageBody);
             event(call, usageOnly);
@@ -203,6 +301,21 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
             event(call, last);
         }
         call.response().end(Buffer.buffer(DONE));
+    }
+
+    /** A failed generation as an engine failure for the error mapper. */
+    private static EngineException failure(GenerationResult r) {
+        return r.error() instanceof EngineException e ? e
+                : new EngineException(EngineException.Kind.FAILED, "generation failed", r.error());
+    }
+
+    private UsageEvent settle(Call call, Settlement settlement, GenerationResult r) {
+        UsageStatus status = switch (r.finishReason()) {
+            case STOP, LENGTH, MODEL_LENGTH -> call.isClientGone() ? UsageStatus.ABORTED : UsageStatus.COMPLETED;
+            case CANCELLED -> UsageStatus.ABORTED;
+            case ERROR -> UsageStatus.FAILED;
+        };
+        return settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(), status);
     }
 
     /** {@code data: {json}\n\n}, exactly. */
@@ -221,9 +334,10 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         return out;
     }
 
-    private static Map<String, Object> chunk(Call call, String model, Map<String, Object> delta, String finish) {
+    private static Map<String, Object> chunk(Call call, String model, int index, Map<String, Object> delta,
+                                             String finish) {
         Map<String, Object> choice = new LinkedHashMap<>();
-        choice.put("index", 0);
+        choice.put("index", index);
         choice.put("delta", delta);
         choice.put("finish_reason", finish);
         Map<String, Object> out = envelope(call, model, "chat.completion.chunk");
@@ -231,7 +345,16 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         return out;
     }
 
-    /** Token counts; the prompt tokens served from the prefix cache in OpenAI's and Mistral's fields. */
+    /** Puts the choice's log-probabilities not yet sent on a chunk (when there are any). */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withLogprobs(Map<String, Object> chunk, ChoiceOutput out) {
+        Map<String, Object> lp = out.drainLogprobs();
+        if (lp != null) {
+            ((List<Map<String, Object>>) chunk.get("choices")).getFirst().put("logprobs", lp);
+        }
+        return chunk;
+    }
+
     private static Map<String, Object> usage(GenerationResult r, UsageEvent cost) {
         Map<String, Object> u = new LinkedHashMap<>();
         u.put("prompt_tokens", r.promptTokens());

@@ -7,10 +7,7 @@ import io.sirocco.engine.EngineException;
 import io.sirocco.engine.ModelText;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,10 +26,10 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
     static final int MAX_INPUTS = 512;
 
 
-    record Checked(String model, List<String> inputs, boolean base64) {
+    record Checked(EmbeddingRequest request, String model, List<String> inputs) {
     }
 
-    record Work(List<int[]> inputs, int promptTokens) implements Endpoint.Prepared {
+    record Work(List<int[]> inputs, int promptTokens, EmbeddingFormat format) implements Endpoint.Prepared {
         @Override
         public int maxNewTokens() {
             return 0;
@@ -54,7 +51,7 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
         EmbeddingRequest req = StrictJson.read(body, EmbeddingRequest.class);
         String model = ChatValidation.requireModel(req.model());
         List<String> inputs = inputs(req.input());
-        return new Checked(model, inputs, encoding(req.encodingFormat()));
+        return new Checked(req, model, inputs);
     }
 
     @Override
@@ -70,6 +67,7 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
 
     @Override
     public Work prepare(Checked req, ModelText model) {
+        EmbeddingFormat format = EmbeddingFormat.check(req.request(), model.info().embeddingLength());
         List<int[]> tokens = new ArrayList<>(req.inputs().size());
         int promptTokens = 0;
         for (int i = 0; i < req.inputs().size(); i++) {
@@ -82,7 +80,7 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
             tokens.add(ids);
             promptTokens += ids.length;
         }
-        return new Work(tokens, promptTokens);
+        return new Work(tokens, promptTokens, format);
     }
 
     @Override
@@ -117,7 +115,8 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
             }
             UsageEvent usage = job.settlement().settleFinished(job.prepared().promptTokens(), 0, 0);
             call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
-            call.json(200, response(call, job.request().model(), vectors, job.request().base64(), job.prepared().promptTokens()));
+            call.json(200, response(call, job.model().tier().id(), vectors, job.prepared().format(),
+                    job.prepared().promptTokens()));
         } finally {
             pieces.forEach(p -> p.cancel(false));
         }
@@ -150,14 +149,14 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
         return tokens;
     }
 
-    private static Map<String, Object> response(Call call, String model, float[][] vectors, boolean base64,
+    private static Map<String, Object> response(Call call, String model, float[][] vectors, EmbeddingFormat format,
                                                 int promptTokens) {
         List<Map<String, Object>> data = new ArrayList<>(vectors.length);
         for (int i = 0; i < vectors.length; i++) {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("object", "embedding");
             item.put("index", i);
-            item.put("embedding", base64 ? base64(vectors[i]) : vectors[i]);
+            item.put("embedding", format.encode(vectors[i]));
             data.add(item);
         }
         Map<String, Object> usage = new LinkedHashMap<>();
@@ -171,15 +170,6 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
         out.put("model", model);
         out.put("usage", usage);
         return out;
-    }
-
-    /** Little-endian float32, as the OpenAI SDK decodes it. */
-    static String base64(float[] v) {
-        ByteBuffer b = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        for (float f : v) {
-            b.putFloat(f);
-        }
-        return Base64.getEncoder().encodeToString(b.array());
     }
 
     private static List<String> inputs(JsonNode input) {
@@ -211,15 +201,5 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
             throw ApiError.invalid(param, param + " must not be empty");
         }
         return s;
-    }
-
-    private static boolean encoding(String format) {
-        if (format == null || format.equals("float")) {
-            return false;
-        }
-        if (format.equals("base64")) {
-            return true;
-        }
-        throw ApiError.invalid("encoding_format", "encoding_format must be float or base64");
     }
 }

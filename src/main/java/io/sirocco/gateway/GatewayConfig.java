@@ -13,16 +13,7 @@ public interface GatewayConfig {
     @WithDefault("1048576")
     long maxBodyBytes();
 
-    /**
-     * The kernel send buffer of each HTTP connection. Left to the kernel it grows to megabytes, which a client that
-     * stops reading would fill before its stream is held; kept small, a stalled stream is noticed within ~100 kB.
-     */
-    @WithDefault("65536")
-    int sendBufferBytes();
-
     QueueSettings queue();
-
-    StreamSettings stream();
 
     interface QueueSettings {
         /**
@@ -31,15 +22,5 @@ public interface GatewayConfig {
          */
         @WithDefault("30s")
         Duration timeout();
-    }
-
-    interface StreamSettings {
-        /** Tokens a stream may hold for a client that reads slowly; a full buffer pauses its sequence. */
-        @WithDefault("64")
-        int bufferTokens();
-
-        /** A client that reads nothing this long has its sequence cancelled (and pays what it was sent). */
-        @WithDefault("30s")
-        Duration stallTimeout();
     }
 }

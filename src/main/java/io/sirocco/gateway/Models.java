@@ -15,15 +15,15 @@ public class Models {
     static final long CREATED = 1702252800L;
 
     @Inject
-    Authenticate authenticate;
-    @Inject
-    Limit limit;
+    Pipeline pipeline;
     @Inject
     ModelRegistry registry;
+    @Inject
+    ModelAliases aliases;
 
     void list(Call call) {
-        authenticate.caller(call);
-        limit.request(call);
+        pipeline.authenticate(call);
+        pipeline.countRequest(call);
         List<Map<String, Object>> data = new ArrayList<>();
         for (ModelTier tier : ModelTier.ALL) {
             if (call.key.mayUse(tier.id())) {
@@ -37,23 +37,25 @@ public class Models {
     }
 
     void get(Call call, String id) {
-        authenticate.caller(call);
-        ModelTier tier = ModelTier.byId(id).orElseThrow(() -> ApiError.unknownModel(id));
+        pipeline.authenticate(call);
+        ModelTier tier = aliases.tier(id).orElseThrow(() -> ApiError.unknownModel(id));
         if (!call.key.mayUse(tier.id())) {
             throw ApiError.forbiddenModel(id);
         }
-        limit.request(call);
-        ModelRegistry.Served served = registry.get(id)
+        pipeline.countRequest(call);
+        ModelRegistry.Served served = registry.get(tier.id())
                 .orElseThrow(() -> ApiError.unavailable("models_loading", registry.notReadyReason(), 5));
         call.json(200, card(served));
     }
 
-    private static Map<String, Object> card(ModelRegistry.Served s) {
+    /** A tier's card: capabilities are true where they work (tools and JSON output on every chat model). */
+    private Map<String, Object> card(ModelRegistry.Served s) {
         boolean chat = s.tier().kind() == ModelTier.Kind.CHAT;
         Map<String, Object> capabilities = new LinkedHashMap<>();
         capabilities.put("completion_chat", chat);
-        capabilities.put("function_calling", false);
-        capabilities.put("completion_fim", false);
+        capabilities.put("function_calling", chat);
+        capabilities.put("structured_outputs", chat);
+        capabilities.put("completion_fim", chat && s.engine().supportsFim());
         capabilities.put("fine_tuning", false);
         capabilities.put("vision", false);
         Map<String, Object> card = new LinkedHashMap<>();
@@ -65,6 +67,7 @@ public class Models {
         card.put("name", s.tier().id());
         card.put("description", s.engine().info().name());
         card.put("max_context_length", s.engine().info().contextLength());
+        card.put("aliases", aliases.of(s.tier().id()));
         card.put("capabilities", capabilities);
         return card;
     }

@@ -30,7 +30,7 @@ public class RequestPipeline {
         model.engine().info().checkTextLength(endpoint.promptChars(request));
         P prepared = endpoint.prepare(request, model.engine());
         limit.promptTokens(call, prepared.promptTokens());
-        Settlement settlement = admit.reserve(call, endpoint.model(request), prepared.promptTokens(),
+        Settlement settlement = admit.reserve(call, model.tier().id(), prepared.promptTokens(),
                 prepared.maxNewTokens());
         try {
             endpoint.run(new Endpoint.Job<>(call, request, prepared, model, settlement, queue));

@@ -34,7 +34,7 @@ class ThousandRequestsInvoiceTest {
         UUID key = Fixtures.key(db, org);
         Random rnd = new Random(42);
         List<String> models = List.copyOf(new TreeMap<>(LaunchPrices.BOOK).keySet());
-        Map<String, long[]> tokens = new TreeMap<>(); // model -> {in, out}
+        Map<String, long[]> tokens = new TreeMap<>();
         BigDecimal exact = BigDecimal.ZERO;
         for (int i = 0; i < 1000; i++) {
             String model = models.get(rnd.nextInt(models.size()));
@@ -42,7 +42,7 @@ class ThousandRequestsInvoiceTest {
             int completion = model.equals("mistral-embed") ? 0 : rnd.nextInt(1500);
             Admission a = metering.admit("thousand-" + i + "-" + UUID.randomUUID(), org, key, model, prompt, 2048);
             UsageEvent response = metering.settle(a, prompt, completion, UsageStatus.COMPLETED);
-            long[] t = tokens.computeIfAbsent(model, m -> new long[2]);
+            long[] t = tokens.computeIfAbsent(model, m -> new long[3]); // {uncached in, out, cached in}
             t[0] += response.promptTokens();
             t[1] += response.completionTokens();
             exact = exact.add(response.costEur());

@@ -77,7 +77,9 @@ class BadInputTest extends ApiTestBase {
         embeddings.put("input empty string", "{\"model\":\"mistral-embed\",\"input\":\"\"}");
         embeddings.put("input list of numbers", "{\"model\":\"mistral-embed\",\"input\":[[1,2]]}");
         embeddings.put("bad encoding", "{\"model\":\"mistral-embed\",\"input\":\"a\",\"encoding_format\":\"hex\"}");
-        embeddings.put("unknown field", "{\"model\":\"mistral-embed\",\"input\":\"a\",\"dimensions\":8}");
+        embeddings.put("unknown field", "{\"model\":\"mistral-embed\",\"input\":\"a\",\"dims\":8}");
+        embeddings.put("dimensions too large", "{\"model\":\"mistral-embed\",\"input\":\"a\",\"dimensions\":4096}");
+        embeddings.put("bad dtype", "{\"model\":\"mistral-embed\",\"input\":\"a\",\"output_dtype\":\"int4\"}");
         embeddings.put("chat model", "{\"model\":\"mistral-tiny\",\"input\":\"a\"}");
         for (var e : embeddings.entrySet()) {
             check(http, key, "v1/embeddings", e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));

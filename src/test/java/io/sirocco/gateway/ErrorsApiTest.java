@@ -86,7 +86,9 @@ class ErrorsApiTest extends ApiTestBase {
                 .body("error.param", equalTo("top_p"));
         error(post(key, CHAT.replace("\"max_tokens\":2", "\"max_tokens\":0")), 422, "invalid_request_error", "invalid_value")
                 .body("error.param", equalTo("max_tokens"));
-        error(post(key, CHAT.replace("}]}", "}],\"frequency_penalty\":0.5}")), 422, "invalid_request_error", "unknown_field")
+        error(post(key, CHAT.replace("}]}", "}],\"logit_bias\":{\"42\":1}}")), 422, "invalid_request_error", "unknown_field")
+                .body("error.param", equalTo("logit_bias"));
+        error(post(key, CHAT.replace("}]}", "}],\"frequency_penalty\":2.5}")), 422, "invalid_request_error", "invalid_value")
                 .body("error.param", equalTo("frequency_penalty"));
         error(post(key, CHAT.replace("\"role\":\"user\",", "\"role\":\"user\",\"mood\":1,")), 422,
                 "invalid_request_error", "unknown_field").body("error.param", equalTo("messages[0].mood"));

@@ -20,6 +20,7 @@ import io.sirocco.engine.TemplateCompiler;
 import io.sirocco.engine.tokenizer.ChatEncoder;
 import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.engine.grammar.TokenTrie;
+import io.sirocco.engine.tokenizer.FimTemplate;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -42,6 +43,7 @@ public final class LocalEngine implements Engine {
     private final Transformer transformer;
     private final Scheduler scheduler;
     private final Thread thread;
+    private final FimTemplate fim;
     private final String kernelName;
     private volatile TokenTrie tokenTrie;
 
@@ -56,6 +58,7 @@ public final class LocalEngine implements Engine {
                 o.prefixCacheTokens(), model.config.name() + "/" + model.file.fileSize());
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
+        this.fim = FimTemplate.of(model.tokenizer, model.file);
         this.thread = new Thread(scheduler, "sirocco-scheduler-" + model.config.name());
         thread.setDaemon(true);
         thread.start();
@@ -115,6 +118,16 @@ public final class LocalEngine implements Engine {
     @Override
     public int[] encodeChat(ChatInput input) {
         return text.encodeChat(input);
+    }
+
+    @Override
+    public boolean supportsFim() {
+        return fim != null;
+    }
+
+    @Override
+    public int[] encodeFim(String prefix, String suffix) {
+        return fim == null ? Engine.super.encodeFim(prefix, suffix) : fim.encode(prefix, suffix);
     }
 
     @Override

@@ -8,20 +8,43 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Picks the next token: greedy at temperature 0 (lowest id wins ties), else softmax(logits / T)
  * restricted to the top_p nucleus and drawn from a seeded generator, so a seed and input always
- * give the same tokens.
+ * give the same tokens. Presence and frequency penalties (OpenAI's rule, over the tokens generated so far) are
+ * subtracted from the logits first.
  */
 public final class Sampler {
     private final float temperature;
     private final float topP;
     private final SplitMix64 rng;
+    private final float presence;
+    private final float frequency;
+    /** token id → times generated; only kept when a penalty is set. */
+    private final java.util.Map<Integer, Integer> counts;
 
     public Sampler(GenerationParams p) {
         this.temperature = Float.isFinite(p.temperature()) ? Math.max(0f, p.temperature()) : 0f;
         this.topP = p.topP() > 0f && p.topP() < 1f ? p.topP() : 1f;
         this.rng = new SplitMix64(p.randomSeed() != null ? p.randomSeed() : ThreadLocalRandom.current().nextLong());
+        this.presence = Float.isFinite(p.presencePenalty()) ? p.presencePenalty() : 0f;
+        this.frequency = Float.isFinite(p.frequencyPenalty()) ? p.frequencyPenalty() : 0f;
+        this.counts = presence != 0f || frequency != 0f ? new java.util.HashMap<>() : null;
     }
 
+    /** Samples the next token from {@code logits[off, off+n)} (penalties are applied there, in place). */
     public int sample(float[] logits, int off, int n) {
+        if (counts == null) {
+            return draw(logits, off, n);
+        }
+        counts.forEach((id, c) -> {
+            if (id < n) {
+                logits[off + id] -= presence + frequency * c;
+            }
+        });
+        int token = draw(logits, off, n);
+        counts.merge(token, 1, Integer::sum);
+        return token;
+    }
+
+    private int draw(float[] logits, int off, int n) {
         if (temperature == 0f) {
             return argmax(logits, off, n);
         }

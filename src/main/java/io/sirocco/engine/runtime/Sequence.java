@@ -5,6 +5,7 @@ import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.TokenListener;
+import io.sirocco.engine.TokenLogprobs;
 import io.sirocco.engine.grammar.GrammarException;
 import io.sirocco.engine.grammar.GrammarMatcher;
 import io.sirocco.engine.model.KvCache;
@@ -133,12 +134,18 @@ final class Sequence implements Generation {
      * that keep the output valid are sampled, and a complete match ends the sequence ({@code STOP}).
      */
     FinishReason accept(float[] logits, int off, int vocab, int eos, Tokenizer tokenizer) {
+        if (generated < params.minTokens() && eos >= 0 && eos < vocab) {
+            logits[off + eos] = Float.NEGATIVE_INFINITY; // min_tokens: no end before it
+        }
         if (grammar != null && !grammar.mask(logits, off)) {
             throw new GrammarException("grammar", "no token of the model's vocabulary continues the grammar");
         }
         int token = sampler.sample(logits, off, vocab);
         if (grammar != null) {
             grammar.accept(token);
+        }
+        if (token != eos && listener instanceof TokenLogprobs.Listener lp) {
+            lp.onLogprobs(Logprobs.of(logits, off, vocab, token, Math.clamp(lp.topLogprobs(), 0, 20), tokenizer));
         }
         generated++;
         String delta = token == eos ? "" : stop.push(utf8.push(tokenizer.pieceBytes(token, false)));

@@ -33,6 +33,17 @@ public record PackVocabulary(String[] tokens, float[] scores, int[] types) {
         return v;
     }
 
+    /** A copy with the given ids replaced by control tokens (e.g. a model's FIM or tool tokens over filler pieces). */
+    public PackVocabulary withControlTokens(java.util.Map<Integer, String> control) {
+        String[] t = tokens.clone();
+        int[] ty = types.clone();
+        control.forEach((id, piece) -> {
+            t[id] = piece;
+            ty[id] = 3; // GGUF token type CONTROL
+        });
+        return new PackVocabulary(t, scores, ty);
+    }
+
     static PackVocabulary parse(BufferedReader reader) throws IOException {
         List<String> tokens = new ArrayList<>();
         List<Float> scores = new ArrayList<>();

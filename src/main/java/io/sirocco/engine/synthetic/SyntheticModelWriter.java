@@ -20,9 +20,15 @@ public final class SyntheticModelWriter {
 
     /** Generates and writes in one go, encoding each tensor as it is generated (low memory). */
     public static void write(ModelSpec spec, GgmlType type, Path out) {
+        write(spec, type, out, java.util.Map.of(), PackVocabulary.get());
+    }
+
+    /** As {@link #write(ModelSpec, GgmlType, Path)}, with extra metadata and another vocabulary (see PackVocabulary). */
+    public static void write(ModelSpec spec, GgmlType type, Path out, java.util.Map<String, Object> extra,
+                             PackVocabulary vocab) {
         List<Encoded> encoded = new ArrayList<>();
         SyntheticModel.generate(spec, t -> encoded.add(encode(t, type)));
-        writeEncoded(spec, encoded, type, out, java.util.Map.of());
+        writeEncoded(spec, encoded, type != GgmlType.F32, type == GgmlType.F32 ? 0 : fileType(type), out, extra, vocab);
     }
 
     public static void write(ModelSpec spec, List<SyntheticModel.Weights> weights, GgmlType type, Path out) {
@@ -82,6 +88,11 @@ public final class SyntheticModelWriter {
 
     private static void writeEncoded(ModelSpec spec, List<Encoded> tensors, boolean quantized, int fileType, Path out,
                                      java.util.Map<String, Object> extra) {
+        writeEncoded(spec, tensors, quantized, fileType, out, extra, PackVocabulary.get());
+    }
+
+    private static void writeEncoded(ModelSpec spec, List<Encoded> tensors, boolean quantized, int fileType, Path out,
+                                     java.util.Map<String, Object> extra, PackVocabulary vocab) {
         GgufWriter w = new GgufWriter();
         w.putString("general.architecture", "llama");
         w.putString("general.name", spec.name());
@@ -113,7 +124,7 @@ public final class SyntheticModelWriter {
         if (!quantized) {
             w.putU32("general.file_type", 0);
         }
-        PackVocabulary v = PackVocabulary.get();
+        PackVocabulary v = vocab;
         w.putString("tokenizer.ggml.model", "llama");
         w.putStrings("tokenizer.ggml.tokens", v.tokens());
         w.putF32s("tokenizer.ggml.scores", v.scores());

@@ -78,4 +78,30 @@ class SamplingTest {
         assertEquals("abc", g.push("abcEN"));
         assertEquals("EN", g.flush());
     }
+
+    @Test
+    void frequencyPenaltyPushesARepeatedTokenDown() {
+        float[] base = {0f, 1f, 0.5f};
+        Sampler s = new Sampler(new GenerationParams(0f, 1f, 10, List.of(), 1L, 0f, 0.4f, 0, null));
+        List<Integer> picks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            picks.add(s.sample(base.clone(), 0, 3));
+        }
+        // 1 wins (1.0), then 1.0-0.4=0.6 still beats 0.5, then 0.2 loses to 0.5; then 2 at 0.1 vs 1 at 0.2
+        assertEquals(List.of(1, 1, 2, 1), picks);
+    }
+
+    @Test
+    void presencePenaltyCountsOnceAndNegativeValuesFavourRepeats() {
+        Sampler s = new Sampler(new GenerationParams(0f, 1f, 10, List.of(), 1L, 0.6f, 0f, 0, null));
+        float[] base = {0f, 1f, 0.5f};
+        assertEquals(1, s.sample(base.clone(), 0, 3));
+        assertEquals(2, s.sample(base.clone(), 0, 3)); // 1.0 - 0.6 < 0.5
+        assertEquals(1, s.sample(base.clone(), 0, 3)); // 0.4: the presence penalty does not grow with repeats
+        Sampler repeat = new Sampler(new GenerationParams(0f, 1f, 10, List.of(), 1L, -2f, 0f, 0, null));
+        float[] flat = {1f, 0.9f, 0.8f};
+        repeat.sample(flat.clone(), 0, 3);
+        float[] moved = {0.5f, 0.9f, 0.8f};
+        assertEquals(0, repeat.sample(moved.clone(), 0, 3), "a negative penalty favours what was said");
+    }
 }
