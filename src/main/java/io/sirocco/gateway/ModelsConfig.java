@@ -63,6 +63,9 @@ public interface ModelsConfig {
         /** The GGUF file; default {@code <data-dir>/models/<id>.gguf}. */
         Optional<String> path();
 
+        /** Other ids the model answers to (read by {@link ModelAliases}). */
+        Optional<java.util.List<String>> aliases();
+
         Optional<Integer> threads();
 
         Optional<Integer> maxSequences();
