@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>two turns of one conversation: turn 2's prompt is turn 1's prompt, its answer and a new user message;
  *       time to first token (TTFT) of each;</li>
  *   <li>{@code --users} users (default 8) sending their own question after the same system prompt at once:
- *       aggregate generated tokens/s and mean TTFT, with the system prompt already cached by an earlier request
- *       (warm) and not (cold: all arrive before any block of it is computed).</li>
+ *       aggregate generated tokens/s and mean TTFT; with the prefix cache, the system prompt was cached by an
+ *       earlier request (users arriving together before any block of it is computed do not share it).</li>
  * </ul>
  */
 final class MultiTurnBench {
@@ -47,7 +47,7 @@ final class MultiTurnBench {
         int pool = Math.max(users * (system + 2 * USER_TOKENS + 2 * answer) + 2 * system, 8192);
         String load = Bench.loadAverage();
         Turns[] turns = new Turns[2];
-        Users[][] crowd = new Users[2][2];
+        Users[] crowd = new Users[2];
         for (int on = 1; on >= 0; on--) {
             EngineOptions o = new EngineOptions(threads, users, pool, system + 4 * USER_TOKENS + 4 * answer, true,
                     on == 1 ? -1 : 0);
@@ -55,8 +55,7 @@ final class MultiTurnBench {
                 int[] sys = systemPrompt(system, 1, e.info().vocabSize());
                 generate(e, concat(tokens(16, 99, e.info().vocabSize()), tokens(16, 98, e.info().vocabSize())), 4); // warm-up
                 turns[on] = turns(e, sys, answer);
-                crowd[on][0] = users(e, systemPrompt(system, 2, e.info().vocabSize()), users, answer, false);
-                crowd[on][1] = users(e, systemPrompt(system, 3, e.info().vocabSize()), users, answer, true);
+                crowd[on] = users(e, systemPrompt(system, 3, e.info().vocabSize()), users, answer, on == 1);
             }
         }
         out.printf(Locale.ROOT, "multi-turn chat, %d-token system prompt, %d-token user turns, %d-token answers, "
@@ -64,13 +63,11 @@ final class MultiTurnBench {
         out.printf(Locale.ROOT, "turn 1 TTFT %.0f ms; turn 2 TTFT %.0f ms with the prefix cache (%d prompt tokens "
                         + "cached), %.0f ms without: %.1f× faster%n", turns[1].ttft1Ms(), turns[1].ttft2Ms(),
                 turns[1].cached2(), turns[0].ttft2Ms(), turns[0].ttft2Ms() / turns[1].ttft2Ms());
-        String[] label = {"cold", "warm"};
-        for (int w = 0; w < 2; w++) {
-            out.printf(Locale.ROOT, "%d users at once, system prompt %s: %.1f tok/s aggregate, mean TTFT %.0f ms "
-                            + "(%d prompt tokens cached) with the prefix cache; %.1f tok/s, mean TTFT %.0f ms without%n",
-                    users, label[w], crowd[1][w].tokensPerS(), crowd[1][w].meanTtftMs(), crowd[1][w].cachedTokens(),
-                    crowd[0][w].tokensPerS(), crowd[0][w].meanTtftMs());
-        }
+        out.printf(Locale.ROOT, "%d users at once sharing the system prompt: %.1f tok/s aggregate, mean TTFT %.0f ms "
+                        + "(%d prompt tokens cached) with the prefix cache; %.1f tok/s, mean TTFT %.0f ms without: "
+                        + "%.1f× the throughput%n", users, crowd[1].tokensPerS(), crowd[1].meanTtftMs(),
+                crowd[1].cachedTokens(), crowd[0].tokensPerS(), crowd[0].meanTtftMs(),
+                crowd[1].tokensPerS() / crowd[0].tokensPerS());
     }
 
     private static Turns turns(Engine e, int[] sys, int answer) {

@@ -29,12 +29,47 @@ public final class MatMul {
     }
 
     public void apply(Matrix w, Activations x, float[] y) {
+        check(w, x);
+        pool.parallelFor(w.rows(), grain(w.rowBytes(), x), (r0, r1) -> kernels.matmul(w, r0, r1, x, y, w.rows()));
+    }
+
+    /**
+     * {@code y[i] = ws[i] · x} for matrices sharing one input (Q, K and V; gate and up) in one hand-off to the
+     * pool instead of one per matrix: their rows are split as one range. Each row is computed as by
+     * {@link #apply}, so the results are the same bits.
+     */
+    public float[][] applyEach(Activations x, Matrix... ws) {
+        int[] start = new int[ws.length + 1];
+        float[][] ys = new float[ws.length][];
+        long rowBytes = 0;
+        for (int i = 0; i < ws.length; i++) {
+            check(ws[i], x);
+            ys[i] = new float[x.count * ws[i].rows()];
+            start[i + 1] = start[i] + ws[i].rows();
+            rowBytes = Math.max(rowBytes, ws[i].rowBytes());
+        }
+        pool.parallelFor(start[ws.length], grain(rowBytes, x), (r0, r1) -> {
+            for (int i = 0; i < ws.length; i++) {
+                int from = Math.max(r0, start[i]);
+                int to = Math.min(r1, start[i + 1]);
+                if (from < to) {
+                    kernels.matmul(ws[i], from - start[i], to - start[i], x, ys[i], ws[i].rows());
+                }
+            }
+        });
+        return ys;
+    }
+
+    /** Checks the shapes and quantizes x for w's type (before x is shared across threads). */
+    private static void check(Matrix w, Activations x) {
         if (x.dim != w.cols()) {
             throw new IllegalArgumentException(w.name() + ": input of " + x.dim + " for " + w.cols() + " columns");
         }
         x.prepare(w.type());
-        long bytesPerRow = w.rowBytes() * Math.max(1, x.count);
-        int grain = (int) Math.max(ROW_GRAIN, (MIN_BYTES_PER_THREAD / bytesPerRow + ROW_GRAIN - 1) / ROW_GRAIN * ROW_GRAIN);
-        pool.parallelFor(w.rows(), grain, (r0, r1) -> kernels.matmul(w, r0, r1, x, y, w.rows()));
+    }
+
+    private static int grain(long rowBytes, Activations x) {
+        long bytesPerRow = rowBytes * Math.max(1, x.count);
+        return (int) Math.max(ROW_GRAIN, (MIN_BYTES_PER_THREAD / bytesPerRow + ROW_GRAIN - 1) / ROW_GRAIN * ROW_GRAIN);
     }
 }

@@ -139,9 +139,10 @@ public final class Transformer {
         int n = b.count();
         int qDim = c.qDim();
         int kvDim = c.kvDim();
-        float[] q = mm.apply(layer.wq(), h);
-        float[] k = mm.apply(layer.wk(), h);
-        float[] v = mm.apply(layer.wv(), h);
+        float[][] qkv = mm.applyEach(h, layer.wq(), layer.wk(), layer.wv());
+        float[] q = qkv[0];
+        float[] k = qkv[1];
+        float[] v = qkv[2];
         float[] keys = kv.keys[l];
         float[] values = kv.values[l];
         for (int i = 0; i < n; i++) {
@@ -218,8 +219,9 @@ public final class Transformer {
 
     /** x[rows[t]] += weights[t] · down(silu(gate·h) ⊙ up·h) for each row t of h (rows/weights null: all rows, weight 1). */
     private void ffn(LlamaWeights.Ffn f, Activations h, float[] x, int[] rows, float[] weights) {
-        float[] gate = mm.apply(f.gate(), h);
-        float[] up = mm.apply(f.up(), h);
+        float[][] gateUp = mm.applyEach(h, f.gate(), f.up());
+        float[] gate = gateUp[0];
+        float[] up = gateUp[1];
         if (gate.length < SILU_PARALLEL_MIN) {
             swiglu(gate, up, 0, gate.length);
         } else { // batched steps: the exps are a few % of the step, worth splitting across the pool

@@ -1,0 +1,37 @@
+package io.sirocco.http;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A client that sends part of a body and stops is answered 408 and disconnected (test timeout: 3 s). */
+@QuarkusTest
+class BodyTimeoutTest {
+
+    @Test
+    void aPartialBodyIsCutOff() throws Exception {
+        for (String path : new String[] {"/v1/chat/completions", "/api/waitlist"}) {
+            try (Socket s = new Socket("localhost", RestAssured.port)) {
+                s.setSoTimeout(20_000);
+                OutputStream out = s.getOutputStream();
+                out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 1000\r\n\r\n{\"model\":").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                long start = System.nanoTime();
+                InputStream in = s.getInputStream();
+                String answer = new String(in.readAllBytes(), StandardCharsets.UTF_8); // until the server closes
+                long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+                assertTrue(answer.startsWith("HTTP/1.1 408"), path + ": " + answer);
+                assertTrue(answer.contains("request_timeout"), answer);
+                assertTrue(seconds < 15, path + " held for " + seconds + " s");
+            }
+        }
+    }
+}
