@@ -1,6 +1,10 @@
 package io.sirocco.engine;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A loaded model and its scheduler: the whole public surface of the engine.
@@ -8,45 +12,45 @@ import java.util.List;
  * This package holds only the contract and depends on no other engine package;
  * {@code runtime.LocalEngine.open(gguf, options)} opens one in this JVM.
  */
-public interface Engine extends AutoCloseable {
-
-    ModelInfo info();
-
-    /** Text → ids (llama.cpp-compatible SentencePiece); BOS first when {@code addBos}. */
-    int[] tokenize(String text, boolean addBos);
-
-    /** Ids → text; control tokens are dropped, byte tokens are joined into UTF-8. */
-    String detokenize(int[] ids);
-
-    /**
-     * The Mistral instruct template: {@code <s>[INST] user [/INST] assistant</s>[INST] …}, a system message
-     * folded into the first user turn; {@code safePrompt} prepends Mistral's guardrail system prompt.
-     * Throws {@link EngineException} on an invalid message order.
-     */
-    int[] encodeChat(List<ChatMessage> messages, boolean safePrompt);
-
-    /**
-     * A chat with JSON-shaped messages and tools, rendered by the model's own chat template when it has one (tools
-     * where the template supports them) and its special tokens taken from the template only: control tokens spelled
-     * in a caller's strings are encoded as text. Without a file template: the Mistral template, role/content only.
-     * Throws {@link EngineException} naming the problem (message order, a template's raise_exception, tools without
-     * a template).
-     */
-    default int[] encodeChat(ChatInput chat) {
-        if (chat.tools() != null && !chat.tools().isEmpty()) {
-            throw new EngineException("this model's template cannot render tools");
-        }
-        List<ChatMessage> plain = chat.messages().stream()
-                .map(m -> new ChatMessage(String.valueOf(m.get("role")), m.get("content") == null ? null : String.valueOf(m.get("content"))))
-                .toList();
-        return encodeChat(plain, chat.safePrompt());
-    }
+public interface Engine extends ModelText, AutoCloseable {
 
     /** Starts a generation; tokens go to {@code listener} as they are produced. Never blocks on the model. */
     Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener);
 
-    /** One L2-normalised embedding per input (pooled final hidden state). */
-    float[][] embed(List<int[]> inputs);
+    /**
+     * Starts embedding one input: its L2-normalised pooled final hidden state. Cancelling the future stops the
+     * input within one step. Refusals ({@link EngineException}) are thrown at once.
+     */
+    CompletableFuture<float[]> embed(int[] input);
+
+    /** One embedding per input, batched by the scheduler; blocks until all are done. */
+    default float[][] embed(List<int[]> inputs) {
+        List<CompletableFuture<float[]>> pending = inputs.stream().map(this::embed).toList();
+        float[][] out = new float[pending.size()][];
+        try {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = pending.get(i).get();
+            }
+        } catch (InterruptedException e) {
+            pending.forEach(f -> f.cancel(false));
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted while embedding", e);
+        } catch (ExecutionException | CancellationException e) {
+            pending.forEach(f -> f.cancel(false));
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw cause instanceof EngineException ee ? ee
+                    : new EngineException("embedding failed: " + cause.getMessage(), cause);
+        }
+        return out;
+    }
+
+    /**
+     * The same engine for one caller's requests: queued at {@code priority} (0 lowest, 9 highest) and waiting at most
+     * {@code maxWait} for an engine to take them. An engine that runs in this JVM has no such queue and ignores both.
+     */
+    default Engine queuedAs(int priority, Duration maxWait) {
+        return this;
+    }
 
     EngineStats stats();
 

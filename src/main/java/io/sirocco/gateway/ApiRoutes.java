@@ -8,7 +8,6 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,6 +25,8 @@ public class ApiRoutes {
     private static final long REFUSE_UNREAD_FACTOR = 16;
 
     @Inject
+    RequestPipeline pipeline;
+    @Inject
     ChatCompletions chat;
     @Inject
     FimCompletions fim;
@@ -35,8 +36,9 @@ public class ApiRoutes {
     Models models;
     @Inject
     ModelRegistry registry;
-    @ConfigProperty(name = "sirocco.gateway.max-body-bytes", defaultValue = "1048576")
-    long maxBodyBytes;
+    @Inject
+    GatewayConfig config;
+    private long maxBodyBytes;
 
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("sirocco-api-", 0).factory());
@@ -46,6 +48,7 @@ public class ApiRoutes {
     }
 
     void mount(@Observes Router router) {
+        maxBodyBytes = config.maxBodyBytes();
         router.route("/v1").order(ORDER).handler(this::route);
         router.route("/v1/*").order(ORDER).handler(this::route);
     }
@@ -57,7 +60,7 @@ public class ApiRoutes {
         switch (path) {
             case "/v1/chat/completions" -> expect(call, method, HttpMethod.POST, chat::handle);
             case "/v1/fim/completions" -> expect(call, method, HttpMethod.POST, fim::handle);
-            case "/v1/embeddings" -> expect(call, method, HttpMethod.POST, embeddings::handle);
+            case "/v1/embeddings" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, embeddings));
             case "/v1/models" -> expect(call, method, HttpMethod.GET, (c, b) -> models.list(c));
             default -> {
                 if (path.startsWith("/v1/models/") && path.length() > "/v1/models/".length()) {

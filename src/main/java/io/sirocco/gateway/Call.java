@@ -1,6 +1,7 @@
 package io.sirocco.gateway;
 
 import io.sirocco.accounts.KeyPrincipal;
+import io.sirocco.engine.EngineException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 /**
  * One API request in flight: its id, caller, rate-limit standing, and the client connection. Knows when the
@@ -21,6 +23,8 @@ public final class Call {
     private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
     volatile KeyPrincipal key;
     volatile RateLimits.State rate;
+    /** The request field an engine refusal of each kind is about: set by the endpoint. */
+    volatile Function<EngineException.Kind, String> refusalParams = kind -> null;
     private final List<Runnable> onGone = new ArrayList<>();
     private boolean gone;
 

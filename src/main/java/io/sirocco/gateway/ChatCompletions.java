@@ -11,7 +11,6 @@ import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.TokenListener;
 import io.sirocco.engine.TokenLogprobs;
 import io.sirocco.engine.grammar.Grammar;
-import io.sirocco.gateway.dispatch.DispatchException;
 import io.vertx.core.buffer.Buffer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -39,6 +38,7 @@ public class ChatCompletions {
     EngineFactory engines;
 
     void handle(Call call, byte[] body) throws InterruptedException {
+        call.refusalParams = kind -> kind == EngineException.Kind.KV_EXCEEDED ? "max_tokens" : "messages";
         pipeline.authenticate(call);
         ChatValidation.Checked req = ChatValidation.check(StrictJson.read(body, ChatRequest.class));
         ModelRegistry.Served model = pipeline.resolve(call, req.model(), ModelTier.Kind.CHAT);
@@ -179,16 +179,8 @@ public class ChatCompletions {
      * An explicit max_tokens that could never fit the pool is a 422 (the engine reserves prompt + max_tokens).
      */
     private static int maxTokens(ModelRegistry.Served model, ChatValidation.Checked req, int prompt) {
-        int room = model.engine().info().contextLength() - prompt;
-        int pool = model.options().kvCacheTokens() > 0 ? model.options().kvCacheTokens() - prompt : room;
-        if (req.maxTokens() == null) {
-            return Math.max(1, Math.min(room, pool));
-        }
-        if (Math.min(req.maxTokens(), room) > pool) {
-            throw ApiError.invalid("max_tokens", "prompt + max_tokens must stay within " + model.options().kvCacheTokens()
-                    + " tokens on this server; lower max_tokens");
-        }
-        return req.maxTokens();
+        int budget = model.engine().info().generationBudget(prompt, req.maxTokens() == null ? 0 : req.maxTokens());
+        return req.maxTokens() == null ? budget : req.maxTokens();
     }
 
     private void complete(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
@@ -311,9 +303,10 @@ public class ChatCompletions {
         call.response().end(Buffer.buffer(DONE));
     }
 
-    /** A failed generation as an exception for the error mapper (scale-out dispatch failures keep their kind). */
-    private static RuntimeException failure(GenerationResult r) {
-        return r.error() instanceof DispatchException d ? d : new IllegalStateException("generation failed", r.error());
+    /** A failed generation as an engine failure for the error mapper. */
+    private static EngineException failure(GenerationResult r) {
+        return r.error() instanceof EngineException e ? e
+                : new EngineException(EngineException.Kind.FAILED, "generation failed", r.error());
     }
 
     private UsageEvent settle(Call call, Settlement settlement, GenerationResult r) {
@@ -322,7 +315,6 @@ public class ChatCompletions {
             case CANCELLED -> UsageStatus.ABORTED;
             case ERROR -> UsageStatus.FAILED;
         };
-        metrics.tokens(settlement.admission.model(), r.promptTokens(), r.completionTokens());
         return settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(), status);
     }
 

@@ -3,67 +3,150 @@ package io.sirocco.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sirocco.billing.UsageEvent;
 import io.sirocco.billing.UsageStatus;
-import io.sirocco.engine.Engine;
+import io.sirocco.engine.EngineException;
+import io.sirocco.engine.ModelText;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 
-/** {@code POST /v1/embeddings}: one L2-normalised vector per input, shaped by {@link EmbeddingFormat}. */
+/**
+ * {@code POST /v1/embeddings}: one L2-normalised vector per input, as floats or base64 little-endian float32.
+ * Each input is a piece of its own in the tier's fair queue, so one organization's long list does not hold up
+ * another's short one; a client that leaves cancels the inputs not yet computed and pays only for those that were.
+ */
 @ApplicationScoped
-public class Embeddings {
+public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work> {
     static final int MAX_INPUTS = 512;
 
-    @Inject
-    Pipeline pipeline;
-    @Inject
-    GatewayMetrics metrics;
-    @Inject
-    EngineFactory engines;
 
-    void handle(Call call, byte[] body) throws InterruptedException {
-        pipeline.authenticate(call);
+    record Checked(EmbeddingRequest request, String model, List<String> inputs) {
+    }
+
+    record Work(List<int[]> inputs, int promptTokens, EmbeddingFormat format) implements Endpoint.Prepared {
+        @Override
+        public int maxNewTokens() {
+            return 0;
+        }
+    }
+
+    @Override
+    public ModelTier.Kind kind() {
+        return ModelTier.Kind.EMBEDDINGS;
+    }
+
+    @Override
+    public String param(EngineException.Kind kind) {
+        return "input";
+    }
+
+    @Override
+    public Checked validate(byte[] body) {
         EmbeddingRequest req = StrictJson.read(body, EmbeddingRequest.class);
-        String modelId = ChatValidation.requireModel(req.model());
+        String model = ChatValidation.requireModel(req.model());
         List<String> inputs = inputs(req.input());
-        ModelRegistry.Served model = pipeline.resolve(call, req.model(), ModelTier.Kind.EMBEDDINGS);
-        modelId = model.tier().id();
-        Engine engine = engines.forCaller(model.engine(), call.key);
-        EmbeddingFormat format = EmbeddingFormat.check(req, engine.info().embeddingLength());
-        int context = engine.info().contextLength();
-        List<int[]> tokens = new ArrayList<>(inputs.size());
+        return new Checked(req, model, inputs);
+    }
+
+    @Override
+    public String model(Checked req) {
+        return req.model();
+    }
+
+    /** Each input must fit the context on its own: the longest one is what counts. */
+    @Override
+    public long promptChars(Checked req) {
+        return req.inputs().stream().mapToLong(String::length).max().orElse(0);
+    }
+
+    @Override
+    public Work prepare(Checked req, ModelText model) {
+        EmbeddingFormat format = EmbeddingFormat.check(req.request(), model.info().embeddingLength());
+        List<int[]> tokens = new ArrayList<>(req.inputs().size());
         int promptTokens = 0;
-        for (int i = 0; i < inputs.size(); i++) {
-            int[] ids = engine.tokenize(inputs.get(i), true);
-            if (ids.length > context) {
-                throw ApiError.invalid("input", "input[" + i + "] is " + ids.length + " tokens; " + modelId
-                        + " accepts at most " + context);
+        for (int i = 0; i < req.inputs().size(); i++) {
+            int[] ids = model.tokenize(req.inputs().get(i), true);
+            try {
+                model.info().checkEmbeddingInput(ids.length);
+            } catch (EngineException e) {
+                throw ApiError.invalid("input", "input[" + i + "]: " + e.getMessage());
             }
             tokens.add(ids);
             promptTokens += ids.length;
         }
-        pipeline.limit(call, promptTokens);
-        Settlement settlement = pipeline.admit(call, modelId, promptTokens, 0);
+        return new Work(tokens, promptTokens, format);
+    }
+
+    @Override
+    public void run(Job<Checked, Work> job) throws InterruptedException {
+        Call call = job.call();
+        List<int[]> inputs = job.prepared().inputs();
+        List<CompletableFuture<float[]>> pieces = new CopyOnWriteArrayList<>();
+        call.onClientGone(() -> pieces.forEach(p -> p.cancel(false)));
         try {
-            TierQueue.Ticket slot = pipeline.acquire(call, model, settlement, promptTokens);
-            if (slot == null) {
+            for (int[] input : inputs) {
+                Queue.Slot slot = job.slot();
+                if (slot == null) {
+                    break; // the client left while this input waited
+                }
+                CompletableFuture<float[]> piece;
+                try {
+                    piece = slot.engine().embed(input);
+                } catch (RuntimeException e) {
+                    slot.close();
+                    throw e;
+                }
+                piece.whenComplete((v, e) -> slot.close());
+                pieces.add(piece);
+                if (call.isClientGone()) {
+                    piece.cancel(false);
+                }
+            }
+            float[][] vectors = await(pieces);
+            if (vectors == null || pieces.size() < inputs.size() || call.isClientGone()) {
+                job.settlement().settle(computedTokens(inputs, pieces), 0, UsageStatus.ABORTED);
                 return;
             }
-            float[][] vectors;
-            try (slot) {
-                vectors = engine.embed(tokens);
-            }
-            metrics.tokens(modelId, promptTokens, 0);
-            UsageEvent usage = settlement.settle(promptTokens, 0,
-                    call.isClientGone() ? UsageStatus.ABORTED : UsageStatus.COMPLETED);
+            UsageEvent usage = job.settlement().settleFinished(job.prepared().promptTokens(), 0, 0);
             call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
-            call.json(200, response(call, modelId, vectors, format, promptTokens));
+            call.json(200, response(call, job.model().tier().id(), vectors, job.prepared().format(),
+                    job.prepared().promptTokens()));
         } finally {
-            settlement.failIfOpen(promptTokens);
+            pieces.forEach(p -> p.cancel(false));
         }
+    }
+
+    /** The vectors in input order, or null when a piece was cancelled (the client left); a failed piece throws. */
+    private static float[][] await(List<CompletableFuture<float[]>> pieces) throws InterruptedException {
+        float[][] out = new float[pieces.size()][];
+        for (int i = 0; i < out.length; i++) {
+            try {
+                out[i] = pieces.get(i).get();
+            } catch (CancellationException e) {
+                return null;
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r
+                        : new EngineException(EngineException.Kind.FAILED, "embedding failed", e.getCause());
+            }
+        }
+        return out;
+    }
+
+    /** Tokens of the inputs whose vectors were computed. */
+    private static int computedTokens(List<int[]> inputs, List<CompletableFuture<float[]>> pieces) {
+        int tokens = 0;
+        for (int i = 0; i < pieces.size(); i++) {
+            if (pieces.get(i).isDone() && !pieces.get(i).isCompletedExceptionally()) {
+                tokens += inputs.get(i).length;
+            }
+        }
+        return tokens;
     }
 
     private static Map<String, Object> response(Call call, String model, float[][] vectors, EmbeddingFormat format,

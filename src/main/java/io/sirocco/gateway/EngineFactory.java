@@ -3,43 +3,73 @@ package io.sirocco.gateway;
 import io.sirocco.accounts.KeyPrincipal;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineOptions;
-import io.sirocco.engine.runtime.LocalEngine;
 import io.sirocco.engine.demo.DemoModels;
+import io.sirocco.engine.runtime.LocalEngine;
+import io.sirocco.engine.runtime.TextModel;
 import io.sirocco.gateway.dispatch.GatewayDispatch;
 import io.sirocco.gateway.dispatch.RemoteEngine;
 import io.sirocco.gateway.dispatch.Roles;
 import io.sirocco.templates.JinjaTemplates;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.Optional;
 
-/** Opens engines and writes the demo models: the one seam between the gateway and model files. */
+/**
+ * Opens engines and writes the demo models: the one seam between the gateway and model files, and the one place
+ * that knows this JVM's role. Whatever it opens, the rest of the gateway sees an {@link Engine}.
+ */
 @ApplicationScoped
 public class EngineFactory {
+    private static final Logger LOG = Logger.getLogger(EngineFactory.class);
+
     @Inject
     Roles roles;
     @Inject
     GatewayDispatch dispatch;
-    @ConfigProperty(name = "sirocco.gateway.queue.timeout", defaultValue = "30s")
-    Duration queueTimeout;
+    @Inject
+    GatewayConfig gateway;
+    @Inject
+    ModelSettings settings;
     /** Compiles the chat templates that GGUF files carry (Jinja). */
     private final JinjaTemplates templates = new JinjaTemplates();
 
-    /** In the gateway role (scale-out) the engine is remote: the file's tokenizer here, generation on workers. */
-    public Engine open(String modelId, Path gguf, EngineOptions options) {
+    /** An opened engine and how many of its requests may run at once (the tier queue's slots). */
+    public record Opened(Engine engine, int concurrency) {
+    }
+
+    /**
+     * The engine serving {@code modelId} in this JVM, or empty when this JVM does not serve it: a worker serves only
+     * its own models, and a scale-out gateway only those whose file it has (for their tokenizer; workers generate).
+     */
+    public Optional<Opened> open(String modelId, Path gguf, EngineOptions options) {
         if (roles.dispatchesRemotely()) {
-            return RemoteEngine.open(modelId, gguf, options, dispatch::dispatcher, queueTimeout,
-                    dispatch.priorityOf("default"), templates);
+            if (!Files.isRegularFile(gguf)) {
+                LOG.warnf("%s: no model file at %s, so no workers serve it here; its requests answer 503", modelId, gguf);
+                return Optional.empty();
+            }
+            // the queue admits up to dispatch-in-flight requests; the workers batch them
+            return Optional.of(new Opened(new RemoteEngine(modelId, TextModel.readHeader(gguf, options, templates),
+                    dispatch::dispatcher, gateway.queue().timeout(), dispatch.priorityOf("default")),
+                    settings.of(modelId).dispatchInFlight()));
         }
+        if (!roles.loadsModel(modelId)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Opened(load(modelId, gguf, options), options.maxSequences()));
+    }
+
+    /** Maps the model in this JVM. */
+    protected Engine load(String modelId, Path gguf, EngineOptions options) {
         return LocalEngine.open(gguf, options, templates);
     }
 
-    /** The engine to run a caller's request on: scaled out, its queue priority is the caller's plan's. */
+    /** The engine for a caller's request: its plan's queue priority, and the queue timeout to wait for a worker. */
     public Engine forCaller(Engine engine, KeyPrincipal caller) {
-        return engine instanceof RemoteEngine remote ? remote.withPriority(dispatch.priorityOf(caller.plan())) : engine;
+        return engine.queuedAs(dispatch.priorityOf(caller.plan()), gateway.queue().timeout());
     }
 
     /** Writes the project's seeded demo models into {@code dir} where they are missing. */

@@ -4,9 +4,11 @@ import io.sirocco.billing.BudgetExceededException;
 import io.sirocco.billing.UnpricedModelException;
 import org.jboss.logging.Logger;
 
+import io.sirocco.engine.EngineException;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
-import io.sirocco.gateway.dispatch.DispatchException;
+import java.util.function.Function;
 
 /**
  * The one error mapper of the API: any failure becomes the OpenAI error shape plus Mistral's object tag,
@@ -19,8 +21,12 @@ public final class ErrorResponses {
     private ErrorResponses() {
     }
 
-    /** Maps a failure to its API error. */
+    /** Maps a failure to its API error; an engine refusal names the request field it is about. */
     public static ApiError map(Throwable t, String requestId) {
+        return map(t, requestId, kind -> null);
+    }
+
+    static ApiError map(Throwable t, String requestId, Function<EngineException.Kind, String> params) {
         if (t instanceof ApiError e) {
             return e;
         }
@@ -30,19 +36,26 @@ public final class ErrorResponses {
         if (t instanceof UnpricedModelException e) {
             return ApiError.unavailable("model_unpriced", e.getMessage(), 60);
         }
-        if (t instanceof DispatchException d) { // scale-out: the request's trip to a worker failed
-            return switch (d.outcome()) {
-                case QUEUE_TIMEOUT -> ApiError.rateLimited("queue_timeout", "the model is busy: no worker was free in "
-                        + "time; retry shortly", 5);
-                case WORKER_LOST -> ApiError.unavailable("worker_lost", "the worker serving this request stopped; retry", 1);
-                default -> ApiError.invalid("messages", d.getMessage());
-            };
+        if (t instanceof EngineException e) {
+            return engine(e, params.apply(e.kind()));
         }
         if (t instanceof TierQueue.FullException) {
             return ApiError.rateLimited("queue_full", "the model's queue is full; retry shortly", 1);
         }
         LOG.errorf(t, "request %s failed", requestId);
         return ApiError.internal();
+    }
+
+    /** An engine's refusal or failure, by kind: never a 500. */
+    private static ApiError engine(EngineException e, String param) {
+        return switch (e.kind()) {
+            case INVALID_INPUT, CONTEXT_EXCEEDED, KV_EXCEEDED -> ApiError.invalid(param, e.getMessage());
+            case UNAVAILABLE -> ApiError.unavailable("engine_unavailable", e.getMessage(), 5);
+            case QUEUE_TIMEOUT -> ApiError.rateLimited("queue_timeout", "the model is busy: no worker was free in "
+                    + "time; retry shortly", 5);
+            case ENGINE_LOST -> ApiError.unavailable("worker_lost", "the worker serving this request stopped; retry", 1);
+            case FAILED -> ApiError.unavailable("engine_failed", "the model failed on this request; retry", 1);
+        };
     }
 
     public static Map<String, Object> body(ApiError e) {
@@ -61,7 +74,7 @@ public final class ErrorResponses {
 
     /** Answers the call with the error, unless the response has already started (then it is only logged). */
     static void send(Call call, Throwable t) {
-        ApiError e = map(t, call.requestId);
+        ApiError e = map(t, call.requestId, call.refusalParams);
         if (call.response().ended()) {
             return;
         }

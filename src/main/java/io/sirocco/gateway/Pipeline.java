@@ -1,6 +1,5 @@
 package io.sirocco.gateway;
 
-import io.sirocco.accounts.ApiKeys;
 import io.sirocco.accounts.KeyPrincipal;
 import io.sirocco.billing.Admission;
 import io.sirocco.billing.RequestTags;
@@ -15,40 +14,29 @@ import java.time.Duration;
 import java.util.concurrent.CancellationException;
 
 /**
- * The steps every model request takes, in order: authenticate the key, resolve the model, count it against
- * the rate limits, admit it for billing, wait for a slot in the tier's queue; and, at the end, settle once.
+ * The chat and FIM endpoints' steps, not yet moved onto {@link RequestPipeline} (which embeddings use): authenticate
+ * the key, resolve the model, count it against the rate limits, admit it for billing, wait for a slot in the tier's
+ * queue; {@link Settlement} settles once.
  */
 @ApplicationScoped
 public class Pipeline {
 
     @Inject
-    ApiKeys apiKeys;
+    Authenticate authenticate;
     @Inject
-    ModelRegistry registry;
+    ResolveModel resolveModel;
     @Inject
     RateLimits rateLimits;
     @Inject
     Metering metering;
     @Inject
     GatewayMetrics metrics;
-    @Inject
-    ModelAliases aliases;
     @ConfigProperty(name = "sirocco.gateway.queue.timeout", defaultValue = "30s")
     Duration queueTimeout;
 
     /** 401 unless the request carries {@code Authorization: Bearer <a valid key>}. */
     KeyPrincipal authenticate(Call call) {
-        String header = call.ctx.request().getHeader("authorization");
-        if (header == null || header.isBlank()) {
-            throw ApiError.unauthenticated("missing API key: send Authorization: Bearer <key>");
-        }
-        if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw ApiError.unauthenticated("the Authorization header must be Bearer <key>");
-        }
-        KeyPrincipal key = apiKeys.authenticate(header.substring(7).trim())
-                .orElseThrow(() -> ApiError.unauthenticated("invalid API key"));
-        call.key = key;
-        return key;
+        return authenticate.caller(call);
     }
 
     /**
@@ -56,16 +44,7 @@ public class Pipeline {
      * endpoint. Use the served tier's id from here on (prices, usage and responses).
      */
     ModelRegistry.Served resolve(Call call, String model, ModelTier.Kind kind) {
-        ModelTier tier = aliases.tier(model).orElseThrow(() -> ApiError.unknownModel(model));
-        if (!call.key.mayUse(tier.id())) {
-            throw ApiError.forbiddenModel(model);
-        }
-        if (tier.kind() != kind) {
-            throw ApiError.invalid("model", model + (kind == ModelTier.Kind.CHAT
-                    ? " is an embedding model; use /v1/embeddings" : " is a chat model; use /v1/chat/completions"));
-        }
-        return registry.get(tier.id()).orElseThrow(() -> ApiError.unavailable("models_loading",
-                registry.notReadyReason(), 5));
+        return resolveModel.served(call, model, kind);
     }
 
     /** Counts a request that carries no model work (e.g. listing models). */
@@ -94,7 +73,7 @@ public class Pipeline {
     Settlement admit(Call call, String model, int promptTokens, int maxTokens, RequestTags tags) {
         Admission a = metering.admit(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens, maxTokens,
                 tags);
-        return new Settlement(this, call, a);
+        return new Settlement(metering, rateLimits, metrics, call, a);
     }
 
     /**
@@ -129,13 +108,5 @@ public class Pipeline {
             return null;
         }
         return ticket;
-    }
-
-    /** The one settlement of an admission; also feeds the token rate limit. */
-    UsageEvent settle(Call call, Admission admission, int promptTokens, int cachedTokens, int completionTokens,
-                      UsageStatus status) {
-        UsageEvent event = metering.settle(admission, promptTokens, cachedTokens, completionTokens, status);
-        rateLimits.addTokens(call.key, completionTokens);
-        return event;
     }
 }

@@ -43,6 +43,15 @@ public class RateLimits {
                 where w.requests < ? and w.tokens < ?
             returning requests, tokens, extract(epoch from (window_start + interval '1 minute' - now()))
             """;
+    /** Counts prompt tokens of a request already counted, unless the window's tokens are already spent. */
+    private static final String ADMIT_TOKENS = """
+            insert into rate_limit_windows as w (key_id, window_start, requests, tokens)
+            values (?, date_trunc('minute', now()), 0, ?)
+            on conflict (key_id, window_start) do update
+                set tokens = w.tokens + excluded.tokens
+                where w.tokens < ?
+            returning requests, tokens, extract(epoch from (window_start + interval '1 minute' - now()))
+            """;
     private static final String CURRENT = """
             select coalesce(max(requests), 0), coalesce(max(tokens), 0),
                    extract(epoch from (date_trunc('minute', now()) + interval '1 minute' - now()))
@@ -59,12 +68,24 @@ public class RateLimits {
 
     /** Counts one request with {@code promptTokens}; {@link State#allowed()} is false when over a limit. */
     public State admit(KeyPrincipal key, int promptTokens) {
+        return count(ADMIT, key, promptTokens, key.rpmLimit());
+    }
+
+    /** Counts the prompt tokens of a request {@link #admit admitted} before; not allowed when the tokens are spent. */
+    public State admitTokens(KeyPrincipal key, int promptTokens) {
+        return count(ADMIT_TOKENS, key, promptTokens, null);
+    }
+
+    private State count(String sql, KeyPrincipal key, int promptTokens, Integer rpm) {
         try (Connection c = db.getConnection()) {
-            try (PreparedStatement ps = c.prepareStatement(ADMIT)) {
-                ps.setObject(1, key.keyId());
-                ps.setLong(2, promptTokens);
-                ps.setInt(3, key.rpmLimit());
-                ps.setLong(4, key.tpmLimit());
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = 1;
+                ps.setObject(i++, key.keyId());
+                ps.setLong(i++, promptTokens);
+                if (rpm != null) {
+                    ps.setInt(i++, rpm);
+                }
+                ps.setLong(i, key.tpmLimit());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         return new State(key.rpmLimit(), rs.getInt(1), key.tpmLimit(), rs.getLong(2),

@@ -1,21 +1,29 @@
 package io.sirocco.gateway;
 
 import io.sirocco.billing.Admission;
+import io.sirocco.billing.Metering;
 import io.sirocco.billing.UsageEvent;
 import io.sirocco.billing.UsageStatus;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** Guards the rule that every admission is settled exactly once: the first settle wins, later ones are ignored. */
+/**
+ * Pipeline step 8, one per admission: records the request's real usage exactly once (the first settle wins, later
+ * ones are ignored), releases the rest of the reservation and adds the completion tokens to the rate limit.
+ */
 final class Settlement {
-    private final Pipeline pipeline;
+    private final Metering metering;
+    private final RateLimits rateLimits;
+    private final GatewayMetrics metrics;
     private final Call call;
     final Admission admission;
     private final AtomicBoolean done = new AtomicBoolean();
     private volatile UsageEvent event;
 
-    Settlement(Pipeline pipeline, Call call, Admission admission) {
-        this.pipeline = pipeline;
+    Settlement(Metering metering, RateLimits rateLimits, GatewayMetrics metrics, Call call, Admission admission) {
+        this.metering = metering;
+        this.rateLimits = rateLimits;
+        this.metrics = metrics;
         this.call = call;
         this.admission = admission;
     }
@@ -25,12 +33,22 @@ final class Settlement {
         return settle(promptTokens, 0, completionTokens, status);
     }
 
-    /** As {@link #settle(int, int, String)}, with {@code cachedTokens} of the prompt from the prefix cache. */
+    /** As {@link #settle(int, int, UsageStatus)}, with {@code cachedTokens} of the prompt from the prefix cache. */
     UsageEvent settle(int promptTokens, int cachedTokens, int completionTokens, UsageStatus status) {
         if (done.compareAndSet(false, true)) {
-            event = pipeline.settle(call, admission, promptTokens, cachedTokens, completionTokens, status);
+            if (status != UsageStatus.FAILED || completionTokens > 0) {
+                metrics.tokens(admission.model(), promptTokens, completionTokens);
+            }
+            event = metering.settle(admission, promptTokens, cachedTokens, completionTokens, status);
+            rateLimits.addTokens(call.key, completionTokens);
         }
         return event;
+    }
+
+    /** Completed, or aborted when the client left before the answer was written. */
+    UsageEvent settleFinished(int promptTokens, int cachedTokens, int completionTokens) {
+        return settle(promptTokens, cachedTokens, completionTokens,
+                call.isClientGone() ? UsageStatus.ABORTED : UsageStatus.COMPLETED);
     }
 
     /** Called in a finally block: an admission still open here ended in failure. */

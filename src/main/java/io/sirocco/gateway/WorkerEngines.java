@@ -4,7 +4,6 @@ import io.sirocco.engine.Engine;
 import io.sirocco.gateway.dispatch.EngineSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.Config;
 
 /** The engines a scale-out worker serves: those the model registry loaded, with their batch slots. */
 @ApplicationScoped
@@ -12,7 +11,7 @@ public class WorkerEngines implements EngineSource {
     @Inject
     ModelRegistry registry;
     @Inject
-    Config config;
+    ModelSettings settings;
 
     @Override
     public Engine engine(String model) {
@@ -21,8 +20,6 @@ public class WorkerEngines implements EngineSource {
 
     @Override
     public int slots(String model) {
-        return config.getOptionalValue("sirocco.models." + model + ".max-sequences", Integer.class)
-                .or(() -> config.getOptionalValue("sirocco.models.max-sequences", Integer.class))
-                .orElse(8);
+        return settings.of(model).engine().maxSequences();
     }
 }

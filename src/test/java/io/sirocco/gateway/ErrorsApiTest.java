@@ -190,6 +190,28 @@ class ErrorsApiTest extends ApiTestBase {
         org.junit.jupiter.api.Assertions.assertFalse(internal.getMessage().contains("secret"));
     }
 
+    @Test
+    void everyEngineRefusalMapsToA4xxOr503NeverA500() {
+        for (var kind : io.sirocco.engine.EngineException.Kind.values()) {
+            var e = ErrorResponses.map(new io.sirocco.engine.EngineException(kind, "RabbitMQ is unavailable"), "r",
+                    k -> "input");
+            org.junit.jupiter.api.Assertions.assertTrue(e.status() < 500 || e.status() == 503, kind + " → " + e.status());
+        }
+    }
+
+    @Test
+    void anOverlongPromptIsRefusedOnItsLengthAndStillCountsTowardTheRequestLimit() {
+        Key key = keys.create(2, 1_000_000, List.of());
+        keys.awaitWindowWithRoom(15);
+        String huge = "x".repeat(900_000);
+        error(post(key, CHAT.replace("\"content\":\"hi\"", "\"content\":\"" + huge + "\"")), 422,
+                "invalid_request_error", "invalid_value").body("error.param", equalTo("messages"));
+        error(given().header("Authorization", key.bearer()).contentType("application/json")
+                .body("{\"model\":\"mistral-embed\",\"input\":[\"ok\",\"" + huge + "\"]}").post("/v1/embeddings").then(),
+                422, "invalid_request_error", "invalid_value").body("error.param", equalTo("input"));
+        error(post(key, CHAT), 429, "rate_limit_error", "rate_limit_requests");
+    }
+
     private static ValidatableResponse post(Key key, String body) {
         return given().header("Authorization", key.bearer()).contentType("application/json").body(body)
                 .post("/v1/chat/completions").then();

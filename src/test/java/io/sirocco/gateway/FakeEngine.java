@@ -80,6 +80,7 @@ final class FakeEngine implements Engine {
         if (paused) {
             return;
         }
+        embedStep();
         long now = System.nanoTime();
         for (Seq s : running) {
             if (s.cancelled) {
@@ -157,20 +158,48 @@ final class FakeEngine implements Engine {
         return s;
     }
 
+    /** A unit vector from the input's length, one input per step; while paused, it waits like a generation does. */
     @Override
-    public float[][] embed(List<int[]> inputs) {
-        float[][] out = new float[inputs.size()][info.embeddingLength()];
-        for (int i = 0; i < inputs.size(); i++) {
-            double norm = 0;
-            for (int d = 0; d < out[i].length; d++) {
-                out[i][d] = (float) Math.sin(inputs.get(i).length * 0.37 + d);
-                norm += out[i][d] * out[i][d];
-            }
-            for (int d = 0; d < out[i].length; d++) {
-                out[i][d] /= (float) Math.sqrt(norm);
-            }
-        }
+    public CompletableFuture<float[]> embed(int[] input) {
+        CompletableFuture<float[]> out = new CompletableFuture<>();
+        embedding.add(new Embedding(input, out));
         return out;
+    }
+
+    private record Embedding(int[] input, CompletableFuture<float[]> out) {
+    }
+
+    private final List<Embedding> embedding = new CopyOnWriteArrayList<>();
+
+    private long lastEmbed;
+
+    /** One input per step, like a busy engine; cancelled ones are dropped. */
+    private void embedStep() {
+        long now = System.nanoTime();
+        if (now - lastEmbed < stepMillis * 1_000_000) {
+            return;
+        }
+        lastEmbed = now;
+        embedding.removeIf(e -> e.out().isCancelled());
+        for (Embedding e : embedding) {
+            embedding.remove(e);
+            float[] v = new float[info.embeddingLength()];
+            double norm = 0;
+            for (int d = 0; d < v.length; d++) {
+                v[d] = (float) Math.sin(e.input().length * 0.37 + d);
+                norm += v[d] * v[d];
+            }
+            for (int d = 0; d < v.length; d++) {
+                v[d] /= (float) Math.sqrt(norm);
+            }
+            e.out().complete(v);
+            return;
+        }
+    }
+
+    /** Embedding inputs submitted and neither computed nor cancelled. */
+    int pendingEmbeddings() {
+        return embedding.size();
     }
 
     @Override

@@ -21,7 +21,7 @@ public class FakeEngineFactory extends EngineFactory {
     boolean holdLoading;
 
     @Override
-    public Engine open(String modelId, Path gguf, EngineOptions options) {
+    protected Engine load(String modelId, Path gguf, EngineOptions options) {
         if (holdLoading) {
             try {
                 LOAD_GATE.await();

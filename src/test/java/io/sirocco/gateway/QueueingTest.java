@@ -8,14 +8,20 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -27,6 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The tier queue on a deterministic engine (2 running, 2 waiting, 2 s timeout): overflow and timeout answer 429
  * with Retry-After, and a client that disconnects mid-stream has its sequence cancelled and its KV freed.
+ * Embeddings take the queue one input at a time: another organization's short request is not held up behind a long
+ * one, and a client that leaves has its pending inputs cancelled and pays only for those computed.
  */
 @QuarkusTest
 @TestProfile(FakeEngineProfile.class)
@@ -156,6 +164,64 @@ class QueueingTest extends ApiTestBase {
         assertTrue(row.startsWith("aborted"), row);
         int completion = Integer.parseInt(row.split(" ")[2]);
         assertTrue(completion > 0 && completion < 5000, row);
+    }
+
+    /** 8 bytes: 9 tokens on the fake engine (BOS + one per byte). */
+    static final int TOKENS_PER_INPUT = 9;
+
+    @Test
+    void anotherOrganizationsShortRequestIsNotHeldUpBehindALongOne() throws Exception {
+        TestKeys.Key heavy = keys.create();
+        TestKeys.Key light = keys.create();
+        TierQueue queue = registry.get("mistral-embed").orElseThrow().queue();
+        FakeEngine.stepMillis = 20;
+        FakeEngine.paused = true;
+        HttpClient http = HttpClient.newHttpClient();
+        List<String> finished = java.util.Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<?> long12 = http.sendAsync(jsonPost(heavy, "v1/embeddings", body(12), Duration.ofSeconds(30)),
+                HttpResponse.BodyHandlers.ofString()).thenAccept(r -> finished.add("heavy:" + r.statusCode()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.running() == 2 && queue.waiting() == 1);
+        CompletableFuture<?> short1 = http.sendAsync(jsonPost(light, "v1/embeddings", body(1), Duration.ofSeconds(30)),
+                HttpResponse.BodyHandlers.ofString()).thenAccept(r -> finished.add("light:" + r.statusCode()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.waiting() == 2);
+        FakeEngine.paused = false;
+        CompletableFuture.allOf(long12, short1).get(30, TimeUnit.SECONDS);
+        assertEquals(List.of("light:200", "heavy:200"), finished);
+    }
+
+    @Test
+    void aClientThatLeavesHasItsPendingInputsCancelledAndPaysForTheComputedOnes() throws Exception {
+        TestKeys.Key key = keys.create();
+        TierQueue queue = registry.get("mistral-embed").orElseThrow().queue();
+        FakeEngine engine = (FakeEngine) registry.get("mistral-embed").orElseThrow().engine();
+        FakeEngine.stepMillis = 50;
+        int inputs = 30;
+        try (Socket client = new Socket()) {
+            client.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+            byte[] json = body(inputs).getBytes(StandardCharsets.UTF_8);
+            OutputStream out = client.getOutputStream();
+            out.write(("POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + key.bearer()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(json);
+            out.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> queue.running() == 2);
+            Thread.sleep(400); // a few inputs are computed
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> keys.ledger(key.orgId()).size() == 1);
+        String[] row = keys.ledger(key.orgId()).values().iterator().next().split(" ");
+        assertEquals("aborted", row[0]);
+        int billed = Integer.parseInt(row[1]);
+        assertTrue(billed > 0 && billed < inputs * TOKENS_PER_INPUT && billed % TOKENS_PER_INPUT == 0,
+                "billed " + billed + " prompt tokens of " + inputs * TOKENS_PER_INPUT);
+        await().atMost(Duration.ofSeconds(5)).until(() -> queue.running() == 0 && queue.waiting() == 0
+                && engine.pendingEmbeddings() == 0);
+    }
+
+    /** {@code n} inputs of 8 bytes each. */
+    private static String body(int n) {
+        return "{\"model\":\"mistral-embed\",\"input\":[" + IntStream.range(0, n)
+                .mapToObj(i -> "\"piece %02d\"".formatted(i)).collect(Collectors.joining(",")) + "]}";
     }
 
     private HttpRequest post(TestKeys.Key key, String body) {

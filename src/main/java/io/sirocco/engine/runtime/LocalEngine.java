@@ -23,10 +23,8 @@ import io.sirocco.engine.grammar.TokenTrie;
 import io.sirocco.engine.tokenizer.FimTemplate;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The in-process engine: a mapped model, a kernel thread pool, a KV-cache pool and a scheduler thread.
@@ -38,30 +36,28 @@ import java.util.concurrent.ExecutionException;
  */
 public final class LocalEngine implements Engine {
     private final Model model;
+    private final TextModel text;
     private final ModelInfo info;
     private final KernelThreads pool;
     private final KvCache kv;
     private final Transformer transformer;
     private final Scheduler scheduler;
     private final Thread thread;
-    private final ChatEncoder chat;
     private final FimTemplate fim;
     private final String kernelName;
     private volatile TokenTrie tokenTrie;
 
     private LocalEngine(Model model, EngineOptions o, ChatEncoder chat) {
         this.model = model;
-        int ctx = o.maxContext() > 0 ? Math.min(o.maxContext(), model.config.contextLength()) : model.config.contextLength();
-        this.info = new ModelInfo(model.config.name(), ctx, model.config.nEmbd(), model.vocabSize(),
-                model.config.nExpert(), model.config.nExpertUsed(), model.file.fileSize());
+        this.text = TextModel.of(model.config, model.tokenizer, model.file.fileSize(), o, chat);
+        this.info = text.info();
         this.pool = new KernelThreads(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
         this.kernelName = kernels.name();
-        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), o.kvCacheTokens() > 0 ? o.kvCacheTokens() : ctx,
+        this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), info.kvCacheTokens(),
                 o.prefixCacheTokens(), model.config.name() + "/" + model.file.fileSize());
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
-        this.chat = chat;
         this.fim = FimTemplate.of(model.tokenizer, model.file);
         this.thread = new Thread(scheduler, "sirocco-scheduler-" + model.config.name());
         thread.setDaemon(true);
@@ -106,22 +102,22 @@ public final class LocalEngine implements Engine {
 
     @Override
     public int[] tokenize(String text, boolean addBos) {
-        return model.tokenizer.encode(text, addBos);
+        return this.text.tokenize(text, addBos);
     }
 
     @Override
     public String detokenize(int[] ids) {
-        return model.tokenizer.decode(ids);
+        return text.detokenize(ids);
     }
 
     @Override
     public int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
-        return chat.encode(messages, safePrompt);
+        return text.encodeChat(messages, safePrompt);
     }
 
     @Override
     public int[] encodeChat(ChatInput input) {
-        return chat.encode(input);
+        return text.encodeChat(input);
     }
 
     @Override
@@ -137,14 +133,10 @@ public final class LocalEngine implements Engine {
     @Override
     public Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener) {
         int[] prompt = checkInput(promptTokens);
-        if (prompt.length >= info.contextLength()) {
-            throw new EngineException("prompt of " + prompt.length + " tokens leaves no room to generate in the model's "
-                    + "context of " + info.contextLength() + " tokens");
-        }
         GenerationParams p = params == null ? GenerationParams.greedy(0) : params;
+        info.generationBudget(prompt.length, p.maxTokens() > 0 ? p.maxTokens() : Integer.MAX_VALUE);
         Sequence s = Sequence.generation(prompt, p, listener, info.contextLength(),
                 p.grammar() == null ? null : ((Grammar) p.grammar()).matcher(tokenTrie()));
-        checkFits(s);
         scheduler.submit(s);
         return s;
     }
@@ -164,33 +156,17 @@ public final class LocalEngine implements Engine {
     }
 
     @Override
-    public float[][] embed(List<int[]> inputs) {
-        List<Sequence> seqs = new ArrayList<>();
-        for (int[] input : inputs) {
-            int[] in = checkInput(input);
-            if (in.length > info.contextLength()) {
-                throw new EngineException("input of " + in.length + " tokens exceeds the model's context of "
-                        + info.contextLength() + " tokens");
+    public CompletableFuture<float[]> embed(int[] input) {
+        int[] in = checkInput(input);
+        info.checkEmbeddingInput(in.length);
+        Sequence s = Sequence.embedding(in, model.config.pooling());
+        s.embedding.whenComplete((v, e) -> {
+            if (s.embedding.isCancelled()) {
+                s.cancel();
             }
-            Sequence s = Sequence.embedding(in, model.config.pooling());
-            checkFits(s);
-            seqs.add(s);
-        }
-        seqs.forEach(scheduler::submit);
-        float[][] out = new float[seqs.size()][];
-        try {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = seqs.get(i).embedding.get();
-            }
-        } catch (InterruptedException e) {
-            seqs.forEach(Sequence::cancel);
-            Thread.currentThread().interrupt();
-            throw new EngineException("interrupted while embedding", e);
-        } catch (ExecutionException | CompletionException | java.util.concurrent.CancellationException e) {
-            seqs.forEach(Sequence::cancel);
-            throw new EngineException("embedding failed: " + e.getMessage(), e);
-        }
-        return out;
+        });
+        scheduler.submit(s);
+        return s.embedding;
     }
 
     private int[] checkInput(int[] tokens) {
@@ -199,17 +175,10 @@ public final class LocalEngine implements Engine {
         }
         for (int t : tokens) {
             if (t < 0 || t >= model.vocabSize()) {
-                throw new EngineException("token id " + t + " is outside the vocabulary of " + model.vocabSize());
+                throw new EngineException(EngineException.Kind.INVALID_INPUT, "token id " + t + " is outside the vocabulary of " + model.vocabSize());
             }
         }
         return tokens.clone();
-    }
-
-    private void checkFits(Sequence s) {
-        if (KvCache.blocksFor(s.reserve) > kv.totalBlocks()) {
-            throw new EngineException("request needs " + s.reserve + " KV-cache positions but the pool holds "
-                    + kv.totalBlocks() * KvCache.BLOCK + " (lower max_tokens or raise kvCacheTokens)");
-        }
     }
 
     /** Prompt tokens served from the prefix cache over prompt tokens admitted, since load. */

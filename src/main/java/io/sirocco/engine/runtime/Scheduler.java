@@ -18,7 +18,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Continuous batching on one thread. Each step: drop cancelled sequences (freeing their KV blocks),
  * admit waiting ones FIFO while fewer than {@code maxSequences} run and the pool has their blocks,
  * then run one forward pass holding one decode token per decoding sequence plus prefill chunks,
- * under a token budget.
+ * under a token budget. A sequence paused by its reader keeps its blocks but sits out the decode steps.
  */
 final class Scheduler implements Runnable {
     /** Tokens per forward step (decode tokens plus prefill chunks). */
@@ -49,7 +49,17 @@ final class Scheduler implements Runnable {
                 s.finish(FinishReason.CANCELLED, null);
                 return;
             }
+            s.wake = this::wake;
             waiting.add(s);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void wake() {
+        lock.lock();
+        try {
             work.signal();
         } finally {
             lock.unlock();
@@ -132,8 +142,8 @@ final class Scheduler implements Runnable {
                     running.add(next);
                 }
                 runningCount = running.size();
-                if (!running.isEmpty()) {
-                    return true;
+                if (running.stream().anyMatch(Sequence::runnable)) {
+                    return true; // sequences all paused by their readers wait like an empty batch
                 }
                 work.awaitUninterruptibly();
             }
@@ -155,7 +165,7 @@ final class Scheduler implements Runnable {
         List<Sequence> members = new ArrayList<>();
         List<int[]> spans = new ArrayList<>(); // per member: first batch index, token count
         for (Sequence s : running) {
-            if (!s.prefilling() && s.nextToken >= 0) {
+            if (!s.prefilling() && s.nextToken >= 0 && s.runnable()) {
                 s.history[s.processed] = s.nextToken;
                 spans.add(new int[]{batch.add(s.nextToken, s.processed, s.table, true, false), 1});
                 members.add(s);
@@ -177,6 +187,9 @@ final class Scheduler implements Runnable {
                 members.add(s);
                 budget -= n;
             }
+        }
+        if (members.isEmpty()) {
+            return; // everything was paused since the batch was formed
         }
         Transformer.Output out;
         try {

@@ -31,6 +31,9 @@ final class Sequence implements Generation {
     /** Leading prompt tokens taken from the prefix cache. */
     int cachedTokens;
     private volatile boolean cancelled;
+    private volatile boolean paused;
+    /** Wakes the scheduler when a paused or waiting sequence changes state; set on submit. */
+    volatile Runnable wake = () -> { };
 
     // generation
     private final GenerationParams params;
@@ -97,9 +100,26 @@ final class Sequence implements Generation {
         return cancelled;
     }
 
+    /** Whether the next step can advance it: prefill always, decode unless its reader is behind. */
+    boolean runnable() {
+        return prefilling() || !paused;
+    }
+
     @Override
     public void cancel() {
         cancelled = true;
+        wake.run();
+    }
+
+    @Override
+    public void pause() {
+        paused = true;
+    }
+
+    @Override
+    public void resume() {
+        paused = false;
+        wake.run();
     }
 
     @Override

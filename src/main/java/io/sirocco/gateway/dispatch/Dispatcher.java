@@ -3,12 +3,15 @@ package io.sirocco.gateway.dispatch;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import io.sirocco.engine.ModelInfo;
 import io.sirocco.engine.TokenListener;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
@@ -38,6 +41,9 @@ public final class Dispatcher implements AutoCloseable {
     private final String gatewayId;
     private final Duration stallTimeout;
     private final Map<String, RemoteCall> calls = new ConcurrentHashMap<>();
+    private final Map<String, Heard> announcements = new ConcurrentHashMap<>();
+    /** An announcement older than this is stale: its worker is gone. */
+    private final Duration announceTtl;
     private final Map<String, Boolean> declaredModels = new ConcurrentHashMap<>();
     /** Publish sequence number → the confirm its sender waits for. */
     private final ConcurrentNavigableMap<Long, CompletableFuture<Void>> unconfirmed = new ConcurrentSkipListMap<>();
@@ -53,6 +59,7 @@ public final class Dispatcher implements AutoCloseable {
         this.connection = connection;
         this.gatewayId = gatewayId;
         this.stallTimeout = stallTimeout;
+        this.announceTtl = stallTimeout;
     }
 
     public synchronized void start() throws IOException {
@@ -66,6 +73,8 @@ public final class Dispatcher implements AutoCloseable {
         consume = connection.createChannel();
         replyQueue = Topology.declareReplyQueue(consume, gatewayId);
         consume.basicConsume(replyQueue, true, (tag, delivery) -> onReply(delivery.getBody()), tag -> { });
+        String announcements = Topology.declareAnnounceQueue(consume);
+        consume.basicConsume(announcements, true, (tag, delivery) -> onAnnounce(delivery.getBody()), tag -> { });
         watchdog.scheduleAtFixedRate(this::check, 200, 200, TimeUnit.MILLISECONDS);
         LOG.infof("gateway %s dispatching through RabbitMQ, replies on %s", gatewayId, replyQueue);
     }
@@ -205,14 +214,46 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    void publishCancel(String requestId) {
+    void publishControl(String requestId, Wire.Control.Action action) {
         publishing.lock();
-        try { // not confirmed: the call has ended already, and a lost cancel only lets a worker finish unread work
-            publish.basicPublish(Topology.CANCEL_EXCHANGE, "", null, Wire.encode(new Wire.Cancel(requestId)));
+        try { // not confirmed: a lost cancel only lets a worker finish unread work, a lost pause ends in a stall
+            publish.basicPublish(Topology.CANCEL_EXCHANGE, "", null, Wire.encode(new Wire.Control(requestId, action)));
         } catch (IOException | RuntimeException e) {
-            LOG.warnf("request %s: cancel not sent: %s", requestId, e.getMessage());
+            LOG.warnf("request %s: %s not sent: %s", requestId, action, e.getMessage());
         } finally {
             publishing.unlock();
+        }
+    }
+
+    /**
+     * The workers of {@code model} heard from within three heartbeats: the model's facts as the first of them has
+     * them, and their load summed. Empty when none is.
+     */
+    public Optional<Announced> announced(String model) {
+        long now = System.nanoTime();
+        List<Wire.Announce> live = announcements.values().stream()
+                .filter(a -> a.announce().model().equals(model) && now - a.atNanos() < announceTtl.toNanos())
+                .map(Heard::announce).toList();
+        if (live.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Announced(live.getFirst().info(), live.stream().mapToInt(Wire.Announce::kvBlocksUsed).sum(),
+                live.stream().mapToInt(Wire.Announce::kvBlocksTotal).sum()));
+    }
+
+    /** What a model's live workers announced: its facts, and their KV-cache blocks used and in all. */
+    public record Announced(ModelInfo info, int kvBlocksUsed, int kvBlocksTotal) {
+    }
+
+    private record Heard(Wire.Announce announce, long atNanos) {
+    }
+
+    private void onAnnounce(byte[] body) {
+        try {
+            Wire.Announce a = Wire.decode(body, Wire.Announce.class);
+            announcements.put(a.workerId() + "/" + a.model(), new Heard(a, System.nanoTime()));
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("ignoring an unreadable announcement: %s", e.getMessage());
         }
     }
 

@@ -6,6 +6,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineException;
+import io.sirocco.engine.EngineStats;
 import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationResult;
 import org.jboss.logging.Logger;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -61,7 +63,7 @@ public final class InferenceConsumer implements AutoCloseable {
             }));
     /** Every reply, and the ack of a running request, goes through this one thread: engine listeners only enqueue. */
     private final ExecutorService out = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("sirocco-worker-out").daemon().factory());
-    private final ExecutorService compute = Executors.newCachedThreadPool(Thread.ofPlatform().name("sirocco-worker-embed").daemon().factory());
+    private final String workerId = UUID.randomUUID().toString();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("sirocco-worker-heartbeat").daemon().factory());
     private final List<Slot> slots = new CopyOnWriteArrayList<>();
     private volatile boolean taking;
@@ -99,7 +101,8 @@ public final class InferenceConsumer implements AutoCloseable {
         });
         Channel cancels = connection.createChannel();
         String cancelQueue = Topology.declareCancelQueue(cancels);
-        cancels.basicConsume(cancelQueue, true, (tag, delivery) -> onCancel(delivery.getBody()), tag -> { });
+        cancels.basicConsume(cancelQueue, true, (tag, delivery) -> onControl(delivery.getBody()), tag -> { });
+        Topology.declareAnnounceExchange(replies);
         taking = true;
         for (String model : models) {
             try (Channel ch = connection.createChannel()) {
@@ -148,7 +151,6 @@ public final class InferenceConsumer implements AutoCloseable {
     public void close() {
         taking = false;
         timer.shutdownNow();
-        compute.shutdownNow();
         active.values().forEach(Active::cancel);
         out.shutdown();
         try {
@@ -238,17 +240,38 @@ public final class InferenceConsumer implements AutoCloseable {
         }
     }
 
-    /** Embeddings run off the taking thread; nothing is streamed, so the ack comes with the answer. */
+    /** Embeddings: nothing is streamed, so the ack comes with the answer; a cancel stops the inputs not yet done. */
     private void embed(Engine engine, Active a, List<int[]> inputs) {
         active.put(a.id, a);
         int tokens = inputs.stream().mapToInt(in -> in.length).sum();
         a.send(Wire.Reply.started(a.id, tokens));
-        compute.execute(() -> {
-            try {
-                float[][] vectors = engine.embed(inputs);
-                a.answer(Wire.Reply.embeddings(a.id, tokens, vectors));
-            } catch (RuntimeException e) {
-                a.reject(e.getMessage() == null ? e.toString() : e.getMessage());
+        List<CompletableFuture<float[]>> pieces;
+        try {
+            pieces = inputs.stream().map(engine::embed).toList();
+        } catch (RuntimeException e) {
+            a.reject(e.getMessage() == null ? e.toString() : e.getMessage());
+            return;
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(pieces.toArray(CompletableFuture[]::new));
+        a.attach(new Generation() {
+            @Override
+            public void cancel() {
+                pieces.forEach(p -> p.cancel(false));
+            }
+
+            @Override
+            public CompletableFuture<GenerationResult> result() {
+                return all.handle((v, e) -> null);
+            }
+        });
+        all.whenComplete((v, e) -> {
+            if (e == null) {
+                a.answer(Wire.Reply.embeddings(a.id, tokens, pieces.stream().map(CompletableFuture::join)
+                        .toArray(float[][]::new)));
+            } else {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e;
+                a.reject(cause.getMessage() == null ? cause.toString() : cause.getMessage());
             }
         });
     }
@@ -258,23 +281,57 @@ public final class InferenceConsumer implements AutoCloseable {
         return deadline instanceof Number n && n.longValue() < System.currentTimeMillis();
     }
 
-    private void onCancel(byte[] body) {
+    private void onControl(byte[] body) {
         try {
-            String id = Wire.decode(body, Wire.Cancel.class).requestId();
-            Active a = active.get(id);
-            if (a != null) {
-                a.cancel();
-            } else {
-                cancelledEarly.add(id);
+            Wire.Control control = Wire.decode(body, Wire.Control.class);
+            Active a = active.get(control.requestId());
+            switch (control.action()) {
+                case CANCEL -> {
+                    if (a != null) {
+                        a.cancel();
+                    } else {
+                        cancelledEarly.add(control.requestId());
+                    }
+                }
+                case PAUSE -> {
+                    if (a != null) {
+                        a.pause();
+                    }
+                }
+                case RESUME -> {
+                    if (a != null) {
+                        a.resume();
+                    }
+                }
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warnf("ignoring an unreadable cancel: %s", e.getMessage());
+            LOG.warnf("ignoring an unreadable control message: %s", e.getMessage());
         }
     }
 
+    /** Every heartbeat: each live request's heartbeat, and each served model's facts and load. */
     private void heartbeats() {
         for (Active a : active.values()) {
             a.send(Wire.Reply.heartbeat(a.id, a.completionTokens));
+        }
+        for (String model : models) {
+            Engine engine = engines.engine(model);
+            if (engine != null) {
+                EngineStats st = engine.stats();
+                Wire.Announce announce = new Wire.Announce(workerId, model, engine.info(), st.runningSequences(),
+                        st.waitingSequences(), st.kvBlocksUsed(), st.kvBlocksTotal());
+                out.execute(() -> publishAnnounce(announce));
+            }
+        }
+    }
+
+    private void publishAnnounce(Wire.Announce announce) {
+        try {
+            synchronized (replies) {
+                replies.basicPublish(Topology.MODELS_EXCHANGE, "", null, Wire.encode(announce));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("announcement not sent: %s", e.getMessage());
         }
     }
 
@@ -383,6 +440,18 @@ public final class InferenceConsumer implements AutoCloseable {
             cancelRequested = true;
             if (generation != null) {
                 generation.cancel();
+            }
+        }
+
+        synchronized void pause() {
+            if (generation != null) {
+                generation.pause();
+            }
+        }
+
+        synchronized void resume() {
+            if (generation != null) {
+                generation.resume();
             }
         }
 

@@ -42,16 +42,20 @@ public final class RemoteCall {
         return result;
     }
 
-    /** Tokens delivered to the listener so far. */
-    public synchronized int streamedTokens() {
-        return streamedTokens;
-    }
-
     /** Stops the request wherever it is (queued or running). Idempotent. */
     public void cancel() {
         if (end(RemoteResult.Outcome.CANCELLED, FinishReason.CANCELLED, null)) {
-            dispatcher.publishCancel(requestId);
+            dispatcher.publishControl(requestId, Wire.Control.Action.CANCEL);
         }
+    }
+
+    /** Holds the request's decoding on its worker while its client is behind; {@link #resume} releases it. */
+    public void pause() {
+        dispatcher.publishControl(requestId, Wire.Control.Action.PAUSE);
+    }
+
+    public void resume() {
+        dispatcher.publishControl(requestId, Wire.Control.Action.RESUME);
     }
 
     synchronized void onReply(Wire.Reply reply) {
@@ -87,11 +91,11 @@ public final class RemoteCall {
         if (!started.isDone()) {
             if (now - queueDeadlineNanos > 0 && end(RemoteResult.Outcome.QUEUE_TIMEOUT, FinishReason.ERROR,
                     "no worker took the request within the queue timeout")) {
-                dispatcher.publishCancel(requestId);
+                dispatcher.publishControl(requestId, Wire.Control.Action.CANCEL);
             }
         } else if (now - lastHeardNanos > stallNanos && end(RemoteResult.Outcome.WORKER_LOST, FinishReason.ERROR,
                 "the worker serving the request stopped responding")) {
-            dispatcher.publishCancel(requestId);
+            dispatcher.publishControl(requestId, Wire.Control.Action.CANCEL);
         }
     }
 

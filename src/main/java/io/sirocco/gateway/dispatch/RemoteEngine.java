@@ -1,26 +1,19 @@
 package io.sirocco.gateway.dispatch;
 
+import io.sirocco.engine.ChatInput;
 import io.sirocco.engine.ChatMessage;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineException;
-import io.sirocco.engine.EngineOptions;
 import io.sirocco.engine.EngineStats;
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.ModelInfo;
+import io.sirocco.engine.ModelText;
 import io.sirocco.engine.TokenListener;
-import io.sirocco.engine.gguf.GgufFile;
-import io.sirocco.engine.model.ModelConfig;
-import io.sirocco.engine.ChatInput;
-import io.sirocco.engine.TemplateCompiler;
-import io.sirocco.engine.tokenizer.ChatEncoder;
-import io.sirocco.engine.tokenizer.Tokenizer;
-import io.sirocco.engine.tokenizer.Vocabulary;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -29,121 +22,77 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * A model as a gateway sees it: the tokenizer and the metadata read from the GGUF header (no weights are touched,
- * no KV cache is allocated), and generations run by workers through RabbitMQ. The gateway thus counts prompt tokens
- * exactly for rate limits and budgets before a request leaves it.
+ * A model as a gateway sees it: its tokenizer ({@link ModelText}, read from the file's header), its facts as its
+ * workers announce them, and generations run by workers through RabbitMQ. The gateway thus counts prompt tokens exactly for rate limits and
+ * budgets before a request leaves it. Failures of the trip surface as {@link EngineException}s of their kind.
  */
 public final class RemoteEngine implements Engine {
     private final String model;
-    private final ModelInfo info;
-    private final Tokenizer tokenizer;
-    private final ChatEncoder chat;
+    private final ModelText text;
     private final Supplier<Optional<Dispatcher>> dispatcher;
-    private final Duration queueTimeout;
+    private final Duration maxWait;
     private final int priority;
 
-    private RemoteEngine(String model, ModelInfo info, Tokenizer tokenizer, ChatEncoder chat,
-                         Supplier<Optional<Dispatcher>> dispatcher, Duration queueTimeout, int priority) {
+    public RemoteEngine(String model, ModelText text, Supplier<Optional<Dispatcher>> dispatcher, Duration maxWait,
+                        int priority) {
         this.model = model;
-        this.info = info;
-        this.tokenizer = tokenizer;
-        this.chat = chat;
+        this.text = text;
         this.dispatcher = dispatcher;
-        this.queueTimeout = queueTimeout;
+        this.maxWait = maxWait;
         this.priority = priority;
     }
 
-    /** The same model, publishing its requests with another queue priority (0 lowest, 9 highest). */
-    public RemoteEngine withPriority(int queuePriority) {
-        return queuePriority == priority ? this
-                : new RemoteEngine(model, info, tokenizer, chat, dispatcher, queueTimeout, queuePriority);
+    @Override
+    public Engine queuedAs(int queuePriority, Duration wait) {
+        return new RemoteEngine(model, text, dispatcher, wait, queuePriority);
     }
 
     /** The queue priority of this view's requests. */
-    public int priority() {
+    int priority() {
         return priority;
     }
 
-    /**
-     * Reads the header of {@code gguf} (vocabulary, chat template, context length) and closes the file again. A
-     * vocab-only file (tokenizer keys, no tensors) serves as well: its context is the architecture's
-     * {@code context_length} key when present, else the configured cap.
-     */
-    public static RemoteEngine open(String model, Path gguf, EngineOptions options, Supplier<Optional<Dispatcher>> dispatcher,
-                                    Duration queueTimeout, int priority, TemplateCompiler templates) {
-        try (GgufFile f = GgufFile.open(gguf)) {
-            Vocabulary vocab = Vocabulary.from(f);
-            ModelInfo info;
-            if (f.tensors().isEmpty()) {
-                String arch = f.getString("general.architecture", "llama");
-                int fileCtx = f.getInt(arch + ".context_length", options.maxContext() > 0 ? options.maxContext() : 4096);
-                int ctx = options.maxContext() > 0 ? Math.min(options.maxContext(), fileCtx) : fileCtx;
-                info = new ModelInfo(f.getString("general.name", model), ctx, f.getInt(arch + ".embedding_length", 0),
-                        vocab.size(), f.getInt(arch + ".expert_count", 0), f.getInt(arch + ".expert_used_count", 0),
-                        f.fileSize());
-            } else {
-                ModelConfig c = ModelConfig.from(f);
-                int ctx = options.maxContext() > 0 ? Math.min(options.maxContext(), c.contextLength()) : c.contextLength();
-                info = new ModelInfo(c.name(), ctx, c.nEmbd(), vocab.size(), c.nExpert(), c.nExpertUsed(), f.fileSize());
-            }
-            Tokenizer tokenizer = new Tokenizer(vocab);
-            return new RemoteEngine(model, info, tokenizer, ChatEncoder.of(tokenizer, templates, gguf), dispatcher,
-                    queueTimeout, priority);
-        }
-    }
-
+    /** The model's facts as its workers announce them; the file's header until one has. */
     @Override
     public ModelInfo info() {
-        return info;
+        return dispatcher.get().flatMap(d -> d.announced(model)).map(Dispatcher.Announced::info).orElse(text.info());
     }
 
     @Override
-    public int[] tokenize(String text, boolean addBos) {
-        return tokenizer.encode(text, addBos);
+    public int[] tokenize(String s, boolean addBos) {
+        return text.tokenize(s, addBos);
     }
 
     @Override
     public String detokenize(int[] ids) {
-        return tokenizer.decode(ids);
+        return text.detokenize(ids);
     }
 
     @Override
     public int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
-        return chat.encode(messages, safePrompt);
+        return text.encodeChat(messages, safePrompt);
     }
 
     @Override
-    public int[] encodeChat(ChatInput input) {
-        return chat.encode(input);
+    public int[] encodeChat(ChatInput chat) {
+        return text.encodeChat(chat);
     }
 
     @Override
     public Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener) {
-        if (promptTokens.length >= info.contextLength()) {
-            throw new EngineException("the prompt (" + promptTokens.length + " tokens) does not fit the context of "
-                    + info.contextLength() + " tokens");
-        }
-        Dispatcher d = dispatcher.get().orElseThrow(() -> new EngineException("RabbitMQ is unavailable: no worker can be reached"));
-        StringBuilder text = new StringBuilder();
+        StringBuilder all = new StringBuilder();
         TokenListener collecting = (id, delta) -> {
-            synchronized (text) {
-                text.append(delta);
+            synchronized (all) {
+                all.append(delta);
             }
             listener.onToken(id, delta);
         };
-        Wire.Request request = Wire.Request.generate(UUID.randomUUID().toString(), model, promptTokens, params);
-        RemoteCall call;
-        try {
-            call = d.submit(request, priority, queueTimeout, collecting);
-        } catch (IOException e) {
-            throw new EngineException(e.getMessage(), e);
-        }
+        RemoteCall call = submit(Wire.Request.generate(UUID.randomUUID().toString(), model, promptTokens, params),
+                collecting);
         CompletableFuture<GenerationResult> result = call.result().thenApply(r -> {
-            String all;
-            synchronized (text) {
-                all = text.toString();
+            synchronized (all) {
+                return toResult(r, promptTokens.length, all.toString());
             }
-            return toResult(r, promptTokens.length, all);
         });
         return new Generation() {
             @Override
@@ -155,52 +104,86 @@ public final class RemoteEngine implements Engine {
             public CompletableFuture<GenerationResult> result() {
                 return result;
             }
+
+            @Override
+            public void pause() {
+                call.pause();
+            }
+
+            @Override
+            public void resume() {
+                call.resume();
+            }
         };
+    }
+
+    /** One input on a worker; cancelling the future cancels it there. */
+    @Override
+    public CompletableFuture<float[]> embed(int[] input) {
+        RemoteCall call = submit(Wire.Request.embed(UUID.randomUUID().toString(), model, List.of(input)),
+                (id, delta) -> { });
+        CompletableFuture<float[]> out = new CompletableFuture<>();
+        out.whenComplete((v, e) -> {
+            if (out.isCancelled()) {
+                call.cancel();
+            }
+        });
+        call.result().whenComplete((r, e) -> {
+            if (e != null) {
+                out.completeExceptionally(new EngineException(EngineException.Kind.FAILED, e.getMessage(), e));
+            } else if (r.outcome() == RemoteResult.Outcome.COMPLETED && r.vectors() != null) {
+                out.complete(r.vectors()[0]);
+            } else {
+                out.completeExceptionally(failure(r));
+            }
+        });
+        return out;
+    }
+
+    private RemoteCall submit(Wire.Request request, TokenListener listener) {
+        Dispatcher d = dispatcher.get().orElseThrow(() -> new EngineException(EngineException.Kind.UNAVAILABLE,
+                "RabbitMQ is unavailable: no worker can be reached"));
+        try {
+            return d.submit(request, priority, maxWait, listener);
+        } catch (IOException e) {
+            throw new EngineException(EngineException.Kind.UNAVAILABLE, e.getMessage(), e);
+        }
     }
 
     static GenerationResult toResult(RemoteResult r, int promptTokens, String text) {
         int prompt = r.promptTokens() > 0 ? r.promptTokens() : promptTokens;
         return switch (r.outcome()) {
             case COMPLETED -> new GenerationResult(prompt, r.completionTokens(), r.finishReason(), text,
-                    r.error() == null ? null : new EngineException(r.error()), r.cachedTokens());
+                    r.error() == null ? null : new EngineException(EngineException.Kind.FAILED, r.error()),
+                    r.cachedTokens());
             case CANCELLED -> new GenerationResult(prompt, r.completionTokens(), FinishReason.CANCELLED, text, null);
             case QUEUE_TIMEOUT, WORKER_LOST, REJECTED -> new GenerationResult(prompt, r.completionTokens(),
-                    FinishReason.ERROR, text, new DispatchException(r.outcome(), r.error()));
+                    FinishReason.ERROR, text, failure(r));
         };
     }
 
-    /** Runs on a worker; blocks until its vectors arrive (or the queue timeout / a lost worker ends it). */
-    @Override
-    public float[][] embed(List<int[]> inputs) {
-        Dispatcher d = dispatcher.get().orElseThrow(() -> new EngineException("RabbitMQ is unavailable: no worker can be reached"));
-        RemoteCall call;
-        try {
-            call = d.submit(Wire.Request.embed(UUID.randomUUID().toString(), model, inputs), priority, queueTimeout,
-                    (id, delta) -> { });
-        } catch (IOException e) {
-            throw new EngineException(e.getMessage(), e);
-        }
-        RemoteResult r;
-        try {
-            r = call.result().get();
-        } catch (InterruptedException e) {
-            call.cancel();
-            Thread.currentThread().interrupt();
-            throw new EngineException("interrupted while waiting for embeddings");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new EngineException("embedding dispatch failed: " + e.getCause().getMessage(), e.getCause());
-        }
-        if (r.outcome() == RemoteResult.Outcome.COMPLETED && r.vectors() != null) {
-            return r.vectors();
-        }
-        throw new DispatchException(r.outcome(), r.error() == null ? r.outcome().name() : r.error());
+    /** A trip that did not end in an answer, as the engine failure of its kind. */
+    private static EngineException failure(RemoteResult r) {
+        String why = r.error() == null ? r.outcome().name() : r.error();
+        return switch (r.outcome()) {
+            case QUEUE_TIMEOUT -> new EngineException(EngineException.Kind.QUEUE_TIMEOUT, why);
+            case WORKER_LOST -> new EngineException(EngineException.Kind.ENGINE_LOST, why);
+            case REJECTED -> new EngineException(EngineException.Kind.INVALID_INPUT, why);
+            case COMPLETED, CANCELLED -> new EngineException(EngineException.Kind.FAILED, why);
+        };
     }
 
-    /** This gateway's requests for the model: waiting in RabbitMQ, and running on workers (feeds the queue-depth metric). */
+    /**
+     * This gateway's requests for the model, waiting in RabbitMQ and running on workers (the queue-depth metric), and
+     * the KV-cache blocks its workers announce.
+     */
     @Override
     public EngineStats stats() {
-        int[] load = dispatcher.get().map(d -> d.load(model)).orElse(new int[]{0, 0});
-        return new EngineStats(load[1], load[0], 0, 0, new long[0]);
+        Optional<Dispatcher> d = dispatcher.get();
+        int[] load = d.map(x -> x.load(model)).orElse(new int[]{0, 0});
+        Optional<Dispatcher.Announced> a = d.flatMap(x -> x.announced(model));
+        return new EngineStats(load[1], load[0], a.map(Dispatcher.Announced::kvBlocksUsed).orElse(0),
+                a.map(Dispatcher.Announced::kvBlocksTotal).orElse(0), new long[0]);
     }
 
     @Override

@@ -13,12 +13,14 @@ import java.util.Map;
  *   <li>{@value #INFERENCE_EXCHANGE}: direct exchange; routing key = model id;</li>
  *   <li>{@code inference.<model>}: one durable priority queue per model;</li>
  *   <li>{@value #CANCEL_EXCHANGE}: fanout to every worker's private cancel queue;</li>
- *   <li>{@code sirocco.reply.<gateway>}: one exclusive, auto-deleted queue per gateway for the streamed replies.</li>
+ *   <li>{@code sirocco.reply.<gateway>}: one exclusive, auto-deleted queue per gateway for the streamed replies;</li>
+ *   <li>{@value #MODELS_EXCHANGE}: fanout of the workers' announcements to every gateway's private queue.</li>
  * </ul>
  */
 public final class Topology {
     public static final String INFERENCE_EXCHANGE = "sirocco.inference";
     public static final String CANCEL_EXCHANGE = "sirocco.cancel";
+    public static final String MODELS_EXCHANGE = "sirocco.models";
     /** Priorities run 0 (lowest) … MAX_PRIORITY; RabbitMQ keeps one sub-queue per level, so keep it small. */
     public static final int MAX_PRIORITY = 9;
 
@@ -44,9 +46,22 @@ public final class Topology {
 
     /** Declares the cancel fanout and binds a new private queue to it; returns that queue's name. */
     static String declareCancelQueue(Channel ch) throws IOException {
-        ch.exchangeDeclare(CANCEL_EXCHANGE, BuiltinExchangeType.FANOUT, true);
+        return declarePrivateQueue(ch, CANCEL_EXCHANGE);
+    }
+
+    /** Declares the announcement fanout and binds a new private queue to it; returns that queue's name. */
+    static String declareAnnounceQueue(Channel ch) throws IOException {
+        return declarePrivateQueue(ch, MODELS_EXCHANGE);
+    }
+
+    static void declareAnnounceExchange(Channel ch) throws IOException {
+        ch.exchangeDeclare(MODELS_EXCHANGE, BuiltinExchangeType.FANOUT, true);
+    }
+
+    private static String declarePrivateQueue(Channel ch, String fanout) throws IOException {
+        ch.exchangeDeclare(fanout, BuiltinExchangeType.FANOUT, true);
         String queue = ch.queueDeclare().getQueue();
-        ch.queueBind(queue, CANCEL_EXCHANGE, "");
+        ch.queueBind(queue, fanout, "");
         return queue;
     }
 

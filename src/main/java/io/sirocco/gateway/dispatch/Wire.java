@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sirocco.engine.ChatMessage;
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.GenerationParams;
+import io.sirocco.engine.ModelInfo;
 
 import java.io.IOException;
 import java.util.List;
@@ -108,8 +109,23 @@ public final class Wire {
         }
     }
 
-    /** Stop a request wherever it is: running on a worker, or still in a queue. */
-    public record Cancel(String requestId) {
+    /** Steers a request wherever it is: stop it (running or still queued), or hold / release its decoding. */
+    public record Control(String requestId, Action action) {
+        public enum Action {
+            /** Stop it and free its KV cache. */
+            CANCEL,
+            /** Its client reads too slowly: sit out the decode steps, keeping the KV cache. */
+            PAUSE,
+            RESUME
+        }
+    }
+
+    /**
+     * What a worker serves, announced every heartbeat: the model's facts as the worker's engine has them, and its load.
+     * Gateways size requests and report KV-cache use from these figures.
+     */
+    public record Announce(String workerId, String model, ModelInfo info, int running, int waiting, int kvBlocksUsed,
+                           int kvBlocksTotal) {
     }
 
     static byte[] encode(Object message) {

@@ -162,6 +162,48 @@ class LocalEngineTest {
     }
 
     @Test
+    void aPausedSequenceSitsOutTheBatchKeepingItsCacheAndResumesExactly() throws Exception {
+        List<Integer> alone = new ArrayList<>();
+        run(P1, GenerationParams.greedy(16), alone);
+        List<Integer> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Generation[] self = new Generation[1];
+        CountDownLatch four = new CountDownLatch(4);
+        Generation g = engine.generate(P1, GenerationParams.greedy(16), (id, delta) -> {
+            ids.add(id);
+            four.countDown();
+            if (ids.size() == 4) {
+                self[0].pause(); // on the scheduler thread, as a full delivery buffer does
+            }
+        });
+        self[0] = g;
+        assertTrue(four.await(30, TimeUnit.SECONDS));
+        // another sequence runs to the end while the first one holds still
+        GenerationResult other = run(P1, GenerationParams.greedy(8), null);
+        assertEquals(8, other.completionTokens());
+        assertEquals(4, ids.size(), "no step while paused");
+        assertTrue(engine.stats().kvBlocksUsed() > 0, "its KV cache is kept");
+        g.resume();
+        GenerationResult r = g.result().get(30, TimeUnit.SECONDS);
+        assertEquals(alone.size(), r.completionTokens());
+        assertEquals(alone, ids, "resuming continues exactly where it paused");
+    }
+
+    @Test
+    void embeddingCancelledBeforeItRunsIsDropped() throws Exception {
+        var f = engine.embed(new int[]{1, 415, 2936});
+        f.cancel(false);
+        assertTrue(f.isCancelled());
+        assertEquals(0, awaitIdle(), "the cancelled input leaves the scheduler");
+    }
+
+    private static int awaitIdle() throws InterruptedException {
+        for (int i = 0; i < 200 && engine.stats().waitingSequences() + engine.stats().runningSequences() > 0; i++) {
+            Thread.sleep(10);
+        }
+        return engine.stats().waitingSequences() + engine.stats().runningSequences();
+    }
+
+    @Test
     void embeddingsAreNormalisedAndIndependentOfBatching() {
         int[] a = engine.tokenize("The quick brown fox", true);
         int[] b = engine.tokenize("jumps over the lazy dog again and again", true);

@@ -230,6 +230,32 @@ class DispatchTest {
 
     // --- helpers ------------------------------------------------------------------------------------------
 
+    @Test
+    void aPausedRequestHoldsStillOnItsWorkerUntilResumed() throws Exception {
+        worker(new ScriptedEngine(0, 20), 2);
+        List<String> text = new CopyOnWriteArrayList<>();
+        RemoteCall call = gateway.submit(chat("pause-1", "hi", 40), 0, Duration.ofSeconds(10), (id, d) -> text.add(d));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> text.size() >= 3);
+        call.pause();
+        Thread.sleep(300); // the pause reaches the worker
+        int held = text.size();
+        Thread.sleep(400);
+        assertEquals(held, text.size(), "no tokens while paused");
+        call.resume();
+        RemoteResult r = call.result().get(10, TimeUnit.SECONDS);
+        assertEquals(40, r.completionTokens());
+        assertEquals(40, text.size());
+    }
+
+    @Test
+    void workersAnnounceTheirModelsFactsAndLoad() throws Exception {
+        worker(new ScriptedEngine(0, 5), 2);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> gateway.announced(model).isPresent());
+        Dispatcher.Announced a = gateway.announced(model).orElseThrow();
+        assertEquals("scripted", a.info().name());
+        assertEquals(4096, a.info().contextLength());
+    }
+
     private Dispatcher gateway(String id) throws Exception {
         Dispatcher d = new Dispatcher(RABBIT.connect("test-gateway", false), id + "-" + model, STALL);
         d.start();

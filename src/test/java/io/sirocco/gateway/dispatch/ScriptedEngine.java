@@ -67,6 +67,8 @@ final class ScriptedEngine implements Engine {
         final TokenListener listener;
         int produced;
         ScheduledFuture<?> next;
+        boolean paused;
+        boolean parked;
 
         Run(int promptTokens, int maxTokens, TokenListener listener) {
             this.promptTokens = promptTokens;
@@ -85,6 +87,10 @@ final class ScriptedEngine implements Engine {
             if (result.isDone()) {
                 return;
             }
+            if (paused) {
+                parked = true;
+                return;
+            }
             if (produced == maxTokens) {
                 end(FinishReason.LENGTH);
                 return;
@@ -99,6 +105,20 @@ final class ScriptedEngine implements Engine {
             if (!result.isDone()) {
                 running.decrementAndGet();
                 result.complete(new GenerationResult(promptTokens, produced, reason, "", null));
+            }
+        }
+
+        @Override
+        public synchronized void pause() {
+            paused = true;
+        }
+
+        @Override
+        public synchronized void resume() {
+            paused = false;
+            if (parked) {
+                parked = false;
+                schedule(tokenMillis);
             }
         }
 
@@ -135,8 +155,8 @@ final class ScriptedEngine implements Engine {
     }
 
     @Override
-    public float[][] embed(List<int[]> inputs) {
-        return inputs.stream().map(in -> new float[]{in.length, in.length == 0 ? 0 : in[0]}).toArray(float[][]::new);
+    public CompletableFuture<float[]> embed(int[] in) {
+        return CompletableFuture.completedFuture(new float[]{in.length, in.length == 0 ? 0 : in[0]});
     }
 
     @Override

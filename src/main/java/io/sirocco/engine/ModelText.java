@@ -1,0 +1,42 @@
+package io.sirocco.engine;
+
+import java.util.List;
+
+/**
+ * A model without its weights: what it is ({@link ModelInfo}) and how text becomes its tokens. Every engine is one;
+ * a scale-out gateway reads one from the file's header to count tokens before a request leaves it.
+ */
+public interface ModelText {
+
+    ModelInfo info();
+
+    /** Text → ids (llama.cpp-compatible SentencePiece); BOS first when {@code addBos}. */
+    int[] tokenize(String text, boolean addBos);
+
+    /** Ids → text; control tokens are dropped, byte tokens are joined into UTF-8. */
+    String detokenize(int[] ids);
+
+    /**
+     * The Mistral instruct template: {@code <s>[INST] user [/INST] assistant</s>[INST] …}, a system message
+     * folded into the first user turn; {@code safePrompt} prepends Mistral's guardrail system prompt.
+     * Throws {@link EngineException} on an invalid message order.
+     */
+    int[] encodeChat(List<ChatMessage> messages, boolean safePrompt);
+
+    /**
+     * A chat with JSON-shaped messages and tools, rendered by the model's own chat template when it has one (tools
+     * where the template supports them) and its special tokens taken from the template only: control tokens spelled
+     * in a caller's strings are encoded as text. Without a file template: the Mistral template, role/content only.
+     * Throws {@link EngineException} naming the problem (message order, a template's raise_exception, tools without
+     * a template).
+     */
+    default int[] encodeChat(ChatInput chat) {
+        if (chat.tools() != null && !chat.tools().isEmpty()) {
+            throw new EngineException("this model's template cannot render tools");
+        }
+        List<ChatMessage> plain = chat.messages().stream()
+                .map(m -> new ChatMessage(String.valueOf(m.get("role")), m.get("content") == null ? null : String.valueOf(m.get("content"))))
+                .toList();
+        return encodeChat(plain, chat.safePrompt());
+    }
+}

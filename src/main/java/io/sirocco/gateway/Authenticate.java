@@ -1,0 +1,27 @@
+package io.sirocco.gateway;
+
+import io.sirocco.accounts.ApiKeys;
+import io.sirocco.accounts.KeyPrincipal;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/** Pipeline step 1: the caller's API key from {@code Authorization: Bearer <key>}, else 401. */
+@ApplicationScoped
+class Authenticate {
+    @Inject
+    ApiKeys apiKeys;
+
+    KeyPrincipal caller(Call call) {
+        String header = call.ctx.request().getHeader("authorization");
+        if (header == null || header.isBlank()) {
+            throw ApiError.unauthenticated("missing API key: send Authorization: Bearer <key>");
+        }
+        if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw ApiError.unauthenticated("the Authorization header must be Bearer <key>");
+        }
+        KeyPrincipal key = apiKeys.authenticate(header.substring(7).trim())
+                .orElseThrow(() -> ApiError.unauthenticated("invalid API key"));
+        call.key = key;
+        return key;
+    }
+}
