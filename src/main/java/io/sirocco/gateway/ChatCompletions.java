@@ -42,10 +42,15 @@ public class ChatCompletions {
         pipeline.authenticate(call);
         ChatValidation.Checked req = ChatValidation.check(StrictJson.read(body, ChatRequest.class));
         ModelRegistry.Served model = pipeline.resolve(call, req.model(), ModelTier.Kind.CHAT);
+        pipeline.countRequest(call);
+        model.engine().info().checkTextLength(req.conversation().textChars());
         run(call, model, req, ChatPrompt.encode(model.engine(), req));
     }
 
-    /** Generates the reply to a validated request whose prompt is encoded: admission, queue, engine, response. */
+    /**
+     * Generates the reply to a validated, counted request whose prompt is encoded: admission, queue, engine,
+     * response.
+     */
     void run(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt) throws InterruptedException {
         Grammar grammar = OutputGrammar.of(req.tools(), req.format());
         int context = model.engine().info().contextLength();
@@ -55,7 +60,7 @@ public class ChatCompletions {
         }
         int maxTokens = maxTokens(model, req, prompt.length);
         int room = context - prompt.length;
-        pipeline.limit(call, prompt.length);
+        pipeline.countPromptTokens(call, prompt.length);
         Settlement settlement = pipeline.admit(call, model.tier().id(), prompt.length, req.n() * Math.min(maxTokens, room),
                 new RequestTags(req.user(), req.metadata() == null ? null : req.metadata().toString()));
         try {

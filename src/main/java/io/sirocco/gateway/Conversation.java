@@ -27,6 +27,18 @@ record Conversation(List<Turn> turns, String prefix) {
     record Call(String id, String name, String arguments) {
     }
 
+    /** The characters of every text the prompt is made of (contents, call arguments, prefix), before tokenizing. */
+    long textChars() {
+        long chars = prefix == null ? 0 : prefix.length();
+        for (Turn t : turns) {
+            chars += t.content() == null ? 0 : t.content().length();
+            for (Call c : t.calls()) {
+                chars += c.arguments().length();
+            }
+        }
+        return chars;
+    }
+
     static Conversation check(List<ChatRequest.Message> messages) {
         if (messages == null) {
             throw ApiError.invalid("messages", "messages is required");

@@ -19,6 +19,7 @@ public class FimCompletions {
     ChatCompletions chat;
 
     void handle(Call call, byte[] body) throws InterruptedException {
+        call.refusalParams = kind -> kind == EngineException.Kind.KV_EXCEEDED ? "max_tokens" : "prompt";
         pipeline.authenticate(call);
         FimRequest r = StrictJson.read(body, FimRequest.class);
         ChatValidation.requireModel(r.model());
@@ -46,6 +47,8 @@ public class FimCompletions {
             throw new ApiError(400, "invalid_request_error", "fim_not_supported", "model", model.tier().id()
                     + " has no fill-in-the-middle tokens; use a model that lists completion_fim in /v1/models", null);
         }
+        pipeline.countRequest(call);
+        model.engine().info().checkTextLength(r.prompt().length() + (r.suffix() == null ? 0 : (long) r.suffix().length()));
         int[] prompt;
         try {
             prompt = model.engine().encodeFim(r.prompt(), r.suffix() == null ? "" : r.suffix());

@@ -15,7 +15,7 @@ import java.util.concurrent.CancellationException;
 
 /**
  * The chat and FIM endpoints' steps, not yet moved onto {@link RequestPipeline} (which embeddings use): authenticate
- * the key, resolve the model, count it against the rate limits, admit it for billing, wait for a slot in the tier's
+ * the key, resolve the model, count it against the rate limits (through {@link Limit}), admit it for billing, wait for a slot in the tier's
  * queue; {@link Settlement} settles once.
  */
 @ApplicationScoped
@@ -25,6 +25,8 @@ public class Pipeline {
     Authenticate authenticate;
     @Inject
     ResolveModel resolveModel;
+    @Inject
+    Limit limit;
     @Inject
     RateLimits rateLimits;
     @Inject
@@ -47,21 +49,14 @@ public class Pipeline {
         return resolveModel.served(call, model, kind);
     }
 
-    /** Counts a request that carries no model work (e.g. listing models). */
+    /** Counts the request toward requests per minute, before any work is spent on it; 429 when over. */
     void countRequest(Call call) {
-        limit(call, 0);
+        limit.request(call);
     }
 
-    /** 429 with Retry-After when the key is over its requests or tokens per minute. */
-    void limit(Call call, int promptTokens) {
-        RateLimits.State s = rateLimits.admit(call.key, promptTokens);
-        call.rate = s;
-        if (!s.allowed()) {
-            boolean requests = s.requestsUsed() >= s.requestLimit();
-            throw ApiError.rateLimited(requests ? "rate_limit_requests" : "rate_limit_tokens",
-                    "rate limit reached: " + (requests ? s.requestLimit() + " requests" : s.tokenLimit() + " tokens")
-                            + " per minute for this key", s.retryAfterSeconds());
-        }
+    /** Counts the prompt's tokens once they are known; 429 when the minute's tokens were already spent. */
+    void countPromptTokens(Call call, int promptTokens) {
+        limit.promptTokens(call, promptTokens);
     }
 
     /** Reserves the worst case for billing (402 when a budget would be exceeded); settle the result once. */

@@ -5,16 +5,9 @@ import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.time.Duration;
+import java.util.Map;
 
 /**
  * Tool calling, structured outputs, n, FIM and embedding options through the clients people use, unchanged from
@@ -30,19 +23,8 @@ class ToolClientsTest extends ApiTestBase {
 
     @Test
     void sdksAndFrameworksCallToolsAndGetStructuredOutput() throws IOException, InterruptedException {
-        assertTrue(Files.isDirectory(SUITE.resolve("node_modules/ai")),
-                "run `npm ci` in " + SUITE + " first (./sirocco test does)");
-        ProcessBuilder pb = new ProcessBuilder(List.of("node", "tools-test.mjs")).directory(SUITE.toFile())
-                .redirectErrorStream(true);
-        pb.environment().put("SIROCCO_URL", base.toString());
-        pb.environment().put("SIROCCO_KEY", keys.create().secret());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the tools suite did not finish");
-        System.out.println(out);
-        assertEquals(0, p.exitValue(), out);
-        Matcher m = Pattern.compile("(\\d+) checks passed").matcher(out);
-        assertTrue(m.find(), out);
-        assertEquals(27, Integer.parseInt(m.group(1)), out);
+        NodeSuite.run(SUITE, "tools-test.mjs", "ai",
+                Map.of("SIROCCO_URL", base.toString(), "SIROCCO_KEY", keys.create().secret()),
+                Duration.ofMinutes(10), 27);
     }
 }
