@@ -53,13 +53,8 @@ public class ChatCompletions {
      */
     void run(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt) throws InterruptedException {
         Grammar grammar = OutputGrammar.of(req.tools(), req.format());
-        int context = model.engine().info().contextLength();
-        if (prompt.length >= context) {
-            throw ApiError.invalid("messages", "the prompt is " + prompt.length + " tokens; " + model.tier().id()
-                    + " accepts at most " + (context - 1) + " prompt tokens");
-        }
-        int maxTokens = maxTokens(model, req, prompt.length);
-        int room = context - prompt.length;
+        int maxTokens = maxTokens(model, req, prompt.length); // refuses a prompt that fills the context
+        int room = model.engine().info().contextLength() - prompt.length;
         pipeline.countPromptTokens(call, prompt.length);
         Settlement settlement = pipeline.admit(call, model.tier().id(), prompt.length, req.n() * Math.min(maxTokens, room),
                 new RequestTags(req.user(), req.metadata() == null ? null : req.metadata().toString()));
