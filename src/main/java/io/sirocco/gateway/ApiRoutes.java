@@ -58,8 +58,8 @@ public class ApiRoutes {
         String path = ctx.normalizedPath();
         HttpMethod method = ctx.request().method();
         switch (path) {
-            case "/v1/chat/completions" -> expect(call, method, HttpMethod.POST, chat::handle);
-            case "/v1/fim/completions" -> expect(call, method, HttpMethod.POST, fim::handle);
+            case "/v1/chat/completions" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, chat));
+            case "/v1/fim/completions" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, fim));
             case "/v1/embeddings" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, embeddings));
             case "/v1/models" -> expect(call, method, HttpMethod.GET, (c, b) -> models.list(c));
             default -> {
