@@ -20,7 +20,7 @@ import java.util.concurrent.Executors;
 @ApplicationScoped
 public class ApiRoutes {
     /** Before Quarkus' security and REST handlers: the API authenticates with its own keys. */
-    static final int ORDER = -1_000;
+    public static final int ORDER = -1_000;
     /** A declared body this many times over the limit is refused without reading it. */
     private static final long REFUSE_UNREAD_FACTOR = 16;
 
