@@ -21,7 +21,7 @@ import java.util.concurrent.Executors;
 @ApplicationScoped
 public class ApiRoutes {
     /** Before Quarkus' security and REST handlers: the API authenticates with its own keys. */
-    static final int ORDER = -1_000;
+    public static final int ORDER = -1_000;
     /** A declared body this many times over the limit is refused without reading it. */
     private static final long REFUSE_UNREAD_FACTOR = 16;
 
@@ -59,8 +59,8 @@ public class ApiRoutes {
         String path = ctx.normalizedPath();
         HttpMethod method = ctx.request().method();
         switch (path) {
-            case "/v1/chat/completions" -> expect(call, method, HttpMethod.POST, chat::handle);
-            case "/v1/fim/completions" -> expect(call, method, HttpMethod.POST, fim::handle);
+            case "/v1/chat/completions" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, chat));
+            case "/v1/fim/completions" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, fim));
             case "/v1/embeddings" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, embeddings));
             case "/v1/models" -> expect(call, method, HttpMethod.GET, (c, b) -> models.list(c));
             default -> {
