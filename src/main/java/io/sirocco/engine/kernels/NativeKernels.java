@@ -1,5 +1,7 @@
 package io.sirocco.engine.kernels;
 
+import io.sirocco.engine.gguf.GgmlType;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -17,7 +19,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Kernels in C ({@code src/main/c/sirocco.c} and {@code kquants.c}), called through FFM. The Maven build compiles one
+ * Kernels in C ({@code src/main/c/sirocco.c}, {@code kquants.c} and {@code iquants.c}), called through FFM. The Maven build compiles one
  * library per ISA target into the classpath; {@link #load()} extracts the generic one, asks it for the
  * CPU's features and loads the best variant. Heap arrays go to C without copies (critical downcalls).
  */
@@ -43,6 +45,7 @@ public final class NativeKernels implements Kernels {
     private final MethodHandle q2_K;
     private final MethodHandle iq4_nl;
     private final MethodHandle iq4_xs;
+    private final java.util.Map<GgmlType, MethodHandle> iquants = new java.util.EnumMap<>(GgmlType.class);
     private final MethodHandle triad;
     private final MethodHandle fill;
 
@@ -67,6 +70,11 @@ public final class NativeKernels implements Kernels {
         q2_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q2_K"), extraSig, critical);
         iq4_xs = linker.downcallHandle(lib.findOrThrow("sr_matmul_iq4_xs"), extraSig, critical);
         iq4_nl = linker.downcallHandle(lib.findOrThrow("sr_matmul_iq4_nl"), quantSig, critical);
+        for (GgmlType t : List.of(GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S,
+                GgmlType.IQ1_S, GgmlType.IQ1_M)) { // iquants.c
+            iquants.put(t, linker.downcallHandle(lib.findOrThrow("sr_matmul_" + t.name().toLowerCase(Locale.ROOT)),
+                    extraSig, critical));
+        }
         triad = linker.downcallHandle(lib.findOrThrow("sr_triad"),
                 FunctionDescriptor.ofVoid(A, A, A, L, ValueLayout.JAVA_DOUBLE));
         fill = linker.downcallHandle(lib.findOrThrow("sr_fill"), FunctionDescriptor.ofVoid(A, L, ValueLayout.JAVA_DOUBLE));
@@ -187,7 +195,7 @@ public final class NativeKernels implements Kernels {
                         MemorySegment.ofArray(x.scalesK()), MemorySegment.ofArray(x.blockSumsK()), x.count, ys, yStride);
                 case Q6_K -> q6_K.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quantsK()),
                         MemorySegment.ofArray(x.scalesK()), MemorySegment.ofArray(x.blockSumsK()), x.count, ys, yStride);
-                case Q5_K, Q3_K, Q2_K, IQ4_XS -> kQuant(w.type()).invokeExact(ws, w.rowBytes(), w.cols(), r0, r1,
+                case Q5_K, Q3_K, Q2_K, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M -> kQuant(w.type()).invokeExact(ws, w.rowBytes(), w.cols(), r0, r1,
                         MemorySegment.ofArray(x.quantsK()), MemorySegment.ofArray(x.scalesK()),
                         MemorySegment.ofArray(x.blockSumsK()), x.count, ys, yStride);
                 case IQ4_NL -> iq4_nl.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
@@ -202,12 +210,13 @@ public final class NativeKernels implements Kernels {
     }
 
     /** The kquants.c kernel of a Q8_K-activation type. */
-    private MethodHandle kQuant(io.sirocco.engine.gguf.GgmlType type) {
+    private MethodHandle kQuant(GgmlType type) {
         return switch (type) {
             case Q5_K -> q5_K;
             case Q3_K -> q3_K;
             case Q2_K -> q2_K;
             case IQ4_XS -> iq4_xs;
+            case IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M -> iquants.get(type);
             default -> throw new IllegalArgumentException(type.toString());
         };
     }

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KernelsTest {
     static final List<GgmlType> TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
             GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_K, GgmlType.Q3_K, GgmlType.Q2_K,
-            GgmlType.IQ4_NL, GgmlType.IQ4_XS);
+            GgmlType.IQ4_NL, GgmlType.IQ4_XS, GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS,
+            GgmlType.IQ3_S, GgmlType.IQ1_S, GgmlType.IQ1_M);
     static final Arena ARENA = Arena.ofAuto();
 
     static List<Kernels> implementations() {
@@ -63,8 +64,9 @@ class KernelsTest {
             for (int[] shape : new int[][]{{1, 32}, {7, 64}, {33, 256}, {5, 768}, {64, 4096}}) {
                 int rows = shape[0];
                 int cols = shape[1];
-                if (cols % type.blockSize != 0) {
-                    continue;
+                if (cols % type.blockSize != 0
+                        || rows == 64 && io.sirocco.engine.quant.IQuantBlocks.isGridType(type)) {
+                    continue; // the i-quant quantizer is slow; IQuantKernelsTest covers them on random blocks
                 }
                 Matrix w = randomMatrix(type, rows, cols, rnd);
                 for (int count : new int[]{1, 3, 5, 8, 11}) {
