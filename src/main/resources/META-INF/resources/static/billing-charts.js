@@ -22,5 +22,61 @@
     });
     canvas.dataset.rendered = String(chart.data.datasets.length);
   }
+
+  // The chart's numbers as a table right under it, for screen readers and for reading exact values: a row per day
+  // that has any value, a column per dataset. The canvas itself is an image that points to the table.
+  function table(canvas) {
+    const series = JSON.parse(canvas.dataset.series);
+    const title = canvas.dataset.title || (canvas.closest('section') && canvas.closest('section').querySelector('h2')
+      ? canvas.closest('section').querySelector('h2').textContent : 'Chart');
+    const t = document.createElement('table');
+    t.id = canvas.id + '-data';
+    t.className = 'chart-data';
+    const caption = t.createCaption();
+    caption.textContent = title + ': the chart\'s data' + (canvas.dataset.unit ? ' (' + canvas.dataset.unit + ')' : '')
+      + '; days without any are left out.';
+    const head = t.createTHead().insertRow();
+    const corner = document.createElement('th');
+    corner.scope = 'col';
+    corner.textContent = 'Day';
+    head.append(corner);
+    series.datasets.forEach(d => {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.className = 'num';
+      th.textContent = d.label;
+      head.append(th);
+    });
+    const body = t.createTBody();
+    series.labels.forEach((day, i) => {
+      const values = series.datasets.map(d => d.data[i]);
+      if (!values.some(v => Number(v) !== 0)) return;
+      const row = body.insertRow();
+      const th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = day;
+      row.append(th);
+      values.forEach(v => {
+        const td = row.insertCell();
+        td.className = 'num';
+        td.textContent = String(v);
+      });
+    });
+    if (!body.rows.length) {
+      const td = body.insertRow().insertCell();
+      td.colSpan = series.datasets.length + 1;
+      td.textContent = 'No data in this period.';
+    }
+    const wrap = document.createElement('div');
+    wrap.className = 'scroll';
+    wrap.tabIndex = 0; // keyboard users can scroll it when it is wider than the screen
+    wrap.setAttribute('role', 'region');
+    wrap.setAttribute('aria-label', caption.textContent);
+    wrap.append(t);
+    canvas.after(wrap);
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', title + '. The same data is in the table below the chart.');
+  }
+  document.querySelectorAll('canvas[data-chart]').forEach(table);
   document.querySelectorAll('canvas[data-chart]').forEach(draw);
 })();

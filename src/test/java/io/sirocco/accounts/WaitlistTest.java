@@ -81,9 +81,12 @@ class WaitlistTest extends AccountsTestBase {
         given().contentType(ContentType.JSON).body(Map.of("email", "a".repeat(250) + "@x.io", "name", "X"))
                 .post("/api/waitlist").then().statusCode(400).body("error.param", equalTo("email"));
         given().contentType(ContentType.JSON).body("{not json").post("/api/waitlist").then().statusCode(400);
-        // The HTML form shows the message on the page.
+        // The HTML form shows the message inline, under the field it is about, and keeps what was typed.
         given().contentType(ContentType.URLENC).formParam("email", "bad@").formParam("name", "X")
-                .post("/waitlist").then().statusCode(400).body(containsString("does not look like an email"));
+                .post("/waitlist").then().statusCode(400)
+                .body(containsString("<p class=\"field-error\" id=\"wl-email-error\">That does not look like an email"))
+                .body(containsString("aria-describedby=\"wl-email-error\" aria-invalid=\"true\""))
+                .body(containsString("value=\"X\""));
     }
 
     @Test
