@@ -22,7 +22,7 @@ import java.util.UUID;
  * An organization's team: owners invite people by email with a role (through the same single-use invitation link
  * as the waitlist), change roles and remove members. Removing a member revokes the keys they answer for, unless they
  * are transferred to another member who may manage keys. An org always keeps at least one owner. Every change is in
- * the audit log (who, what, when).
+ * the audit log (who, what, when). A member's playground key is never transferred: it is revoked with them.
  */
 @ApplicationScoped
 public class Teams {
@@ -151,12 +151,13 @@ public class Teams {
                             heir.email() + " has the " + heir.role() + " role, which cannot manage keys.");
                 }
             }
-            List<String> revoked = heir == null ? apiKeys.revokeOwnedBy(orgId, userId) : List.of();
             int transferred = heir == null ? 0 : apiKeys.transferOwned(orgId, userId, heir.userId());
+            List<String> revoked = apiKeys.revokeOwnedBy(orgId, userId); // all of them, or what was not transferred
+            
             update("delete from org_members where org_id = ? and user_id = ?", orgId, userId);
             audit.record(AccountEvent.of(AccountEvent.MEMBER_REMOVED, actor, m.email(), orgId, "was " + m.role() + "; "
-                    + (heir == null ? revoked.size() + " key(s) revoked" + (revoked.isEmpty() ? "" : " " + revoked)
-                    : transferred + " key(s) transferred to " + heir.email())));
+                    + (heir == null ? "" : transferred + " key(s) transferred to " + heir.email() + ", ")
+                    + revoked.size() + " key(s) revoked" + (revoked.isEmpty() ? "" : " " + revoked)));
             return new Removal(m, revoked, transferred, heir);
         } catch (SQLException e) {
             throw new IllegalStateException("could not remove member", e);

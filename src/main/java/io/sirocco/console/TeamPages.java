@@ -92,9 +92,9 @@ public class TeamPages {
                            @FormParam(Csrf.FIELD) String csrfField, @FormParam("transfer_to") String transferTo) {
         return change(csrfCookie, csrfField, 200, m -> {
             Teams.Removal r = teams.remove(m.orgId(), userId, transferTo, caller.actor());
-            return r.removed().email() + " removed; " + (r.transferredTo() == null
-                    ? r.revokedKeys().size() + " key(s) revoked."
-                    : r.transferredKeys() + " key(s) transferred to " + r.transferredTo().email() + ".");
+            return r.removed().email() + " removed; " + (r.transferredTo() == null ? ""
+                    : r.transferredKeys() + " key(s) transferred to " + r.transferredTo().email() + ", ")
+                    + r.revokedKeys().size() + " key(s) revoked.";
         });
     }
 

@@ -23,6 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 class TeamsTest extends AccountsTestBase {
 
+    @jakarta.inject.Inject
+    ApiKeys apiKeys;
+
     /** A teammate invited into {@code owner}'s org with {@code role}, who accepted through the mailed link. */
     record Teammate(String email, String token, String userId) {
     }
@@ -65,13 +68,15 @@ class TeamsTest extends AccountsTestBase {
         String key = given().auth().oauth2(dev.token()).contentType(ContentType.JSON).body(Map.of("name", "dev key"))
                 .post(orgPath(owner) + "/keys").then().statusCode(201).extract().path("key");
         assertEquals(200, models(key));
+        KeyPrincipal playground = apiKeys.playground(owner.orgId(), dev.userId(), dev.email());
 
         Map<String, Object> removed = given().auth().oauth2(Fixtures.token(owner.email(), owner.password()))
                 .contentType(ContentType.JSON).body("{}")
                 .post(orgPath(owner) + "/members/" + dev.userId() + "/remove")
                 .then().log().ifValidationFails().statusCode(200).extract().as(Map.class);
         long removedAt = System.nanoTime();
-        assertEquals(1, ((List<?>) removed.get("revoked_keys")).size(), removed.toString());
+        assertEquals(2, ((List<?>) removed.get("revoked_keys")).size(), "their key and playground key: " + removed);
+        assertTrue(apiKeys.find(owner.orgId(), playground.keyId()).orElseThrow().revokedAt() != null);
         await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(50)).until(() -> models(key) == 401);
         assertTrue(System.nanoTime() - removedAt < 1_000_000_000L, "the key stopped within a second");
 
@@ -79,7 +84,7 @@ class TeamsTest extends AccountsTestBase {
         await().atMost(Duration.ofSeconds(5)).until(() -> audit(owner.orgId())
                 .containsAll(List.of("member.invited", "member.joined", "member.removed")));
         String detail = detail(owner.orgId(), "member.removed");
-        assertTrue(detail.contains("1 key(s) revoked"), detail);
+        assertTrue(detail.contains("2 key(s) revoked"), detail);
         assertTrue(actor(owner.orgId(), "member.removed").equals(owner.email()), "who removed is recorded");
     }
 

@@ -56,6 +56,8 @@ class AlertDeliveriesTest {
     MockMailbox mailbox;
     @Inject
     AgroalDataSource db;
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "sirocco.alerts.retry-base")
+    Duration retryBase;
 
     @Test
     void aCrossedCapIsMailedToOwnersAndPostedSignedWithARetryAfterA500() throws Exception {
@@ -122,8 +124,8 @@ class AlertDeliveriesTest {
 
     @Test
     void backoffDoublesAndBadUrlsAreRefused() {
-        assertEquals(deliveries.retryBase, deliveries.backoff(1));
-        assertEquals(deliveries.retryBase.multipliedBy(4), deliveries.backoff(3));
+        assertEquals(retryBase, deliveries.backoff(1));
+        assertEquals(retryBase.multipliedBy(4), deliveries.backoff(3));
         UUID org = UUID.randomUUID();
         assertThrows(IllegalArgumentException.class, () -> webhooks.save(org, "ftp://example.com/x", "t"));
         assertThrows(IllegalArgumentException.class, () -> webhooks.save(org, "http://user:pw@example.com/", "t"));
