@@ -82,7 +82,7 @@ public class ApiRoutes {
     public void chatAs(RoutingContext ctx, KeyPrincipal key) {
         Call call = new Call(ctx);
         call.key = key;
-        expect(call, ctx.request().method(), HttpMethod.POST, chat::handle);
+        expect(call, ctx.request().method(), HttpMethod.POST, (c, b) -> pipeline.handle(c, b, chat));
     }
 
     private void expect(Call call, HttpMethod actual, HttpMethod wanted, Handler handler) {
