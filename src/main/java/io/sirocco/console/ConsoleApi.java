@@ -179,8 +179,21 @@ public class ConsoleApi {
     /** The alert delivery log, newest first. */
     @GET
     @Path("{orgId}/alerts/deliveries")
-    public List<AlertDeliveries.Delivery> alertDeliveries(@PathParam("orgId") UUID orgId) {
-        return deliveries.log(caller.of(orgId, Permission.USAGE).orgId(), 100);
+    public List<Map<String, Object>> alertDeliveries(@PathParam("orgId") UUID orgId) {
+        return deliveries.log(caller.of(orgId, Permission.USAGE).orgId(), 100).stream().map(d -> {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("id", d.id());
+            j.put("alert_id", d.alertId());
+            j.put("channel", d.channel());
+            j.put("target", d.target());
+            j.put("status", d.status());
+            j.put("attempts", d.attempts());
+            j.put("last_result", d.lastResult());
+            j.put("created_at", d.createdAt());
+            j.put("delivered_at", d.deliveredAt());
+            j.put("next_attempt_at", d.nextAttemptAt());
+            return j;
+        }).toList();
     }
 
     /** Sets the alert webhook; the response carries its new signing secret, the only time it is shown. */

@@ -158,6 +158,28 @@ class TeamsTest extends AccountsTestBase {
         given().auth().oauth2(strangerToken).get(orgPath(owner) + "/usage/export").then().statusCode(404);
         given().auth().oauth2(billing.token()).contentType(ContentType.JSON).body(Map.of("url", "https://example.com/h"))
                 .put(orgPath(owner) + "/alerts/webhook").then().statusCode(403);
+        String ownerToken = Fixtures.token(owner.email(), owner.password());
+        given().auth().oauth2(ownerToken).contentType(ContentType.JSON).body(Map.of("url", "ftp://example.com/h"))
+                .put(orgPath(owner) + "/alerts/webhook").then().statusCode(400).body("error.param", equalTo("url"));
+        given().auth().oauth2(ownerToken).contentType(ContentType.JSON).body(Map.of("url", "https://example.com/h"))
+                .put(orgPath(owner) + "/alerts/webhook").then().statusCode(200)
+                .body("secret", org.hamcrest.Matchers.startsWith("whsec_"));
+        given().auth().oauth2(billing.token()).get(orgPath(owner) + "/alerts/deliveries").then().statusCode(200);
+        // the owner's usage page sets the webhook and shows the new secret once; billing sees the log, not the form
+        WebSession ownerPages = WebSession.login(base, "/console/usage", owner.email(), owner.password());
+        WebSession.Page usage = ownerPages.get("/console/usage");
+        assertTrue(usage.body().contains("id=\"webhook-form\""));
+        WebSession.Page set = ownerPages.postForm("/console/usage/webhook",
+                Map.of("csrf", usage.hidden("csrf"), "url", "https://example.com/other"));
+        assertEquals(200, set.status(), set.body());
+        assertTrue(set.body().contains("id=\"webhook-secret\">whsec_"), "the secret is shown once");
+        assertTrue(!ownerPages.get("/console/usage").body().contains("whsec_"), "and not again");
+        WebSession billingPages = WebSession.login(base, "/console/usage", billing.email(), Fixtures.PASSWORD);
+        WebSession.Page billingUsage = billingPages.get("/console/usage");
+        assertTrue(billingUsage.body().contains("id=\"deliveries\""), "billing sees the delivery log");
+        assertTrue(!billingUsage.body().contains("id=\"webhook-form\""), "but cannot change the webhook");
+        assertEquals(403, billingPages.postForm("/console/usage/webhook",
+                Map.of("csrf", billingUsage.hidden("csrf"), "url", "https://example.com/x")).status());
         given().auth().oauth2(strangerToken).get(orgPath(owner) + "/invitations").then().statusCode(404);
         given().auth().oauth2(strangerToken).contentType(ContentType.JSON).body("{}")
                 .post(orgPath(owner) + "/members/" + billing.userId() + "/remove").then().statusCode(404);
