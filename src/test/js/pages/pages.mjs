@@ -9,7 +9,8 @@
 //    CHANGE_AT);
 //  - the waitlist form shows inline messages, and only the mailed status page the queue position;
 //  - a playground turn streams in (several updates of the answer) and shows its stats and cost.
-// Env: BASE_URL, KEYCLOAK_URL, CUSTOMER_USER/CUSTOMER_PASSWORD, SCREENSHOT_DIR, PRICES_BEFORE, PRICES_AFTER (JSON
+// Env: BASE_URL, KEYCLOAK_URL, CUSTOMER_USER/CUSTOMER_PASSWORD (an org owner), DEVELOPER_USER and BILLING_USER
+// (teammates in that org, same password), SCREENSHOT_DIR, PRICES_BEFORE, PRICES_AFTER (JSON
 // {model: [input, cached, output]}), CHANGE_AT (epoch ms), CHROMIUM. Prints one JSON line: {failures, checks,
 // playground}; exits 1 when a check failed.
 import { chromium } from 'playwright-core';
@@ -25,11 +26,18 @@ const WIDTHS = [1280, 390];
 
 // Each role's area: its pages are the links its navigation shows (so a page added to the nav is audited here
 // too), and no other role's area may appear in it. NavigationTest pins the exact lists.
-const AREAS = { anonymous: null, customer: '/console/', admin: '/admin/' };
+// customer is an org's owner; developer and billing are teammates with those roles (OrgRole).
+const AREAS = { anonymous: null, customer: '/console/', developer: '/console/', billing: '/console/', admin: '/admin/' };
 const MUST_SHOW = {
   anonymous: ['/', '/docs', '/signin'],
-  customer: ['/console/playground', '/console/keys', '/console/usage'],
+  customer: ['/console/playground', '/console/keys', '/console/usage', '/console/invoices'],
+  developer: ['/console/playground', '/console/keys', '/console/usage'],
+  billing: ['/console/usage', '/console/invoices'],
   admin: ['/admin/waitlist', '/admin/orgs', '/admin/billing'],
+};
+const MUST_NOT_SHOW = {
+  developer: ['/console/invoices', '/console/team'],
+  billing: ['/console/playground', '/console/keys', '/console/team'],
 };
 const NOT_PAGES = ['/signin', '/logout'];
 
@@ -113,9 +121,10 @@ async function navigation(page, role, home) {
   await page.goto(BASE + home);
   const links = await navLinks(page);
   for (const must of MUST_SHOW[role]) check(`${role} sees ${must}`, links.includes(must), links);
-  for (const [other, area] of Object.entries(AREAS)) {
-    if (other !== role && area) check(`${role} sees no ${area} link`, !links.some(l => l.startsWith(area)), links);
+  for (const area of new Set(Object.values(AREAS))) {
+    if (area && area !== AREAS[role]) check(`${role} sees no ${area} link`, !links.some(l => l.startsWith(area)), links);
   }
+  for (const hidden of MUST_NOT_SHOW[role] || []) check(`${role} does not see ${hidden}`, !links.includes(hidden), links);
   for (const link of links.filter(l => !NOT_PAGES.includes(l))) {
     const r = await page.request.get(BASE + link);
     check(`${role}: ${link} opens`, r.status() === 200, r.status());
@@ -233,6 +242,13 @@ try {
   const adminPages = await navigation(admin, 'admin', '/admin/waitlist');
   for (const width of WIDTHS) {
     for (const path of adminPages) await audit(admin, 'admin', path, width);
+  }
+  for (const role of ['developer', 'billing']) {
+    const user = process.env[role.toUpperCase() + '_USER'];
+    if (!user) continue;
+    const mate = await signIn(await browser.newContext(), user, process.env.CUSTOMER_PASSWORD);
+    const own = await navigation(mate, role, MUST_SHOW[role][0]);
+    await refused(mate, role, [...consolePages.filter(p => !own.includes(p)), ...adminPages]);
   }
   await refused(customer, 'customer', adminPages);
   await refused(admin, 'admin', consolePages);

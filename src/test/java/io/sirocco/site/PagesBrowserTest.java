@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.sirocco.accounts.Fixtures;
 import io.sirocco.accounts.SignupRateLimiter;
 import io.sirocco.billing.PriceBook;
+import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -37,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every page in headless Chromium ({@code src/test/js/pages/pages.mjs}, playwright-core and axe-core from npm), against
- * this one test server: each role's pages at 1280 and 390 px with no serious or critical axe violation (screenshots
+ * this one test server (an org owner, a developer and a billing teammate, an admin, an anonymous visitor): each role's pages at 1280 and 390 px with no serious or critical axe violation (screenshots
  * under {@code target/pages-browser/} on failure), each role's links and refusals, the waitlist form's inline
  * messages and the mailed queue position, the landing prices against the price book before and after a scheduled
  * change, and a playground turn that streams and whose shown cost is its usage-ledger row's.
@@ -75,6 +77,8 @@ class PagesBrowserTest {
                 && Files.isDirectory(SUITE.resolve("node_modules/axe-core")), "run `npm ci` in " + SUITE + " (./sirocco test does)");
         signupLimit.reset(); // other classes' tests sign up from this address too
         Fixtures.Customer customer = Fixtures.customer(base, mailbox, "pages");
+        String developer = teammate(customer, "developer");
+        String billing = teammate(customer, "billing");
 
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("""
                 insert into price_book (model, input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok,
@@ -97,6 +101,7 @@ class PagesBrowserTest {
                 "CUSTOMER_PASSWORD", customer.password(), "SCREENSHOT_DIR", shots.toString(),
                 "PRICES_BEFORE", json.writeValueAsString(before), "PRICES_AFTER", json.writeValueAsString(after),
                 "CHANGE_AT", Long.toString(change.toEpochMilli())));
+        pb.environment().putAll(Map.of("DEVELOPER_USER", developer, "BILLING_USER", billing));
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
@@ -119,6 +124,17 @@ class PagesBrowserTest {
                 "shown " + turn.path("cost").asText() + ", ledger " + row[0]);
         assertEquals(customer.orgId(), row[1]);
         assertEquals(customer.userId(), row[2], "billed through the member's playground key");
+    }
+
+    /** A teammate of the owner's org with this role, invited and accepted through the real flow; their email. */
+    private String teammate(Fixtures.Customer owner, String role) {
+        String email = Fixtures.uniqueEmail("pages-" + role);
+        given().auth().oauth2(Fixtures.token(owner.email(), owner.password())).contentType(ContentType.JSON)
+                .body(Map.of("email", email, "role", role))
+                .post("/api/console/orgs/" + owner.orgId() + "/invitations").then().statusCode(201);
+        assertEquals(303, Fixtures.accept(base, Fixtures.invitationToken(mailbox, email), "Pages", role,
+                Fixtures.PASSWORD).status());
+        return email;
     }
 
     /** The landing page's cells per model, as the price book in force now has them (the page's formatting). */
