@@ -37,13 +37,14 @@ public class ApiKeys {
 
     private static final Logger LOG = Logger.getLogger(ApiKeys.class);
     private static final int CACHE_MAX = 100_000;
-    private static final String LOOKUP = """
+    private static final String PRINCIPAL = """
             select k.id, k.org_id, k.name, k.expires_at, o.plan,
                    coalesce(k.allowed_models, o.allowed_models) as allowed_models,
                    coalesce(k.rpm_limit, o.rpm_limit) as rpm, coalesce(k.tpm_limit, o.tpm_limit) as tpm
             from api_keys k join organizations o on o.id = k.org_id
-            where k.key_hash = ? and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())
-            """;
+            where k.revoked_at is null and (k.expires_at is null or k.expires_at > now())""";
+    private static final String LOOKUP = PRINCIPAL + " and k.key_hash = ?";
+    private static final String PLAYGROUND = PRINCIPAL + " and k.org_id = ? and k.playground_for = ?";
     private static final String VIEW_COLUMNS = """
             select id, org_id, name, key_prefix, allowed_models, created_at, last_used_at, expires_at, revoked_at,
                    rotated_to, created_by from api_keys""";
@@ -88,15 +89,66 @@ public class ApiKeys {
                 if (!rs.next()) {
                     return new Cached(Optional.empty(), null, now);
                 }
-                Array models = rs.getArray("allowed_models");
-                Set<String> allowed = models == null ? Set.of() : Set.of((String[]) models.getArray());
                 Timestamp expires = rs.getTimestamp("expires_at");
-                KeyPrincipal p = new KeyPrincipal(rs.getObject("id", UUID.class), rs.getObject("org_id", UUID.class),
-                        rs.getString("name"), allowed, rs.getInt("rpm"), rs.getInt("tpm"), rs.getString("plan"));
-                return new Cached(Optional.of(p), expires == null ? null : expires.toInstant(), now);
+                return new Cached(Optional.of(principal(rs)), expires == null ? null : expires.toInstant(), now);
             }
         } catch (SQLException e) {
             throw new IllegalStateException("API key lookup failed", e);
+        }
+    }
+
+    private static KeyPrincipal principal(ResultSet rs) throws SQLException {
+        Array models = rs.getArray("allowed_models");
+        Set<String> allowed = models == null ? Set.of() : Set.of((String[]) models.getArray());
+        return new KeyPrincipal(rs.getObject("id", UUID.class), rs.getObject("org_id", UUID.class),
+                rs.getString("name"), allowed, rs.getInt("rpm"), rs.getInt("tpm"), rs.getString("plan"));
+    }
+
+    /**
+     * The member's playground key in the org, made on first use (named "Playground (actor)"): the console's
+     * session-authenticated playground calls the API as this key, so its calls are billed, rate-limited and capped
+     * like any key's. Its secret is drawn and discarded; it never leaves this method. A revoked or expired one is
+     * replaced by a new one at the next use.
+     */
+    public KeyPrincipal playground(UUID orgId, String userId, String actor) {
+        try (Connection c = db.getConnection()) {
+            Optional<KeyPrincipal> found = playgroundKey(c, orgId, userId);
+            if (found.isPresent()) {
+                return found.get();
+            }
+            try (PreparedStatement ps = c.prepareStatement("update api_keys set revoked_at = now() where org_id = ?"
+                    + " and playground_for = ? and revoked_at is null and expires_at <= now()")) {
+                ps.setObject(1, orgId);
+                ps.setString(2, userId);
+                ps.executeUpdate();
+            }
+            String name = "Playground (" + (actor.length() > 160 ? actor.substring(0, 160) : actor) + ")";
+            String secret = KeySecrets.newSecret();
+            try (PreparedStatement ps = c.prepareStatement("insert into api_keys (id, org_id, name, key_prefix, key_hash,"
+                    + " created_by, playground_for) values (?,?,?,?,?,?,?) on conflict do nothing")) {
+                ps.setObject(1, UUID.randomUUID());
+                ps.setObject(2, orgId);
+                ps.setString(3, name);
+                ps.setString(4, KeySecrets.displayPrefix(secret));
+                ps.setString(5, KeySecrets.hash(secret));
+                ps.setString(6, actor);
+                ps.setString(7, userId);
+                ps.executeUpdate();
+            }
+            return playgroundKey(c, orgId, userId)
+                    .orElseThrow(() -> new IllegalStateException("the playground key was not stored"));
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read or make the playground key", e);
+        }
+    }
+
+    private static Optional<KeyPrincipal> playgroundKey(Connection c, UUID orgId, String userId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(PLAYGROUND)) {
+            ps.setObject(1, orgId);
+            ps.setString(2, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(principal(rs)) : Optional.empty();
+            }
         }
     }
 

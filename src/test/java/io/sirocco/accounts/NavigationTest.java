@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 class NavigationTest extends AccountsTestBase {
 
-    static final List<String> CONSOLE = List.of("/console/keys", "/console/usage", "/console/invoices");
+    static final List<String> CONSOLE = List.of("/console/playground", "/console/keys", "/console/usage",
+            "/console/invoices");
     static final List<String> ADMIN = List.of("/admin/waitlist", "/admin/orgs", "/admin/billing");
     static final Pattern NAV = Pattern.compile("<nav aria-label=\"Main\">(.*?)</nav>", Pattern.DOTALL);
     static final Pattern HREF = Pattern.compile("href=\"([^\"]+)\"");
