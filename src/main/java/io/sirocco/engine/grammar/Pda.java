@@ -203,8 +203,11 @@ final class Pda {
                     expand(parent.pos + 1, parent.parent, depth + 1);
                 }
             } else {
+                // a call in tail position returns where its caller returns: the stack does not grow, so a loop
+                // (x*, free text) stays one state however long it runs
+                Frame ret = code[pos + 1] == END ? parent : f;
                 for (int a : ruleAlts[-2 - c]) {
-                    expand(a, f, depth + 1);
+                    expand(a, ret, depth + 1);
                 }
             }
         }

@@ -72,6 +72,9 @@ class GrammarSpecTest {
         assertTrue(m.inFreeText(), "a text reply");
         feed(m, "ello {\"a\": [");
         assertTrue(m.inFreeText());
+        feed(m, "long text ".repeat(2_000)); // a loop does not grow the parse stack
+        assertTrue(m.inFreeText());
+        assertTrue(m.canEnd());
 
         GrammarMatcher call = toolsOrText().matcher(NO_CONTROLS);
         feed(call, " [TOOL_CALLS] [{\"name\": \"");
