@@ -37,13 +37,14 @@ public class ApiKeys {
 
     private static final Logger LOG = Logger.getLogger(ApiKeys.class);
     private static final int CACHE_MAX = 100_000;
-    private static final String LOOKUP = """
+    private static final String PRINCIPAL = """
             select k.id, k.org_id, k.name, k.expires_at, o.plan,
                    coalesce(k.allowed_models, o.allowed_models) as allowed_models,
                    coalesce(k.rpm_limit, o.rpm_limit) as rpm, coalesce(k.tpm_limit, o.tpm_limit) as tpm
             from api_keys k join organizations o on o.id = k.org_id
-            where k.key_hash = ? and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())
+            where k.revoked_at is null and (k.expires_at is null or k.expires_at > now())
             """;
+    private static final String LOOKUP = PRINCIPAL + " and k.key_hash = ?";
     private static final String VIEW_COLUMNS = """
             select id, org_id, name, key_prefix, allowed_models, created_at, last_used_at, expires_at, revoked_at,
                    rotated_to, created_by from api_keys""";
@@ -88,16 +89,34 @@ public class ApiKeys {
                 if (!rs.next()) {
                     return new Cached(Optional.empty(), null, now);
                 }
-                Array models = rs.getArray("allowed_models");
-                Set<String> allowed = models == null ? Set.of() : Set.of((String[]) models.getArray());
                 Timestamp expires = rs.getTimestamp("expires_at");
-                KeyPrincipal p = new KeyPrincipal(rs.getObject("id", UUID.class), rs.getObject("org_id", UUID.class),
-                        rs.getString("name"), allowed, rs.getInt("rpm"), rs.getInt("tpm"), rs.getString("plan"));
-                return new Cached(Optional.of(p), expires == null ? null : expires.toInstant(), now);
+                return new Cached(Optional.of(principal(rs)), expires == null ? null : expires.toInstant(), now);
             }
         } catch (SQLException e) {
             throw new IllegalStateException("API key lookup failed", e);
         }
+    }
+
+    /**
+     * The principal of a valid key by its id, read now (no cache): for work a key started earlier and that goes on
+     * without it, such as a batch job's lines. Empty when the key is unknown, revoked or expired.
+     */
+    public Optional<KeyPrincipal> principal(UUID keyId) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(PRINCIPAL + " and k.id = ?")) {
+            ps.setObject(1, keyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(principal(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("API key lookup failed", e);
+        }
+    }
+
+    private static KeyPrincipal principal(ResultSet rs) throws SQLException {
+        Array models = rs.getArray("allowed_models");
+        Set<String> allowed = models == null ? Set.of() : Set.of((String[]) models.getArray());
+        return new KeyPrincipal(rs.getObject("id", UUID.class), rs.getObject("org_id", UUID.class),
+                rs.getString("name"), allowed, rs.getInt("rpm"), rs.getInt("tpm"), rs.getString("plan"));
     }
 
     /** Records use at most once per interval per key on this node, on a virtual thread. */

@@ -10,8 +10,15 @@ import jakarta.inject.Inject;
 class Authenticate {
     @Inject
     ApiKeys apiKeys;
+    @Inject
+    BatchLines batchLines;
 
     KeyPrincipal caller(Call call) {
+        if (BatchLines.claims(call)) {
+            KeyPrincipal key = batchLines.caller(call);
+            call.key = key;
+            return key;
+        }
         String header = call.ctx.request().getHeader("authorization");
         if (header == null || header.isBlank()) {
             throw ApiError.unauthenticated("missing API key: send Authorization: Bearer <key>");

@@ -55,6 +55,9 @@ public class ChatCompletions {
         Grammar grammar = OutputGrammar.of(req.tools(), req.format());
         int maxTokens = maxTokens(model, req, prompt.length); // refuses a prompt that fills the context
         int room = model.engine().info().contextLength() - prompt.length;
+        if (BatchLines.answeredCheck(call, prompt.length, req.n() * Math.min(maxTokens, room))) {
+            return;
+        }
         pipeline.countPromptTokens(call, prompt.length);
         Settlement settlement = pipeline.admit(call, model.tier().id(), prompt.length, req.n() * Math.min(maxTokens, room),
                 new RequestTags(req.user(), req.metadata() == null ? null : req.metadata().toString()));
@@ -83,7 +86,7 @@ public class ChatCompletions {
                              GenerationParams params, TokenListener listener) {
         AtomicBoolean first = new AtomicBoolean(true);
         TokenListener timed = (id, delta) -> {
-            if (first.compareAndSet(true, false)) {
+            if (first.compareAndSet(true, false) && !call.isBatchLine()) {
                 metrics.timeToFirstToken(modelId, System.nanoTime() - call.startNanos);
             }
             listener.onToken(id, delta);
@@ -92,7 +95,8 @@ public class ChatCompletions {
             timed = withLogprobs(timed, lp);
         }
         try {
-            return engines.forCaller(model.engine(), call.key).generate(prompt, params, timed);
+            return (call.isBatchLine() ? engines.forBatch(model.engine()) : engines.forCaller(model.engine(), call.key))
+                    .generate(prompt, params, timed);
         } catch (EngineException e) {
             throw ApiError.unavailable("engine_busy", model.tier().id() + " cannot take the request now: "
                     + e.getMessage(), 1);

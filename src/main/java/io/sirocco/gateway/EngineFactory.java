@@ -68,6 +68,17 @@ public class EngineFactory {
     }
 
     /** The engine for a caller's request: its plan's queue priority, and the queue timeout to wait for a worker. */
+    /**
+     * The engine for batch lines: the lowest queue priority when scaled out (waiting up to {@link #BATCH_WAIT} for a
+     * worker), the engine's background queue in this JVM.
+     */
+    public Engine forBatch(Engine engine) {
+        return engine.queuedAs(0, BATCH_WAIT).background();
+    }
+
+    /** How long a batch line may wait for a worker before it is put back for a later try. */
+    static final java.time.Duration BATCH_WAIT = java.time.Duration.ofMinutes(10);
+
     public Engine forCaller(Engine engine, KeyPrincipal caller) {
         return engine.queuedAs(dispatch.priorityOf(caller.plan()), gateway.queue().timeout());
     }

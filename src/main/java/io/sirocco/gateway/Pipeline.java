@@ -66,8 +66,10 @@ public class Pipeline {
 
     /** As {@link #admit(Call, String, int, int)}, with the caller's user and metadata for the ledger row. */
     Settlement admit(Call call, String model, int promptTokens, int maxTokens, RequestTags tags) {
-        Admission a = metering.admit(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens, maxTokens,
-                tags);
+        Admission a = call.isBatchLine()
+                ? metering.admitBatchLine(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens,
+                        maxTokens, tags)
+                : metering.admit(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens, maxTokens, tags);
         return new Settlement(metering, rateLimits, metrics, call, a);
     }
 
@@ -77,6 +79,9 @@ public class Pipeline {
      */
     TierQueue.Ticket acquire(Call call, ModelRegistry.Served model, Settlement settlement, int promptTokens)
             throws InterruptedException {
+        if (call.isBatchLine()) {
+            return model.queue().unqueued(call.key.orgId()); // batch lines wait on the engine's background queue
+        }
         TierQueue queue = model.queue();
         TierQueue.Ticket ticket;
         try {
