@@ -27,6 +27,7 @@ if [ "$ARCH" = x86_64 ]; then
   build generic "-march=x86-64 -mtune=generic"
   build avx2 "-march=x86-64 -mtune=generic -mavx2 -mfma -mf16c"
   build avx512vnni "-march=x86-64 -mtune=generic -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512vnni"
+  build avx512vbmi "-march=x86-64 -mtune=generic -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mavx512vbmi"
 else
   build generic ""
 fi

@@ -11,9 +11,14 @@
 #include "sirocco.h"
 
 #define QK 32
+#if defined(__AVX512VBMI__) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#define SR_ZMM 1
+#else
+#define SR_ZMM 0
+#endif
 
 /* ---------- features (used by Java to pick a variant) ---------- */
-enum { SR_AVX2 = 1, SR_FMA = 2, SR_F16C = 4, SR_AVX512 = 8, SR_VNNI = 16 };
+enum { SR_AVX2 = 1, SR_FMA = 2, SR_F16C = 4, SR_AVX512 = 8, SR_VNNI = 16, SR_VBMI = 32 };
 
 int sr_features(void) {
     int f = 0;
@@ -25,13 +30,16 @@ int sr_features(void) {
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
         f |= SR_AVX512;
     if (__builtin_cpu_supports("avx512vnni")) f |= SR_VNNI;
+    if (__builtin_cpu_supports("avx512vbmi")) f |= SR_VBMI;
 #endif
     return f;
 }
 
 /* the ISA this variant was compiled for, for diagnostics */
 const char *sr_variant(void) {
-#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#if SR_ZMM
+    return "avx512vbmi";
+#elif defined(__AVX512VNNI__) && defined(__AVX512VL__)
     return "avx512vnni";
 #elif defined(__AVX2__)
     return "avx2";
@@ -139,6 +147,7 @@ static inline __m256 scales8(const uint8_t *w, int bb) {
     return _mm256_cvtph_ps(h);
 }
 
+#if !SR_ZMM
 static void dot_tile_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, int nb, int64_t cols, int n,
                           float *out) {
     __m256 acc[TILE];
@@ -168,6 +177,8 @@ static void dot_tile_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, i
     for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
 }
 
+#endif
+
 #define QUANT_MATMUL(NAME, TILE_DOT)                                                                   \
     void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,         \
               const float *xd, int count, float *y, int y_stride) {                                    \
@@ -183,7 +194,14 @@ static void dot_tile_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, i
         }                                                                                              \
     }
 
-QUANT_MATMUL(sr_matmul_q8_0, dot_tile_q8_0)
+#if !SR_ZMM /* zmm.c has the 512-bit Q8_0 and Q4_0 kernels */
+static QUANT_MATMUL(matmul_q8_0, dot_tile_q8_0)
+void sr_matmul_q8_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
+                    const int32_t *xs, int count, float *y, int y_stride) {
+    (void)xs;
+    matmul_q8_0(w, row_bytes, cols, r0, r1, xq, xd, count, y, y_stride);
+}
+#endif
 
 /* The same driver for kernels that also take per-block activation sums xs (Q4_0: Σx, Q5_1: d_x·Σx). */
 #define QUANT_MATMUL_SUMS(NAME, TILE_DOT, XS_T)                                                        \
@@ -243,6 +261,7 @@ static inline __m256i dot32_u8s8_acc(__m256i acc, __m256i wu, __m256i x) {
 #endif
 }
 
+#if !SR_ZMM
 static void dot_tile_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, const int32_t *xs, int nb,
                           int64_t cols, int n, float *out) {
     __m256 acc[TILE];
@@ -277,7 +296,10 @@ static void dot_tile_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, c
     for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
 }
 
+#endif
+#if !SR_ZMM
 QUANT_MATMUL_SUMS(sr_matmul_q4_0, dot_tile_q4_0, int32_t)
+#endif
 
 /* 8 int32 lanes of unsigned × signed byte products (lane i sums bytes 4i..4i+3) */
 static inline __m256i dot32_u8s8(__m256i wu, __m256i x) {
@@ -401,7 +423,12 @@ static float dot_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, int n
         }                                                                                              \
     }
 
-QUANT_MATMUL(sr_matmul_q8_0, dot_q8_0)
+static QUANT_MATMUL(matmul_q8_0, dot_q8_0)
+void sr_matmul_q8_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
+                    const int32_t *xs, int count, float *y, int y_stride) {
+    (void)xs;
+    matmul_q8_0(w, row_bytes, cols, r0, r1, xq, xd, count, y, y_stride);
+}
 void sr_matmul_q4_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
                     const int32_t *xs, int count, float *y, int y_stride) {
     (void)xs;

@@ -16,10 +16,11 @@ class Admit {
     GatewayMetrics metrics;
 
     /** The open admission; settle it exactly once. */
-    Settlement reserve(Call call, String model, int promptTokens, int maxNewTokens) {
+    Settlement reserve(Call call, String model, int promptTokens, int maxNewTokens, RequestTags tags) {
         return new Settlement(metering, rateLimits, metrics, call, call.isBatchLine()
                 ? metering.admitBatchLine(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens,
-                        maxNewTokens, RequestTags.NONE)
-                : metering.admit(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens, maxNewTokens));
+                        maxNewTokens, tags)
+                : metering.admit(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens, maxNewTokens,
+                        tags));
     }
 }

@@ -1,5 +1,6 @@
 package io.sirocco.gateway;
 
+import io.sirocco.accounts.KeyPrincipal;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -58,8 +59,8 @@ public class ApiRoutes {
         String path = ctx.normalizedPath();
         HttpMethod method = ctx.request().method();
         switch (path) {
-            case "/v1/chat/completions" -> expect(call, method, HttpMethod.POST, chat::handle);
-            case "/v1/fim/completions" -> expect(call, method, HttpMethod.POST, fim::handle);
+            case "/v1/chat/completions" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, chat));
+            case "/v1/fim/completions" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, fim));
             case "/v1/embeddings" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, embeddings));
             case "/v1/models" -> expect(call, method, HttpMethod.GET, (c, b) -> models.list(c));
             default -> {
@@ -71,6 +72,17 @@ public class ApiRoutes {
                 }
             }
         }
+    }
+
+    /**
+     * Serves {@code POST /v1/chat/completions} on a route of the caller's choosing, as {@code key}, for a caller that
+     * authenticated the request itself (the console playground, by its session): the same validation, limits,
+     * budget, queue, billing, SSE framing and error bodies as the API, without a bearer key.
+     */
+    public void chatAs(RoutingContext ctx, KeyPrincipal key) {
+        Call call = new Call(ctx);
+        call.key = key;
+        expect(call, ctx.request().method(), HttpMethod.POST, (c, b) -> pipeline.handle(c, b, chat));
     }
 
     private void expect(Call call, HttpMethod actual, HttpMethod wanted, Handler handler) {

@@ -5,7 +5,10 @@ import io.sirocco.accounts.KeyPrincipal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-/** Pipeline step 1: the caller's API key from {@code Authorization: Bearer <key>}, else 401. */
+/**
+ * Pipeline step 1: the caller's API key from {@code Authorization: Bearer <key>}, else 401. A call the console
+ * already authenticated by its session ({@link ApiRoutes#chatAs}) arrives with its key set and keeps it.
+ */
 @ApplicationScoped
 class Authenticate {
     @Inject
@@ -14,6 +17,9 @@ class Authenticate {
     BatchLines batchLines;
 
     KeyPrincipal caller(Call call) {
+        if (call.key != null) {
+            return call.key;
+        }
         if (BatchLines.claims(call)) {
             KeyPrincipal key = batchLines.caller(call);
             call.key = key;

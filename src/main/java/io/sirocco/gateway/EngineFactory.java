@@ -1,6 +1,5 @@
 package io.sirocco.gateway;
 
-import io.sirocco.accounts.KeyPrincipal;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineOptions;
 import io.sirocco.engine.demo.DemoModels;
@@ -67,7 +66,6 @@ public class EngineFactory {
         return LocalEngine.open(gguf, options, templates);
     }
 
-    /** The engine for a caller's request: its plan's queue priority, and the queue timeout to wait for a worker. */
     /**
      * The engine for batch lines: the lowest queue priority when scaled out (waiting up to {@link #BATCH_WAIT} for a
      * worker), the engine's background queue in this JVM.
@@ -78,10 +76,6 @@ public class EngineFactory {
 
     /** How long a batch line may wait for a worker before it is put back for a later try. */
     static final java.time.Duration BATCH_WAIT = java.time.Duration.ofMinutes(10);
-
-    public Engine forCaller(Engine engine, KeyPrincipal caller) {
-        return engine.queuedAs(dispatch.priorityOf(caller.plan()), gateway.queue().timeout());
-    }
 
     /** Writes the project's seeded demo models into {@code dir} where they are missing. */
     public void writeDemoModels(Path dir) {

@@ -36,7 +36,7 @@ public final class EngineCli {
               tokenize --model F.gguf --text "..." [--no-bos] [--parse-special] [--json]
               detokenize --model F.gguf --ids 1,415,2936 [--render-special] [--json]
               bench --model F.gguf [--threads 2] [--prompt-tokens 128] [--decode-tokens 64] [--runs 3]
-                    [--stream-mib 512] [--multi-turn] [--json]   (llama-bench's -m -p -n -t -r work too)
+                    [--streams 4,16] [--stream-mib 512] [--multi-turn] [--json]   (llama-bench's -m -p -n -t -r work too)
               write-demo-models --dir D
               write-golden-model --model moe-a|dense-a|bench (--type TYPE | --mix MIX) --out F.gguf
               write-bench-model (--type TYPE | --mix MIX) --out F.gguf   (issue 7's bench shape)

@@ -24,8 +24,8 @@ import java.util.Locale;
  * CPU's features and loads the best variant. Heap arrays go to C without copies (critical downcalls).
  */
 public final class NativeKernels implements Kernels {
-    public static final List<String> VARIANTS = List.of("generic", "avx2", "avx512vnni");
-    private static final int AVX2 = 1, FMA = 2, F16C = 4, AVX512 = 8, VNNI = 16;
+    public static final List<String> VARIANTS = List.of("generic", "avx2", "avx512vnni", "avx512vbmi");
+    private static final int AVX2 = 1, FMA = 2, F16C = 4, AVX512 = 8, VNNI = 16, VBMI = 32;
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
     private static final java.lang.foreign.AddressLayout A = ValueLayout.ADDRESS;
@@ -58,8 +58,8 @@ public final class NativeKernels implements Kernels {
         f32 = linker.downcallHandle(lib.findOrThrow("sr_matmul_f32"), floatSig, critical);
         f16 = linker.downcallHandle(lib.findOrThrow("sr_matmul_f16"), floatSig, critical);
         bf16 = linker.downcallHandle(lib.findOrThrow("sr_matmul_bf16"), floatSig, critical);
-        q8_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q8_0"), quantSig, critical);
         FunctionDescriptor extraSig = FunctionDescriptor.ofVoid(A, L, I, I, I, A, A, A, I, A, I);
+        q8_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q8_0"), extraSig, critical);
         q4_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_0"), extraSig, critical);
         q5_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_0"), quantSig, critical);
         q5_1 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_1"), extraSig, critical);
@@ -108,6 +108,9 @@ public final class NativeKernels implements Kernels {
             if ((f & (AVX2 | FMA | F16C | AVX512 | VNNI)) == (AVX2 | FMA | F16C | AVX512 | VNNI)
                     && resource("avx512vnni") != null) {
                 out.add("avx512vnni");
+                if ((f & VBMI) != 0 && resource("avx512vbmi") != null) {
+                    out.add("avx512vbmi"); // zmm.c's 512-bit Q8_0/Q4_0 kernels
+                }
             }
         } catch (Throwable e) {
             out.clear();
@@ -181,7 +184,7 @@ public final class NativeKernels implements Kernels {
                 case BF16 -> bf16.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.values),
                         x.count, ys, yStride);
                 case Q8_0 -> q8_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
-                        MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
+                        MemorySegment.ofArray(x.scales()), MemorySegment.ofArray(x.blockIntSums()), x.count, ys, yStride);
                 case Q4_0 -> q4_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
                         MemorySegment.ofArray(x.scales()), MemorySegment.ofArray(x.blockIntSums()), x.count, ys, yStride);
                 case Q5_0 -> q5_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
