@@ -23,7 +23,7 @@ for m in $MIXES; do
     IQ*_XXS|IQ*_XS|IQ*_S|IQ*_M)
       [ "$m" = IQ4_XS ] && IMATRIX="" || {
         [ -f "$WORK/bench.imatrix" ] || "$BIN/llama-imatrix" -m "$WORK/bench-F32.gguf" \
-            -f $HERE/bench/imatrix-text.txt -o "$WORK/bench.imatrix" -c 128 -t "$THREADS" --no-ppl
+            -f $HERE/bench/imatrix-text.txt -o "$WORK/bench.imatrix" -c 128 --chunks 3 -t "$THREADS" --no-ppl
         IMATRIX="--imatrix $WORK/bench.imatrix"; } ;;
     *) IMATRIX="" ;;
   esac

@@ -47,7 +47,7 @@ public class ApiKeys {
     private static final String PLAYGROUND = PRINCIPAL + " and k.org_id = ? and k.playground_for = ?";
     private static final String VIEW_COLUMNS = """
             select id, org_id, name, key_prefix, allowed_models, created_at, last_used_at, expires_at, revoked_at,
-                   rotated_to, created_by from api_keys""";
+                   rotated_to, created_by, owner_user_id from api_keys""";
 
     @Inject
     AgroalDataSource db;
@@ -125,7 +125,7 @@ public class ApiKeys {
             String name = "Playground (" + (actor.length() > 160 ? actor.substring(0, 160) : actor) + ")";
             String secret = KeySecrets.newSecret();
             try (PreparedStatement ps = c.prepareStatement("insert into api_keys (id, org_id, name, key_prefix, key_hash,"
-                    + " created_by, playground_for) values (?,?,?,?,?,?,?) on conflict do nothing")) {
+                    + " created_by, playground_for, owner_user_id) values (?,?,?,?,?,?,?,?) on conflict do nothing")) {
                 ps.setObject(1, UUID.randomUUID());
                 ps.setObject(2, orgId);
                 ps.setString(3, name);
@@ -133,6 +133,7 @@ public class ApiKeys {
                 ps.setString(5, KeySecrets.hash(secret));
                 ps.setString(6, actor);
                 ps.setString(7, userId);
+                ps.setString(8, userId);
                 ps.executeUpdate();
             }
             return playgroundKey(c, orgId, userId)
@@ -187,19 +188,29 @@ public class ApiKeys {
     /** As {@link #create(UUID, String, Instant, Collection)}, remembering who created it. */
     public CreatedKey create(UUID orgId, String name, Instant expiresAt, Collection<String> allowedModels,
                              String createdBy) {
+        return create(orgId, name, expiresAt, allowedModels, createdBy, null);
+    }
+
+    /**
+     * As above, with the member answerable for the key ({@code ownerUserId}, a Keycloak user id): removing that member
+     * from the org revokes the key unless it is transferred.
+     */
+    public CreatedKey create(UUID orgId, String name, Instant expiresAt, Collection<String> allowedModels,
+                             String createdBy, String ownerUserId) {
         try (Connection c = db.getConnection()) {
-            return insert(c, orgId, name, expiresAt, allowedModels, createdBy);
+            return insert(c, orgId, name, expiresAt, allowedModels, createdBy, ownerUserId);
         } catch (SQLException e) {
             throw new IllegalStateException("could not store API key", e);
         }
     }
 
     private CreatedKey insert(Connection c, UUID orgId, String name, Instant expiresAt,
-                              Collection<String> allowedModels, String createdBy) throws SQLException {
+                              Collection<String> allowedModels, String createdBy, String ownerUserId)
+            throws SQLException {
         String secret = KeySecrets.newSecret();
         UUID id = UUID.randomUUID();
-        String sql = "insert into api_keys (id, org_id, name, key_prefix, key_hash, expires_at, allowed_models, created_by)"
-                + " values (?,?,?,?,?,?,?,?)";
+        String sql = "insert into api_keys (id, org_id, name, key_prefix, key_hash, expires_at, allowed_models,"
+                + " created_by, owner_user_id) values (?,?,?,?,?,?,?,?,?)";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, id);
             ps.setObject(2, orgId);
@@ -210,6 +221,7 @@ public class ApiKeys {
             ps.setArray(7, allowedModels == null || allowedModels.isEmpty() ? null
                     : c.createArrayOf("text", allowedModels.toArray()));
             ps.setString(8, createdBy);
+            ps.setString(9, ownerUserId);
             ps.executeUpdate();
         }
         return new CreatedKey(id, KeySecrets.displayPrefix(secret), secret);
@@ -266,6 +278,48 @@ public class ApiKeys {
     }
 
     /**
+     * Revokes, now, every unrevoked key of the org that this member answers for, and their playground key (joins the
+     * caller's transaction); returns their prefixes. This node forgets them at once; other nodes within the key-cache
+     * TTL.
+     */
+    public List<String> revokeOwnedBy(UUID orgId, String userId) {
+        String sql = "update api_keys set revoked_at = now() where org_id = ? and (owner_user_id = ? or playground_for = ?)"
+                + " and revoked_at is null returning key_hash, key_prefix";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, orgId);
+            ps.setString(2, userId);
+            ps.setString(3, userId);
+            List<String> prefixes = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    evict(rs.getString(1));
+                    prefixes.add(rs.getString(2));
+                }
+            }
+            return prefixes;
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not revoke the member's keys", e);
+        }
+    }
+
+    /**
+     * Makes another member answerable for every unrevoked key this member answers for, except their playground key
+     * (it is theirs alone); returns how many.
+     */
+    public int transferOwned(UUID orgId, String fromUserId, String toUserId) {
+        String sql = "update api_keys set owner_user_id = ? where org_id = ? and owner_user_id = ? and revoked_at is null"
+                + " and playground_for is null";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, toUserId);
+            ps.setObject(2, orgId);
+            ps.setString(3, fromUserId);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not transfer the member's keys", e);
+        }
+    }
+
+    /**
      * Replaces a usable key by a new one with the same name, expiry and allow-list. The old key is revoked at
      * once when {@code grace} is zero, else it stays valid until now + grace (or its own earlier expiry).
      * Empty when the key is not the org's or is no longer usable.
@@ -278,7 +332,7 @@ public class ApiKeys {
         }
         KeyView k = old.get();
         try (Connection c = db.getConnection()) {
-            CreatedKey created = insert(c, orgId, k.name(), k.expiresAt(), k.allowedModels(), actor);
+            CreatedKey created = insert(c, orgId, k.name(), k.expiresAt(), k.allowedModels(), actor, k.ownerUserId());
             String sql = grace.isZero()
                     ? "update api_keys set rotated_to = ?, revoked_at = now() where org_id = ? and id = ? and rotated_to is null returning key_hash"
                     : "update api_keys set rotated_to = ?, expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => ?))"
@@ -308,7 +362,8 @@ public class ApiKeys {
         return new KeyView(rs.getObject("id", UUID.class), rs.getObject("org_id", UUID.class), rs.getString("name"),
                 rs.getString("key_prefix"), models == null ? List.of() : List.of((String[]) models.getArray()),
                 instant(rs, "created_at"), instant(rs, "last_used_at"), instant(rs, "expires_at"),
-                instant(rs, "revoked_at"), rs.getObject("rotated_to", UUID.class), rs.getString("created_by"));
+                instant(rs, "revoked_at"), rs.getObject("rotated_to", UUID.class), rs.getString("created_by"),
+                rs.getString("owner_user_id"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

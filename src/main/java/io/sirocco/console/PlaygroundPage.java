@@ -3,6 +3,7 @@ package io.sirocco.console;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.sirocco.accounts.Member;
+import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.Organization;
 import io.sirocco.accounts.web.Csrf;
 import io.sirocco.gateway.ModelRegistry;
@@ -45,7 +46,7 @@ public class PlaygroundPage {
 
     @GET
     public Response show(@CookieParam(Csrf.COOKIE) String csrfCookie, @Context UriInfo uri) {
-        Member m = caller.primary();
+        Member m = caller.primary(Permission.PLAYGROUND);
         Organization org = keys.org(m);
         List<String> models = ModelTier.ALL.stream().filter(t -> t.kind() == ModelTier.Kind.CHAT)
                 .map(ModelTier::id).filter(org::mayUse).filter(id -> !registry.ready() || registry.get(id).isPresent()).toList();

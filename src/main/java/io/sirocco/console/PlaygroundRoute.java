@@ -5,7 +5,9 @@ import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.sirocco.accounts.ApiKeys;
 import io.sirocco.accounts.KeyPrincipal;
+import io.sirocco.accounts.AccountsException;
 import io.sirocco.accounts.Member;
+import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.web.Actors;
 import io.sirocco.accounts.web.Csrf;
@@ -83,7 +85,13 @@ public class PlaygroundRoute {
                             "Your account is not a member of any organization yet. Accept your invitation first."));
                     return;
                 }
-                key = apiKeys.playground(memberships.getFirst().orgId(), userId, actor);
+                Member m = memberships.getFirst();
+                if (!m.may(Permission.PLAYGROUND)) {
+                    AccountsException no = AccountsException.forbidden(m.orgRole(), Permission.PLAYGROUND);
+                    context.runOnContext(v -> refuse(ctx, 403, no.code(), no.getMessage()));
+                    return;
+                }
+                key = apiKeys.playground(m.orgId(), userId, actor);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "playground: could not find the caller's key");
                 context.runOnContext(v -> refuse(ctx, 503, "unavailable", "The playground is unavailable; retry shortly."));
