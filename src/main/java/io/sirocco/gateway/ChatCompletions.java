@@ -33,6 +33,8 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
 
     @Inject
     GatewayMetrics metrics;
+    @Inject
+    GatewayConfig config;
 
     /**
      * The prompt's tokens and the sampling parameters. {@code maxNewTokens} is what billing reserves: every choice's
@@ -122,7 +124,7 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         String modelId = model.tier().id();
         AtomicBoolean first = new AtomicBoolean(true);
         TokenListener timed = (id, delta) -> {
-            if (first.compareAndSet(true, false)) {
+            if (first.compareAndSet(true, false) && !call.isBatchLine()) {
                 metrics.timeToFirstToken(modelId, System.nanoTime() - call.startNanos);
             }
             listener.onToken(id, delta);
@@ -256,43 +258,51 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         call.json(200, out);
     }
 
+    /**
+     * SSE. The tokens go through the reply's {@link TokenStream}: the engine only appends them there, and this thread
+     * frames and writes them, so a slow client holds back only its own sequences.
+     */
     private void stream(Call call, ModelRegistry.Served model, Engine engine, ChatValidation.Checked req, Work work,
-                        Settlement settlement) {
+                        Settlement settlement) throws InterruptedException {
         call.rateLimitHeaders();
         call.response().setStatusCode(200).setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache")
                 .putHeader("x-accel-buffering", "no");
+        TokenStream tokens = new TokenStream(config.stream().bufferTokens(), config.stream().stallTimeout(),
+                metrics.bufferedTokens());
         List<ChoiceOutput> outputs = new ArrayList<>();
         List<TokenListener> listeners = new ArrayList<>();
-        List<Generation> started = new ArrayList<>();
         for (int i = 0; i < req.n(); i++) {
             Map<String, Object> roleDelta = new LinkedHashMap<>();
             roleDelta.put("role", "assistant");
             roleDelta.put("content", "");
             event(call, chunk(call, model.tier().id(), i, roleDelta, null));
-            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.stripLeadingSpace());
-            outputs.add(out);
-            listeners.add(listener(req, out, (id, token) -> {
-                String delta = out.next(token);
-                if (!delta.isEmpty() && !call.isClientGone()) {
-                    try {
-                        event(call, withLogprobs(chunk(call, model.tier().id(), out.index, Map.of("content", delta),
-                                null), out));
-                    } catch (RuntimeException e) {
-                        synchronized (started) {
-                            started.forEach(Generation::cancel); // the connection broke under us
-                        }
-                    }
-                }
-            }));
+            outputs.add(new ChoiceOutput(i, req.tools(), req.stripLeadingSpace()));
+            listeners.add(tokens.listener(i, req.topLogprobs()));
         }
         List<Generation> gens = startAll(call, model, engine, req, work, listeners);
-        synchronized (started) {
-            started.addAll(gens);
-        }
+        tokens.attach(gens);
+        tokens.deliver(call, token -> {
+            ChoiceOutput out = outputs.get(token.choice());
+            if (token.logprobs() != null) {
+                out.logprobs(token.logprobs());
+            }
+            String delta = out.next(token.delta());
+            if (!delta.isEmpty()) {
+                event(call, withLogprobs(chunk(call, model.tier().id(), out.index, Map.of("content", delta), null),
+                        out));
+            }
+        });
         List<GenerationResult> results = gens.stream().map(g -> g.result().join()).toList();
         GenerationResult r = total(results);
+        if (tokens.stalled()) { // the client stopped reading: it pays for what it was sent, and is cut off
+            metrics.streamStalled(model.tier().id());
+            settlement.settle(r.promptTokens(), r.cachedTokens(), Math.min(tokens.delivered(), r.completionTokens()),
+                    UsageStatus.ABORTED);
+            call.response().reset();
+            return;
+        }
         UsageEvent usage = settle(call, settlement, r);
         if (r.finishReason() == FinishReason.CANCELLED || call.isClientGone()) {
             return;
