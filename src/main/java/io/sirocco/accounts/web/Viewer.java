@@ -15,6 +15,8 @@ public class Viewer {
 
     @Inject
     SecurityIdentity identity;
+    @Inject
+    Csrf csrf;
 
     public boolean isSignedIn() {
         return !identity.isAnonymous();
@@ -26,6 +28,11 @@ public class Viewer {
 
     public boolean isAdmin() {
         return identity.hasRole("admin");
+    }
+
+    /** The CSRF token of the sign-out form (signing out is a POST that carries it). */
+    public String getCsrf() {
+        return isSignedIn() ? csrf.current() : "";
     }
 
     public String getName() {
