@@ -10,40 +10,9 @@
  * (the offsets are the K-quants' mins, or Q3_K's −4, through the Q8_K group sums). IQ4_XS has signed
  * table values instead and no offsets.
  */
-#include <stdint.h>
-#include <string.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
+#include "sirocco.h"
 
 static const int8_t kq_iq4_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-
-static inline uint16_t kq_u16(const uint8_t *p) {
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return v;
-}
-
-static inline float kq_fp16(uint16_t h) {
-#if defined(__F16C__)
-    return _cvtsh_ss(h);
-#else
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-    if (exp == 0) {
-        if (man == 0) bits = sign;
-        else {
-            exp = 127 - 15 + 1;
-            while (!(man & 0x400)) { man <<= 1; exp--; }
-            bits = sign | (exp << 23) | ((man & 0x3ff) << 13);
-        }
-    } else if (exp == 31) bits = sign | 0x7f800000 | (man << 13);
-    else bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-#endif
-}
 
 /* Q4_K/Q5_K: the 6-bit scale and min of sub-block j from the 12 packed bytes */
 static inline void kq_scale_min_k4(const uint8_t *q, int j, int *sc, int *m) {
@@ -61,25 +30,10 @@ static inline void kq_scales_q3(const uint8_t *s, int8_t out[16]) {
 
 /* IQ4_XS: the signed scale (ls − 32) of sub-block ib */
 static inline int kq_scale_iq4_xs(const uint8_t *blk, int ib) {
-    return (((blk[4 + ib / 2] >> (4 * (ib % 2))) & 15) | (((kq_u16(blk + 2) >> (2 * ib)) & 3) << 4)) - 32;
+    return (((blk[4 + ib / 2] >> (4 * (ib % 2))) & 15) | (((load_u16(blk + 2) >> (2 * ib)) & 3) << 4)) - 32;
 }
-
-#define KQ_TILE 4
 
 #if defined(__AVX2__)
-static inline float kq_hsum(__m256 v) {
-    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
-    lo = _mm_add_ps(lo, hi);
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-    return _mm_cvtss_f32(lo);
-}
-
-/* S[j] for sixteen per-16 scales: lanes 0-7 take sc[2j], lanes 8-15 sc[2j+1] */
-static inline void kq_scales16(const int8_t *sc, __m256i S[8]) {
-    for (int j = 0; j < 8; j++) S[j] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * j + 1]), _mm_set1_epi16(sc[2 * j]));
-}
-
 /* 2-bit values: chunk 4h+k is (qs[32h..32h+31] >> 2k) & 3 */
 static inline void kq_two_bits(const uint8_t *qs, __m256i W[8]) {
     const __m256i m3 = _mm256_set1_epi8(3);
@@ -93,8 +47,8 @@ static inline void kq_two_bits(const uint8_t *qs, __m256i W[8]) {
 }
 
 static inline void unpack_q5_K(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
-    *da = kq_fp16(kq_u16(blk));
-    *db = kq_fp16(kq_u16(blk + 2));
+    *da = fp16_to_f32(load_u16(blk));
+    *db = fp16_to_f32(load_u16(blk + 2));
     int16_t mins[16];
     for (int j = 0; j < 8; j++) {
         int sc, m;
@@ -116,10 +70,10 @@ static inline void unpack_q5_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
 
 /* Q3_K stores q + 4 as 2 low bits + hmask bit (0..7): the −4 goes into M = 4·sc per group */
 static inline void unpack_q3_K(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
-    *da = *db = kq_fp16(kq_u16(blk + 108));
+    *da = *db = fp16_to_f32(load_u16(blk + 108));
     int8_t sc[16];
     kq_scales_q3(blk + 96, sc);
-    kq_scales16(sc, S);
+    scales16(sc, S);
     *M = _mm256_slli_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc)), 2);
     kq_two_bits(blk + 32, W);
     __m256i hm = _mm256_loadu_si256((const __m256i *)blk);
@@ -131,27 +85,17 @@ static inline void unpack_q3_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
 }
 
 static inline void unpack_q2_K(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
-    *da = kq_fp16(kq_u16(blk + 80));
-    *db = kq_fp16(kq_u16(blk + 82));
+    *da = fp16_to_f32(load_u16(blk + 80));
+    *db = fp16_to_f32(load_u16(blk + 82));
     int8_t sc[16];
     int16_t mins[16];
     for (int g = 0; g < 16; g++) {
         sc[g] = (int8_t)(blk[g] & 15);
         mins[g] = (int16_t)(blk[g] >> 4);
     }
-    kq_scales16(sc, S);
+    scales16(sc, S);
     *M = _mm256_loadu_si256((const __m256i *)mins);
     kq_two_bits(blk + 16, W);
-}
-
-/* int16 pair sums of unsigned W times signed x */
-static inline __m256i kq_pairs_u(__m256i w, __m256i x) {
-    return _mm256_maddubs_epi16(w, x);
-}
-
-/* int16 pair sums of signed W times signed x (sign trick; |w|,|x| ≤ 127: no saturation) */
-static inline __m256i kq_pairs_s(__m256i w, __m256i x) {
-    return _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(w, x));
 }
 
 /* IQ4 indices of 16 bytes → 32 signed values (low nibbles first) */
@@ -165,7 +109,7 @@ static inline __m256i kq_iq4_32(const uint8_t *qs) {
 }
 
 static inline void unpack_iq4_xs(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
-    *da = kq_fp16(kq_u16(blk));
+    *da = fp16_to_f32(load_u16(blk));
     *db = 0.f;
     *M = _mm256_setzero_si256();
     for (int j = 0; j < 8; j++) {
@@ -174,58 +118,31 @@ static inline void unpack_iq4_xs(const uint8_t *blk, __m256i W[8], __m256i S[8],
     }
 }
 
-#define KQ_TILE_DOT(NAME, UNPACK, PAIRS, BB, HAS_M)                                                        \
-    static void NAME(const uint8_t *w, const int8_t *xq, const float *xd, const int16_t *bs, int nb,       \
-                     int64_t cols, int n, float *out) {                                                    \
-        __m256 acc[KQ_TILE];                                                                               \
-        for (int k = 0; k < KQ_TILE; k++) acc[k] = _mm256_setzero_ps();                                    \
-        for (int b = 0; b < nb; b++) {                                                                     \
-            __m256i W[8], S[8], M;                                                                         \
-            float da, db;                                                                                  \
-            UNPACK(w + (int64_t)BB * b, W, S, &M, &da, &db);                                               \
-            for (int k = 0; k < KQ_TILE && k < n; k++) {                                                   \
-                const int8_t *x = xq + k * cols + 256 * b;                                                 \
-                __m256i isum = _mm256_setzero_si256();                                                     \
-                for (int j = 0; j < 8; j++)                                                                \
-                    isum = _mm256_add_epi32(isum, _mm256_madd_epi16(PAIRS(W[j],                            \
-                        _mm256_loadu_si256((const __m256i *)(x + 32 * j))), S[j]));                        \
-                float dx = xd[k * nb + b];                                                                 \
-                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(da * dx), _mm256_cvtepi32_ps(isum), acc[k]);       \
-                if (HAS_M) {                                                                               \
-                    __m256i bsv = _mm256_loadu_si256((const __m256i *)(bs + k * cols / 16 + 16 * b));      \
-                    acc[k] = _mm256_fnmadd_ps(_mm256_set1_ps(db * dx),                                     \
-                                              _mm256_cvtepi32_ps(_mm256_madd_epi16(bsv, M)), acc[k]);      \
-                }                                                                                          \
-            }                                                                                              \
-        }                                                                                                  \
-        for (int k = 0; k < n; k++) out[k] = kq_hsum(acc[k]);                                              \
-    }
-
-KQ_TILE_DOT(tile_q5_K, unpack_q5_K, kq_pairs_u, 176, 1)
-KQ_TILE_DOT(tile_q3_K, unpack_q3_K, kq_pairs_u, 110, 1)
-KQ_TILE_DOT(tile_q2_K, unpack_q2_K, kq_pairs_u, 84, 1)
-KQ_TILE_DOT(tile_iq4_xs, unpack_iq4_xs, kq_pairs_s, 136, 0)
+Q8K_TILE_DOT(tile_q5_K, unpack_q5_K, pairs_u8s8, 176, 1)
+Q8K_TILE_DOT(tile_q3_K, unpack_q3_K, pairs_u8s8, 110, 1)
+Q8K_TILE_DOT(tile_q2_K, unpack_q2_K, pairs_u8s8, 84, 1)
+Q8K_TILE_DOT(tile_iq4_xs, unpack_iq4_xs, pairs_s8s8, 136, 0)
 
 /* IQ4_NL against Q8_0 activations: one block of 32, an exact int32 dot per block */
 static void tile_iq4_nl(const uint8_t *w, const int8_t *xq, const float *xd, int nb, int64_t cols, int n,
                         float *out) {
-    __m256 acc[KQ_TILE];
-    for (int k = 0; k < KQ_TILE; k++) acc[k] = _mm256_setzero_ps();
+    __m256 acc[TILE];
+    for (int k = 0; k < TILE; k++) acc[k] = _mm256_setzero_ps();
     for (int b = 0; b < nb; b++) {
         const uint8_t *blk = w + 18 * b;
         __m256i wv = kq_iq4_32(blk + 2);
-        float dw = kq_fp16(kq_u16(blk));
-        for (int k = 0; k < KQ_TILE && k < n; k++) {
+        float dw = fp16_to_f32(load_u16(blk));
+        for (int k = 0; k < TILE && k < n; k++) {
             __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + k * cols + 32 * b));
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
             __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(xv, xv), _mm256_sign_epi8(wv, xv));
 #else
-            __m256i dot = _mm256_madd_epi16(kq_pairs_s(wv, xv), _mm256_set1_epi16(1));
+            __m256i dot = _mm256_madd_epi16(pairs_s8s8(wv, xv), _mm256_set1_epi16(1));
 #endif
             acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xd[k * nb + b]), _mm256_cvtepi32_ps(dot), acc[k]);
         }
     }
-    for (int k = 0; k < n; k++) out[k] = kq_hsum(acc[k]);
+    for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
 }
 
 #else /* scalar: the same integer sums, one activation row at a time */
@@ -248,7 +165,7 @@ static float dot_q5_K(const uint8_t *blk, const int8_t *x, const int16_t *bs) {
         isum += sc * sub;
         msum += m * (bs[2 * j] + bs[2 * j + 1]);
     }
-    return kq_fp16(kq_u16(blk)) * (float)isum - kq_fp16(kq_u16(blk + 2)) * (float)msum;
+    return fp16_to_f32(load_u16(blk)) * (float)isum - fp16_to_f32(load_u16(blk + 2)) * (float)msum;
 }
 
 static float dot_q3_K(const uint8_t *blk, const int8_t *x, const int16_t *bs) {
@@ -265,7 +182,7 @@ static float dot_q3_K(const uint8_t *blk, const int8_t *x, const int16_t *bs) {
         }
         isum += sc[g] * sub;
     }
-    return kq_fp16(kq_u16(blk + 108)) * (float)isum;
+    return fp16_to_f32(load_u16(blk + 108)) * (float)isum;
 }
 
 static float dot_q2_K(const uint8_t *blk, const int8_t *x, const int16_t *bs) {
@@ -276,7 +193,7 @@ static float dot_q2_K(const uint8_t *blk, const int8_t *x, const int16_t *bs) {
         isum += (blk[g] & 15) * sub;
         msum += (blk[g] >> 4) * bs[g];
     }
-    return kq_fp16(kq_u16(blk + 80)) * (float)isum - kq_fp16(kq_u16(blk + 82)) * (float)msum;
+    return fp16_to_f32(load_u16(blk + 80)) * (float)isum - fp16_to_f32(load_u16(blk + 82)) * (float)msum;
 }
 
 /* Σ value(index_j)·x[j] over 32 values whose indices are the 16 bytes at qs */
@@ -290,66 +207,38 @@ static float dot_iq4_xs(const uint8_t *blk, const int8_t *x, const int16_t *bs) 
     (void)bs;
     int isum = 0;
     for (int ib = 0; ib < 8; ib++) isum += kq_scale_iq4_xs(blk, ib) * kq_dot_iq4(blk + 8 + 16 * ib, x + 32 * ib);
-    return kq_fp16(kq_u16(blk)) * (float)isum;
+    return fp16_to_f32(load_u16(blk)) * (float)isum;
 }
 
-#define KQ_SCALAR_TILE(NAME, DOT, BB)                                                                      \
-    static void NAME(const uint8_t *w, const int8_t *xq, const float *xd, const int16_t *bs, int nb,       \
-                     int64_t cols, int n, float *out) {                                                    \
-        for (int k = 0; k < n; k++) {                                                                      \
-            float s = 0.f;                                                                                 \
-            for (int b = 0; b < nb; b++)                                                                   \
-                s += xd[k * nb + b] * DOT(w + (int64_t)BB * b, xq + k * cols + 256 * b, bs + k * cols / 16 + 16 * b); \
-            out[k] = s;                                                                                    \
-        }                                                                                                  \
-    }
-
-KQ_SCALAR_TILE(tile_q5_K, dot_q5_K, 176)
-KQ_SCALAR_TILE(tile_q3_K, dot_q3_K, 110)
-KQ_SCALAR_TILE(tile_q2_K, dot_q2_K, 84)
-KQ_SCALAR_TILE(tile_iq4_xs, dot_iq4_xs, 136)
+Q8K_SCALAR_TILE(tile_q5_K, dot_q5_K, 176)
+Q8K_SCALAR_TILE(tile_q3_K, dot_q3_K, 110)
+Q8K_SCALAR_TILE(tile_q2_K, dot_q2_K, 84)
+Q8K_SCALAR_TILE(tile_iq4_xs, dot_iq4_xs, 136)
 
 static void tile_iq4_nl(const uint8_t *w, const int8_t *xq, const float *xd, int nb, int64_t cols, int n,
                         float *out) {
     for (int k = 0; k < n; k++) {
         float s = 0.f;
         for (int b = 0; b < nb; b++)
-            s += kq_fp16(kq_u16(w + 18 * b)) * xd[k * nb + b] * (float)kq_dot_iq4(w + 18 * b + 2, xq + k * cols + 32 * b);
+            s += fp16_to_f32(load_u16(w + 18 * b)) * xd[k * nb + b] * (float)kq_dot_iq4(w + 18 * b + 2, xq + k * cols + 32 * b);
         out[k] = s;
     }
 }
 #endif
 
-/* Row loops: each weight row against tiles of up to KQ_TILE activation rows */
-#define KQ_MATMUL_Q8K(NAME, TILE_DOT)                                                                      \
-    void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,             \
-              const float *xd, const int16_t *bs, int count, float *y, int y_stride) {                     \
-        int nb = cols / 256;                                                                               \
-        float out[KQ_TILE];                                                                                \
-        for (int r = r0; r < r1; r++) {                                                                    \
-            const uint8_t *row = w + (int64_t)r * row_bytes;                                               \
-            for (int t = 0; t < count; t += KQ_TILE) {                                                     \
-                int n = count - t < KQ_TILE ? count - t : KQ_TILE;                                         \
-                TILE_DOT(row, xq + (int64_t)t * cols, xd + (int64_t)t * nb, bs + (int64_t)t * cols / 16,   \
-                         nb, cols, n, out);                                                                \
-                for (int k = 0; k < n; k++) y[(int64_t)(t + k) * y_stride + r] = out[k];                   \
-            }                                                                                              \
-        }                                                                                                  \
-    }
-
-KQ_MATMUL_Q8K(sr_matmul_q5_K, tile_q5_K)
-KQ_MATMUL_Q8K(sr_matmul_q3_K, tile_q3_K)
-KQ_MATMUL_Q8K(sr_matmul_q2_K, tile_q2_K)
-KQ_MATMUL_Q8K(sr_matmul_iq4_xs, tile_iq4_xs)
+Q8K_MATMUL(sr_matmul_q5_K, tile_q5_K)
+Q8K_MATMUL(sr_matmul_q3_K, tile_q3_K)
+Q8K_MATMUL(sr_matmul_q2_K, tile_q2_K)
+Q8K_MATMUL(sr_matmul_iq4_xs, tile_iq4_xs)
 
 void sr_matmul_iq4_nl(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,
                       const float *xd, int count, float *y, int y_stride) {
     int nb = cols / 32;
-    float out[KQ_TILE];
+    float out[TILE];
     for (int r = r0; r < r1; r++) {
         const uint8_t *row = w + (int64_t)r * row_bytes;
-        for (int t = 0; t < count; t += KQ_TILE) {
-            int n = count - t < KQ_TILE ? count - t : KQ_TILE;
+        for (int t = 0; t < count; t += TILE) {
+            int n = count - t < TILE ? count - t : TILE;
             tile_iq4_nl(row, xq + (int64_t)t * cols, xd + (int64_t)t * nb, nb, cols, n, out);
             for (int k = 0; k < n; k++) y[(int64_t)(t + k) * y_stride + r] = out[k];
         }

@@ -8,16 +8,17 @@
  * F32/F16/BF16 weights use float activations; Q8_0/Q4_0 weights use Q8_0 activations
  * (int8 values xq, one float scale xd per 32 values) with exact integer block sums.
  */
-#include <stdint.h>
-#include <string.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
+#include "sirocco.h"
 
 #define QK 32
+#if defined(__AVX512VBMI__) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#define SR_ZMM 1
+#else
+#define SR_ZMM 0
+#endif
 
 /* ---------- features (used by Java to pick a variant) ---------- */
-enum { SR_AVX2 = 1, SR_FMA = 2, SR_F16C = 4, SR_AVX512 = 8, SR_VNNI = 16 };
+enum { SR_AVX2 = 1, SR_FMA = 2, SR_F16C = 4, SR_AVX512 = 8, SR_VNNI = 16, SR_VBMI = 32 };
 
 int sr_features(void) {
     int f = 0;
@@ -29,54 +30,22 @@ int sr_features(void) {
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
         f |= SR_AVX512;
     if (__builtin_cpu_supports("avx512vnni")) f |= SR_VNNI;
+    if (__builtin_cpu_supports("avx512vbmi")) f |= SR_VBMI;
 #endif
     return f;
 }
 
 /* the ISA this variant was compiled for, for diagnostics */
 const char *sr_variant(void) {
-#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#if SR_ZMM
+    return "avx512vbmi";
+#elif defined(__AVX512VNNI__) && defined(__AVX512VL__)
     return "avx512vnni";
 #elif defined(__AVX2__)
     return "avx2";
 #else
     return "generic";
 #endif
-}
-
-/* ---------- scalar helpers ---------- */
-static inline float fp16_to_f32(uint16_t h) {
-#if defined(__F16C__)
-    return _cvtsh_ss(h);
-#else
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-    if (exp == 0) {
-        if (man == 0) bits = sign;
-        else { /* subnormal: normalise */
-            exp = 127 - 15 + 1;
-            while (!(man & 0x400)) { man <<= 1; exp--; }
-            bits = sign | (exp << 23) | ((man & 0x3ff) << 13);
-        }
-    } else if (exp == 31) bits = sign | 0x7f800000 | (man << 13);
-    else bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-#endif
-}
-
-static inline float bf16_to_f32(uint16_t h) {
-    uint32_t bits = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-static inline uint16_t load_u16(const uint8_t *p) {
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return v;
 }
 
 /* ---------- float weights ---------- */
@@ -125,14 +94,6 @@ static inline __m256i dot32_i8(__m256i w, __m256i x) {
 #endif
 }
 
-static inline float hsum(__m256 v) {
-    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
-    lo = _mm_add_ps(lo, hi);
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-    return _mm_cvtss_f32(lo);
-}
-
 /* one weight block as 32 signed bytes */
 static inline __m256i load_q8_0(const uint8_t *blk) {
     return _mm256_loadu_si256((const __m256i *)(blk + 2));
@@ -148,7 +109,6 @@ static inline __m256i load_q4_0(const uint8_t *blk) {
  * TILE activation vectors (tokens) against one weight row: each weight block is loaded and unpacked
  * once and used for all of them (prefill and batched decode reuse it from registers).
  */
-#define TILE 4
 #define DOT_TILE(NAME, LOAD, BB)                                                                         \
     static void NAME(const uint8_t *w, const int8_t *xq, const float *xd, int nb, int64_t cols, int n,   \
                      float *out) {                                                                       \
@@ -187,6 +147,7 @@ static inline __m256 scales8(const uint8_t *w, int bb) {
     return _mm256_cvtph_ps(h);
 }
 
+#if !SR_ZMM
 static void dot_tile_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, int nb, int64_t cols, int n,
                           float *out) {
     __m256 acc[TILE];
@@ -216,6 +177,8 @@ static void dot_tile_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, i
     for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
 }
 
+#endif
+
 #define QUANT_MATMUL(NAME, TILE_DOT)                                                                   \
     void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,         \
               const float *xd, int count, float *y, int y_stride) {                                    \
@@ -231,7 +194,14 @@ static void dot_tile_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, i
         }                                                                                              \
     }
 
-QUANT_MATMUL(sr_matmul_q8_0, dot_tile_q8_0)
+#if !SR_ZMM /* zmm.c has the 512-bit Q8_0 and Q4_0 kernels */
+static QUANT_MATMUL(matmul_q8_0, dot_tile_q8_0)
+void sr_matmul_q8_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
+                    const int32_t *xs, int count, float *y, int y_stride) {
+    (void)xs;
+    matmul_q8_0(w, row_bytes, cols, r0, r1, xq, xd, count, y, y_stride);
+}
+#endif
 
 /* The same driver for kernels that also take per-block activation sums xs (Q4_0: Σx, Q5_1: d_x·Σx). */
 #define QUANT_MATMUL_SUMS(NAME, TILE_DOT, XS_T)                                                        \
@@ -291,6 +261,7 @@ static inline __m256i dot32_u8s8_acc(__m256i acc, __m256i wu, __m256i x) {
 #endif
 }
 
+#if !SR_ZMM
 static void dot_tile_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, const int32_t *xs, int nb,
                           int64_t cols, int n, float *out) {
     __m256 acc[TILE];
@@ -325,7 +296,10 @@ static void dot_tile_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, c
     for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
 }
 
+#endif
+#if !SR_ZMM
 QUANT_MATMUL_SUMS(sr_matmul_q4_0, dot_tile_q4_0, int32_t)
+#endif
 
 /* 8 int32 lanes of unsigned × signed byte products (lane i sums bytes 4i..4i+3) */
 static inline __m256i dot32_u8s8(__m256i wu, __m256i x) {
@@ -407,53 +381,10 @@ static inline void unpack_q6_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
     for (int j = 0; j < 8; j++) S[j] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * j + 1]), _mm_set1_epi16(sc[2 * j]));
 }
 
-#define QKK 256
-#define KQ_TILE(NAME, UNPACK, BB)                                                                          \
-    static void NAME(const uint8_t *w, const int8_t *xq, const float *xd, const int16_t *bs, int nb,       \
-                     int64_t cols, int n, float *out) {                                                    \
-        __m256 acc[TILE];                                                                                  \
-        for (int k = 0; k < TILE; k++) acc[k] = _mm256_setzero_ps();                                       \
-        for (int b = 0; b < nb; b++) {                                                                     \
-            __m256i W[8], S[8], M;                                                                         \
-            float da, db;                                                                                  \
-            UNPACK(w + (int64_t)BB * b, W, S, &M, &da, &db);                                               \
-            for (int k = 0; k < TILE && k < n; k++) {                                                      \
-                const int8_t *x = xq + k * cols + QKK * b;                                                 \
-                __m256i isum = _mm256_setzero_si256();                                                     \
-                for (int j = 0; j < 8; j++)                                                                \
-                    isum = _mm256_add_epi32(isum, _mm256_madd_epi16(_mm256_maddubs_epi16(W[j],             \
-                        _mm256_loadu_si256((const __m256i *)(x + 32 * j))), S[j]));                        \
-                float dx = xd[k * nb + b];                                                                 \
-                __m256i bsv = _mm256_loadu_si256((const __m256i *)(bs + k * cols / 16 + 16 * b));          \
-                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(da * dx), _mm256_cvtepi32_ps(isum), acc[k]);       \
-                acc[k] = _mm256_fnmadd_ps(_mm256_set1_ps(db * dx),                                         \
-                                          _mm256_cvtepi32_ps(_mm256_madd_epi16(bsv, M)), acc[k]);          \
-            }                                                                                              \
-        }                                                                                                  \
-        for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);                                                 \
-    }
-
-KQ_TILE(dot_tile_q4_K, unpack_q4_K, 144)
-KQ_TILE(dot_tile_q6_K, unpack_q6_K, 210)
-
-#define KQ_MATMUL(NAME, TILE_DOT)                                                                          \
-    void NAME(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,             \
-              const float *xd, const int16_t *bs, int count, float *y, int y_stride) {                     \
-        int nb = cols / QKK;                                                                               \
-        float out[TILE];                                                                                   \
-        for (int r = r0; r < r1; r++) {                                                                    \
-            const uint8_t *row = w + (int64_t)r * row_bytes;                                               \
-            for (int t = 0; t < count; t += TILE) {                                                        \
-                int n = count - t < TILE ? count - t : TILE;                                               \
-                TILE_DOT(row, xq + (int64_t)t * cols, xd + (int64_t)t * nb, bs + (int64_t)t * cols / 16,   \
-                         nb, cols, n, out);                                                                \
-                for (int k = 0; k < n; k++) y[(int64_t)(t + k) * y_stride + r] = out[k];                   \
-            }                                                                                              \
-        }                                                                                                  \
-    }
-
-KQ_MATMUL(sr_matmul_q4_K, dot_tile_q4_K)
-KQ_MATMUL(sr_matmul_q6_K, dot_tile_q6_K)
+Q8K_TILE_DOT(dot_tile_q4_K, unpack_q4_K, pairs_u8s8, 144, 1)
+Q8K_TILE_DOT(dot_tile_q6_K, unpack_q6_K, pairs_u8s8, 210, 1)
+Q8K_MATMUL(sr_matmul_q4_K, dot_tile_q4_K)
+Q8K_MATMUL(sr_matmul_q6_K, dot_tile_q6_K)
 #else
 static float dot_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, int nb) {
     float s = 0.f;
@@ -492,7 +423,12 @@ static float dot_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, int n
         }                                                                                              \
     }
 
-QUANT_MATMUL(sr_matmul_q8_0, dot_q8_0)
+static QUANT_MATMUL(matmul_q8_0, dot_q8_0)
+void sr_matmul_q8_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
+                    const int32_t *xs, int count, float *y, int y_stride) {
+    (void)xs;
+    matmul_q8_0(w, row_bytes, cols, r0, r1, xq, xd, count, y, y_stride);
+}
 void sr_matmul_q4_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
                     const int32_t *xs, int count, float *y, int y_stride) {
     (void)xs;
@@ -500,12 +436,6 @@ void sr_matmul_q4_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r
     for (int r = r0; r < r1; r++)
         for (int t = 0; t < count; t++)
             y[(int64_t)t * y_stride + r] = dot_q4_0(w + (int64_t)r * row_bytes, xq + (int64_t)t * cols, xd + (int64_t)t * nb, nb);
-}
-
-static inline uint32_t load_u32(const uint8_t *p) {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
 }
 
 /* Q5_0 / Q5_1: value j = nibble | bit j of qh << 4; Q5_0 subtracts 16, Q5_1 adds m·(d_x·Σq_x) */

@@ -24,6 +24,11 @@ public record AccountEvent(UUID eventId, String type, String actor, String subje
     public static final String KEY_REVOKED = "key.revoked";
     public static final String KEY_ROTATED = "key.rotated";
     public static final String PLAN_CHANGED = "org.plan_changed";
+    public static final String MEMBER_INVITED = "member.invited";
+    public static final String MEMBER_JOINED = "member.joined";
+    public static final String MEMBER_ROLE_CHANGED = "member.role_changed";
+    public static final String MEMBER_REMOVED = "member.removed";
+    public static final String MEMBER_INVITATION_REVOKED = "member.invitation_revoked";
 
     public static AccountEvent of(String type, String actor, String subject, UUID orgId, String detail) {
         return new AccountEvent(UUID.randomUUID(), type, actor, subject, orgId, detail, Instant.now());

@@ -24,6 +24,12 @@ public class AccountsException extends RuntimeException {
         return new AccountsException(404, "not_found", null, message);
     }
 
+    /** A member whose role does not include this (403). */
+    public static AccountsException forbidden(OrgRole role, Permission p) {
+        return new AccountsException(403, "role_forbidden", null, "Your role in this organization (" + role.id()
+                + ") does not include " + p.id() + ". Ask an owner of the organization.");
+    }
+
     public int status() {
         return status;
     }

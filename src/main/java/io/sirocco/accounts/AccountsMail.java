@@ -33,6 +33,16 @@ public class AccountsMail {
                 """.formatted(name, position, link("/waitlist/status/" + statusToken))));
     }
 
+    public void teamInvitation(String to, String orgName, String inviter, String role, String token, Instant expiresAt) {
+        mailer.send(Mail.withText(to, "Join " + orgName + " on Sirocco", """
+                Hello,
+
+                %s invites you to the organization "%s" on Sirocco, with the role %s.
+                Accept here (the link works once, until %s):
+                %s
+                """.formatted(inviter, orgName, role, expiresAt, link("/invite/" + token))));
+    }
+
     public void invitation(String to, String name, String token, Instant expiresAt) {
         mailer.send(Mail.withText(to, "Your invitation to Sirocco", """
                 Hello %s,

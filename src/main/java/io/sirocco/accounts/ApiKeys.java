@@ -37,16 +37,17 @@ public class ApiKeys {
 
     private static final Logger LOG = Logger.getLogger(ApiKeys.class);
     private static final int CACHE_MAX = 100_000;
-    private static final String LOOKUP = """
+    private static final String PRINCIPAL = """
             select k.id, k.org_id, k.name, k.expires_at, o.plan,
                    coalesce(k.allowed_models, o.allowed_models) as allowed_models,
                    coalesce(k.rpm_limit, o.rpm_limit) as rpm, coalesce(k.tpm_limit, o.tpm_limit) as tpm
             from api_keys k join organizations o on o.id = k.org_id
-            where k.key_hash = ? and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())
-            """;
+            where k.revoked_at is null and (k.expires_at is null or k.expires_at > now())""";
+    private static final String LOOKUP = PRINCIPAL + " and k.key_hash = ?";
+    private static final String PLAYGROUND = PRINCIPAL + " and k.org_id = ? and k.playground_for = ?";
     private static final String VIEW_COLUMNS = """
             select id, org_id, name, key_prefix, allowed_models, created_at, last_used_at, expires_at, revoked_at,
-                   rotated_to, created_by from api_keys""";
+                   rotated_to, created_by, owner_user_id from api_keys""";
 
     @Inject
     AgroalDataSource db;
@@ -88,15 +89,67 @@ public class ApiKeys {
                 if (!rs.next()) {
                     return new Cached(Optional.empty(), null, now);
                 }
-                Array models = rs.getArray("allowed_models");
-                Set<String> allowed = models == null ? Set.of() : Set.of((String[]) models.getArray());
                 Timestamp expires = rs.getTimestamp("expires_at");
-                KeyPrincipal p = new KeyPrincipal(rs.getObject("id", UUID.class), rs.getObject("org_id", UUID.class),
-                        rs.getString("name"), allowed, rs.getInt("rpm"), rs.getInt("tpm"), rs.getString("plan"));
-                return new Cached(Optional.of(p), expires == null ? null : expires.toInstant(), now);
+                return new Cached(Optional.of(principal(rs)), expires == null ? null : expires.toInstant(), now);
             }
         } catch (SQLException e) {
             throw new IllegalStateException("API key lookup failed", e);
+        }
+    }
+
+    private static KeyPrincipal principal(ResultSet rs) throws SQLException {
+        Array models = rs.getArray("allowed_models");
+        Set<String> allowed = models == null ? Set.of() : Set.of((String[]) models.getArray());
+        return new KeyPrincipal(rs.getObject("id", UUID.class), rs.getObject("org_id", UUID.class),
+                rs.getString("name"), allowed, rs.getInt("rpm"), rs.getInt("tpm"), rs.getString("plan"));
+    }
+
+    /**
+     * The member's playground key in the org, made on first use (named "Playground (actor)"): the console's
+     * session-authenticated playground calls the API as this key, so its calls are billed, rate-limited and capped
+     * like any key's. Its secret is drawn and discarded; it never leaves this method. A revoked or expired one is
+     * replaced by a new one at the next use.
+     */
+    public KeyPrincipal playground(UUID orgId, String userId, String actor) {
+        try (Connection c = db.getConnection()) {
+            Optional<KeyPrincipal> found = playgroundKey(c, orgId, userId);
+            if (found.isPresent()) {
+                return found.get();
+            }
+            try (PreparedStatement ps = c.prepareStatement("update api_keys set revoked_at = now() where org_id = ?"
+                    + " and playground_for = ? and revoked_at is null and expires_at <= now()")) {
+                ps.setObject(1, orgId);
+                ps.setString(2, userId);
+                ps.executeUpdate();
+            }
+            String name = "Playground (" + (actor.length() > 160 ? actor.substring(0, 160) : actor) + ")";
+            String secret = KeySecrets.newSecret();
+            try (PreparedStatement ps = c.prepareStatement("insert into api_keys (id, org_id, name, key_prefix, key_hash,"
+                    + " created_by, playground_for, owner_user_id) values (?,?,?,?,?,?,?,?) on conflict do nothing")) {
+                ps.setObject(1, UUID.randomUUID());
+                ps.setObject(2, orgId);
+                ps.setString(3, name);
+                ps.setString(4, KeySecrets.displayPrefix(secret));
+                ps.setString(5, KeySecrets.hash(secret));
+                ps.setString(6, actor);
+                ps.setString(7, userId);
+                ps.setString(8, userId);
+                ps.executeUpdate();
+            }
+            return playgroundKey(c, orgId, userId)
+                    .orElseThrow(() -> new IllegalStateException("the playground key was not stored"));
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read or make the playground key", e);
+        }
+    }
+
+    private static Optional<KeyPrincipal> playgroundKey(Connection c, UUID orgId, String userId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(PLAYGROUND)) {
+            ps.setObject(1, orgId);
+            ps.setString(2, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(principal(rs)) : Optional.empty();
+            }
         }
     }
 
@@ -135,19 +188,29 @@ public class ApiKeys {
     /** As {@link #create(UUID, String, Instant, Collection)}, remembering who created it. */
     public CreatedKey create(UUID orgId, String name, Instant expiresAt, Collection<String> allowedModels,
                              String createdBy) {
+        return create(orgId, name, expiresAt, allowedModels, createdBy, null);
+    }
+
+    /**
+     * As above, with the member answerable for the key ({@code ownerUserId}, a Keycloak user id): removing that member
+     * from the org revokes the key unless it is transferred.
+     */
+    public CreatedKey create(UUID orgId, String name, Instant expiresAt, Collection<String> allowedModels,
+                             String createdBy, String ownerUserId) {
         try (Connection c = db.getConnection()) {
-            return insert(c, orgId, name, expiresAt, allowedModels, createdBy);
+            return insert(c, orgId, name, expiresAt, allowedModels, createdBy, ownerUserId);
         } catch (SQLException e) {
             throw new IllegalStateException("could not store API key", e);
         }
     }
 
     private CreatedKey insert(Connection c, UUID orgId, String name, Instant expiresAt,
-                              Collection<String> allowedModels, String createdBy) throws SQLException {
+                              Collection<String> allowedModels, String createdBy, String ownerUserId)
+            throws SQLException {
         String secret = KeySecrets.newSecret();
         UUID id = UUID.randomUUID();
-        String sql = "insert into api_keys (id, org_id, name, key_prefix, key_hash, expires_at, allowed_models, created_by)"
-                + " values (?,?,?,?,?,?,?,?)";
+        String sql = "insert into api_keys (id, org_id, name, key_prefix, key_hash, expires_at, allowed_models,"
+                + " created_by, owner_user_id) values (?,?,?,?,?,?,?,?,?)";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, id);
             ps.setObject(2, orgId);
@@ -158,6 +221,7 @@ public class ApiKeys {
             ps.setArray(7, allowedModels == null || allowedModels.isEmpty() ? null
                     : c.createArrayOf("text", allowedModels.toArray()));
             ps.setString(8, createdBy);
+            ps.setString(9, ownerUserId);
             ps.executeUpdate();
         }
         return new CreatedKey(id, KeySecrets.displayPrefix(secret), secret);
@@ -214,6 +278,48 @@ public class ApiKeys {
     }
 
     /**
+     * Revokes, now, every unrevoked key of the org that this member answers for, and their playground key (joins the
+     * caller's transaction); returns their prefixes. This node forgets them at once; other nodes within the key-cache
+     * TTL.
+     */
+    public List<String> revokeOwnedBy(UUID orgId, String userId) {
+        String sql = "update api_keys set revoked_at = now() where org_id = ? and (owner_user_id = ? or playground_for = ?)"
+                + " and revoked_at is null returning key_hash, key_prefix";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, orgId);
+            ps.setString(2, userId);
+            ps.setString(3, userId);
+            List<String> prefixes = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    evict(rs.getString(1));
+                    prefixes.add(rs.getString(2));
+                }
+            }
+            return prefixes;
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not revoke the member's keys", e);
+        }
+    }
+
+    /**
+     * Makes another member answerable for every unrevoked key this member answers for, except their playground key
+     * (it is theirs alone); returns how many.
+     */
+    public int transferOwned(UUID orgId, String fromUserId, String toUserId) {
+        String sql = "update api_keys set owner_user_id = ? where org_id = ? and owner_user_id = ? and revoked_at is null"
+                + " and playground_for is null";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, toUserId);
+            ps.setObject(2, orgId);
+            ps.setString(3, fromUserId);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not transfer the member's keys", e);
+        }
+    }
+
+    /**
      * Replaces a usable key by a new one with the same name, expiry and allow-list. The old key is revoked at
      * once when {@code grace} is zero, else it stays valid until now + grace (or its own earlier expiry).
      * Empty when the key is not the org's or is no longer usable.
@@ -226,7 +332,7 @@ public class ApiKeys {
         }
         KeyView k = old.get();
         try (Connection c = db.getConnection()) {
-            CreatedKey created = insert(c, orgId, k.name(), k.expiresAt(), k.allowedModels(), actor);
+            CreatedKey created = insert(c, orgId, k.name(), k.expiresAt(), k.allowedModels(), actor, k.ownerUserId());
             String sql = grace.isZero()
                     ? "update api_keys set rotated_to = ?, revoked_at = now() where org_id = ? and id = ? and rotated_to is null returning key_hash"
                     : "update api_keys set rotated_to = ?, expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => ?))"
@@ -256,7 +362,8 @@ public class ApiKeys {
         return new KeyView(rs.getObject("id", UUID.class), rs.getObject("org_id", UUID.class), rs.getString("name"),
                 rs.getString("key_prefix"), models == null ? List.of() : List.of((String[]) models.getArray()),
                 instant(rs, "created_at"), instant(rs, "last_used_at"), instant(rs, "expires_at"),
-                instant(rs, "revoked_at"), rs.getObject("rotated_to", UUID.class), rs.getString("created_by"));
+                instant(rs, "revoked_at"), rs.getObject("rotated_to", UUID.class), rs.getString("created_by"),
+                rs.getString("owner_user_id"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -84,6 +84,31 @@ public class AuditLog {
         }
     }
 
+    /** One org's entries whose type starts with {@code typePrefix} (e.g. {@code member.}), newest first. */
+    public List<AccountEvent> latestOfOrg(UUID orgId, String typePrefix, int limit) {
+        String sql = "select event_id, type, actor, subject, org_id, detail, at from audit_log"
+                + " where org_id = ? and type like ? order by at desc, id desc limit ?";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, orgId);
+            ps.setString(2, typePrefix.replace("%", "") + "%");
+            ps.setInt(3, limit);
+            return read(ps);
+        } catch (SQLException ex) {
+            throw new IllegalStateException("could not read the audit log", ex);
+        }
+    }
+
+    private static List<AccountEvent> read(PreparedStatement ps) throws SQLException {
+        List<AccountEvent> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new AccountEvent(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                        rs.getString(4), rs.getObject(5, UUID.class), rs.getString(6), rs.getTimestamp(7).toInstant()));
+            }
+        }
+        return out;
+    }
+
     /** The latest entries, newest first, optionally only those about one subject. */
     public List<AccountEvent> latest(String subject, int limit) {
         String sql = "select event_id, type, actor, subject, org_id, detail, at from audit_log"

@@ -5,14 +5,21 @@ import io.quarkus.qute.TemplateData;
 import java.time.Instant;
 import java.util.UUID;
 
-/** An invitation as admins see it (never with its token). */
+/**
+ * An invitation as admins and owners see it (never with its token). A waitlist invitation has an {@code entryId}
+ * and creates the person's own org; a team invitation has a {@code role} and joins {@code orgId}.
+ */
 @TemplateData
 public record Invitation(UUID id, UUID entryId, String email, String name, String invitedBy, Instant createdAt,
-                         Instant expiresAt, Instant acceptedAt, Instant revokedAt, UUID orgId) {
+                         Instant expiresAt, Instant acceptedAt, Instant revokedAt, UUID orgId, String role) {
     public static final String PENDING = "pending";
     public static final String ACCEPTED = "accepted";
     public static final String REVOKED = "revoked";
     public static final String EXPIRED = "expired";
+
+    public boolean isTeam() {
+        return role != null;
+    }
 
     public String status() {
         if (acceptedAt != null) {

@@ -29,9 +29,9 @@ public class Invitations {
 
     public static final int MAX_BATCH = 500;
     private static final String COLUMNS = """
-            select i.id, i.entry_id, i.email, e.name, i.invited_by, i.created_at, i.expires_at, i.accepted_at,
-                   i.revoked_at, i.org_id, i.user_id
-            from invitations i join waitlist_entries e on e.id = i.entry_id""";
+            select i.id, i.entry_id, i.email, coalesce(e.name, i.email), i.invited_by, i.created_at, i.expires_at,
+                   i.accepted_at, i.revoked_at, i.org_id, i.role
+            from invitations i left join waitlist_entries e on e.id = i.entry_id""";
 
     @Inject
     AgroalDataSource db;
@@ -161,7 +161,9 @@ public class Invitations {
                 ps.setObject(1, invitationId);
                 ps.executeUpdate();
             }
-            setEntryStatus(c, inv.entryId(), WaitlistEntry.REVOKED);
+            if (inv.entryId() != null) {
+                setEntryStatus(c, inv.entryId(), WaitlistEntry.REVOKED);
+            }
             audit.publish(AccountEvent.of(AccountEvent.REVOKE, actor, inv.email(), null, null));
             return find(c, " where i.id = ?", invitationId).orElseThrow();
         } catch (SQLException e) {
@@ -210,7 +212,16 @@ public class Invitations {
             Optional<String> existing = keycloakUsers.findByEmail(inv.email());
             String userId;
             UUID orgId;
-            if (existing.isPresent()) {
+            if (inv.isTeam()) {
+                userId = existing.orElseGet(() -> {
+                    form.validateNewAccount();
+                    return keycloakUsers.create(inv.email(), form.firstName().strip(), form.lastName().strip(),
+                            form.password());
+                });
+                keycloakUsers.grantCustomer(userId);
+                orgId = inv.orgId();
+                organizations.addMember(orgId, userId, inv.email(), inv.role());
+            } else if (existing.isPresent()) {
                 form.validateOrgName();
                 userId = existing.get();
                 keycloakUsers.grantCustomer(userId);
@@ -232,9 +243,12 @@ public class Invitations {
                 ps.setObject(3, inv.id());
                 ps.executeUpdate();
             }
-            setEntryStatus(c, inv.entryId(), WaitlistEntry.ACCEPTED);
-            audit.publish(AccountEvent.of(AccountEvent.ACCEPT, inv.email(), inv.email(), orgId,
-                    existing.isPresent() ? "linked existing account" : "new account"));
+            if (inv.entryId() != null) {
+                setEntryStatus(c, inv.entryId(), WaitlistEntry.ACCEPTED);
+            }
+            audit.publish(AccountEvent.of(inv.isTeam() ? AccountEvent.MEMBER_JOINED : AccountEvent.ACCEPT, inv.email(),
+                    inv.email(), orgId, (existing.isPresent() ? "linked existing account" : "new account")
+                            + (inv.isTeam() ? ", role " + inv.role() : "")));
             return new AcceptResult(inv.email(), userId, orgId, existing.isPresent());
         } catch (SQLException e) {
             throw new IllegalStateException("could not accept invitation", e);
@@ -289,7 +303,7 @@ public class Invitations {
                 while (rs.next()) {
                     out.add(new Invitation(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
                             rs.getString(4), rs.getString(5), ts(rs, 6), ts(rs, 7), ts(rs, 8), ts(rs, 9),
-                            rs.getObject(10, UUID.class)));
+                            rs.getObject(10, UUID.class), rs.getString(11)));
                 }
             }
             return out;

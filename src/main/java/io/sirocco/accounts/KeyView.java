@@ -9,7 +9,8 @@ import java.util.UUID;
 /** An API key as listed in the console: never carries the secret or its hash. */
 @TemplateData
 public record KeyView(UUID id, UUID orgId, String name, String prefix, List<String> allowedModels, Instant createdAt,
-                      Instant lastUsedAt, Instant expiresAt, Instant revokedAt, UUID rotatedTo, String createdBy) {
+                      Instant lastUsedAt, Instant expiresAt, Instant revokedAt, UUID rotatedTo, String createdBy,
+                      String ownerUserId) {
 
     public static final String ACTIVE = "active";
     public static final String ROTATING = "rotating";

@@ -5,13 +5,20 @@ import io.quarkus.qute.TemplateData;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A Keycloak user's membership of an org. */
+/** A Keycloak user's membership of an org, with their role ({@link OrgRole}). */
 @TemplateData
 public record Member(UUID orgId, String userId, String email, String role, Instant joinedAt) {
     public static final String OWNER = "owner";
-    public static final String MEMBER = "member";
+
+    public OrgRole orgRole() {
+        return OrgRole.find(role).orElseThrow(() -> new IllegalStateException("unknown role " + role));
+    }
 
     public boolean isOwner() {
-        return OWNER.equals(role);
+        return orgRole() == OrgRole.OWNER;
+    }
+
+    public boolean may(Permission p) {
+        return orgRole().may(p);
     }
 }

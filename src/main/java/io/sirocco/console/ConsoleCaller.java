@@ -4,6 +4,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.sirocco.accounts.AccountsException;
 import io.sirocco.accounts.Member;
 import io.sirocco.accounts.Organizations;
+import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.web.Actors;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -14,7 +15,8 @@ import java.util.UUID;
 
 /**
  * The signed-in console user (Keycloak subject) and the org memberships behind every console route. A customer who
- * is a member of no org gets 403; an org they are not a member of looks like it does not exist (404).
+ * is a member of no org gets 403; an org they are not a member of looks like it does not exist (404); a role that
+ * lacks the route's {@link Permission} gets 403 (the rule itself is {@link io.sirocco.accounts.OrgRole}).
  */
 @RequestScoped
 public class ConsoleCaller {
@@ -50,6 +52,23 @@ public class ConsoleCaller {
     public Member of(UUID orgId) {
         return organizations.membership(userId(), orgId)
                 .orElseThrow(() -> AccountsException.notFound("No such organization."));
+    }
+
+    /** The caller's membership of this org when their role includes {@code p}; 404 for others' orgs, else 403. */
+    public Member of(UUID orgId, Permission p) {
+        return allowed(of(orgId), p);
+    }
+
+    /** The caller's first org, when their role there includes {@code p} (403 otherwise): the console pages' check. */
+    public Member primary(Permission p) {
+        return allowed(primary(), p);
+    }
+
+    private static Member allowed(Member m, Permission p) {
+        if (!m.may(p)) {
+            throw AccountsException.forbidden(m.orgRole(), p);
+        }
+        return m;
     }
 
     public List<Member> memberships() {

@@ -41,9 +41,10 @@ public class ConsoleKeys {
         return apiKeys.find(m.orgId(), keyId).orElseThrow(() -> AccountsException.notFound("No such key."));
     }
 
+    /** Creates a key that {@code m} answers for (removing {@code m} from the org revokes it unless transferred). */
     public CreatedKey create(Member m, String actor, String name, String expires, Collection<String> models) {
         NewKey k = NewKey.parse(name, expires, models, org(m), organizations.knownModels());
-        CreatedKey created = apiKeys.create(m.orgId(), k.name(), k.expiresAt(), k.allowedModels(), actor);
+        CreatedKey created = apiKeys.create(m.orgId(), k.name(), k.expiresAt(), k.allowedModels(), actor, m.userId());
         audit.record(AccountEvent.of(AccountEvent.KEY_CREATED, actor, created.prefix(), m.orgId(), k.name()));
         return created;
     }

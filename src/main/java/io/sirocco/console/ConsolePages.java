@@ -7,7 +7,9 @@ import io.sirocco.accounts.CreatedKey;
 import io.sirocco.accounts.Member;
 import io.sirocco.accounts.Organization;
 import io.sirocco.accounts.Organizations;
+import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.web.Csrf;
+import io.sirocco.accounts.web.Viewer;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -45,19 +47,21 @@ public class ConsolePages {
     @Inject
     Csrf csrf;
     @Inject
+    Viewer viewer;
+    @Inject
     @Location("console/keys.html")
     Template keysPage;
 
     @GET
     public Response home() {
-        return Response.seeOther(URI.create("/console/keys")).build();
+        return Response.seeOther(URI.create(viewer.consoleHome())).build();
     }
 
     @GET
     @Path("keys")
     public Response list(@CookieParam(Csrf.COOKIE) String csrfCookie) {
         String token = csrf.token(csrfCookie);
-        return page(200, caller.primary(), token, null, null, null).cookie(csrf.cookie(token)).build();
+        return page(200, caller.primary(Permission.KEYS), token, null, null, null).cookie(csrf.cookie(token)).build();
     }
 
     @POST
@@ -67,7 +71,7 @@ public class ConsolePages {
                            @FormParam("name") String name, @FormParam("expires") String expires,
                            @FormParam("models") List<String> models) {
         csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary();
+        Member m = caller.primary(Permission.KEYS);
         try {
             CreatedKey created = keys.create(m, caller.actor(), name, expires, models);
             return page(201, m, csrfCookie, created, null, null).build();
@@ -85,7 +89,7 @@ public class ConsolePages {
     public Response revoke(@PathParam("id") UUID id, @CookieParam(Csrf.COOKIE) String csrfCookie,
                            @FormParam(Csrf.FIELD) String csrfField) {
         csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary();
+        Member m = caller.primary(Permission.KEYS);
         keys.revoke(m, id, caller.actor());
         return Response.seeOther(URI.create("/console/keys")).build();
     }
@@ -97,7 +101,7 @@ public class ConsolePages {
                            @FormParam(Csrf.FIELD) String csrfField,
                            @FormParam("grace_minutes") @DefaultValue("0") String graceMinutes) {
         csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary();
+        Member m = caller.primary(Permission.KEYS);
         long minutes;
         try {
             minutes = Long.parseLong(graceMinutes.strip());

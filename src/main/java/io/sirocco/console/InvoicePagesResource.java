@@ -2,6 +2,7 @@ package io.sirocco.console;
 
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
+import io.sirocco.accounts.Permission;
 import io.sirocco.billing.Invoice;
 import io.sirocco.billing.web.InvoiceDownloads;
 import io.sirocco.billing.Invoices;
@@ -39,7 +40,7 @@ public class InvoicePagesResource {
     @GET
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance list() {
-        UUID org = caller.primary().orgId();
+        UUID org = caller.primary(Permission.INVOICES).orgId();
         return Templates.invoices(invoices.draft(org, Months.of(Instant.now())), invoices.list(org, 120));
     }
 
@@ -66,6 +67,6 @@ public class InvoicePagesResource {
 
     /** Another org's invoice answers 404, exactly like a missing one. */
     private Invoice own(UUID id) {
-        return invoices.get(id, caller.primary().orgId()).orElseThrow(() -> new NotFoundException("no such invoice"));
+        return invoices.get(id, caller.primary(Permission.INVOICES).orgId()).orElseThrow(() -> new NotFoundException("no such invoice"));
     }
 }

@@ -3,10 +3,14 @@ package io.sirocco.console;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.sirocco.accounts.Member;
+import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.web.Csrf;
+import io.sirocco.alerts.AlertDeliveries;
+import io.sirocco.alerts.Webhooks;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.BillingReports;
 import io.sirocco.billing.Months;
+import io.sirocco.billing.UsageExport;
 import io.sirocco.billing.web.EuroInput;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -27,6 +31,9 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.time.YearMonth;
 import java.util.List;
 import java.util.UUID;
@@ -41,7 +48,7 @@ public class UsagePageResource {
 
     @CheckedTemplate(basePath = "console", defaultName = CheckedTemplate.HYPHENATED_ELEMENT_NAME)
     static class Templates {
-        static native TemplateInstance usage(UsageView view, String csrf);
+        static native TemplateInstance usage(UsageView view, String csrf, AlertsView alerts);
 
         static native TemplateInstance usageError(String message);
     }
@@ -54,16 +61,85 @@ public class UsagePageResource {
     ConsoleCaller caller;
     @Inject
     Csrf csrf;
+    @Inject
+    UsageExport exports;
+    @Inject
+    Webhooks webhooks;
+    @Inject
+    AlertDeliveries deliveries;
 
     @GET
     @Produces(MediaType.TEXT_HTML)
     public Response usage(@QueryParam("month") String month, @QueryParam("message") String message,
                           @CookieParam(Csrf.COOKIE) String csrfCookie) {
-        Member m = caller.primary();
+        Member m = caller.primary(Permission.USAGE);
         String token = csrf.token(csrfCookie);
-        UsageView view = view(m.orgId(), parseMonth(month), m.isOwner(), message);
-        return Response.ok(Templates.usage(view, token).render(), MediaType.TEXT_HTML_TYPE)
+        UsageView view = view(m.orgId(), parseMonth(month), m.may(Permission.BUDGETS), message);
+        return Response.ok(Templates.usage(view, token, alerts(m.orgId(), null)).render(), MediaType.TEXT_HTML_TYPE)
                 .cookie(csrf.cookie(token)).build();
+    }
+
+    /**
+     * Sets the alert webhook (a new signing secret, shown in this response only) or, with an empty URL, removes it.
+     * Roles with {@link Permission#BUDGETS} only.
+     */
+    @POST
+    @Path("/webhook")
+    @Produces(MediaType.TEXT_HTML)
+    public Response setWebhook(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
+                               @RestForm String url) {
+        csrf.verify(csrfCookie, csrfField);
+        Member m = caller.primary(Permission.BUDGETS);
+        String secret = null;
+        String message;
+        if (url == null || url.isBlank()) {
+            webhooks.remove(m.orgId(), caller.actor());
+            message = "Webhook removed";
+        } else {
+            secret = webhooks.save(m.orgId(), url, caller.actor()).secret();
+            message = "Webhook set. Copy its signing secret now: it will not be shown again";
+        }
+        UsageView view = view(m.orgId(), parseMonth(null), true, message);
+        return Response.ok(Templates.usage(view, csrfCookie, alerts(m.orgId(), secret)).render(),
+                MediaType.TEXT_HTML_TYPE).header("Cache-Control", "no-store").build();
+    }
+
+    AlertsView alerts(UUID org, String newSecret) {
+        return new AlertsView(webhooks.find(org).orElse(null), deliveries.log(org, 30), newSecret);
+    }
+
+    /**
+     * The org's usage as CSV for the UTC days {@code from}..{@code to} (inclusive; default: this month so far): day ×
+     * model × key, tokens and exact cost.
+     */
+    @GET
+    @Path("/export")
+    @Produces("text/csv")
+    public Response export(@QueryParam("from") String from, @QueryParam("to") String to) {
+        Member m = caller.primary(Permission.USAGE);
+        return csv(exports, m.orgId(), from, to);
+    }
+
+    /** The CSV download response, shared with the JSON API's route. */
+    static Response csv(UsageExport exports, UUID org, String from, String to) {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate start = day("from", from, today.withDayOfMonth(1));
+        LocalDate end = day("to", to, today);
+        String body = exports.csv(org, start, end);
+        return Response.ok(body, "text/csv; charset=utf-8").header("Cache-Control", "no-store")
+                .header("Content-Disposition", "attachment; filename=\"sirocco-usage-" + start + "-to-" + end + ".csv\"")
+                .build();
+    }
+
+    static LocalDate day(String name, String value, LocalDate fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return LocalDate.parse(value.strip());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + name + "' must be a date like 2024-01-31.");
+        }
     }
 
     /** Sets (or, when empty, removes) the monthly cap of one of the caller's org's keys. Owners only. */
@@ -73,8 +149,8 @@ public class UsagePageResource {
                               @PathParam("key") UUID key, @RestForm String cap) {
         csrf.verify(csrfCookie, csrfField);
         Member m = caller.primary();
-        if (!m.isOwner()) {
-            return error(403, "Only the organization's owner can change key caps.");
+        if (!m.may(Permission.BUDGETS)) {
+            return error(403, "Your role (" + m.role() + ") cannot change key caps: ask an owner of the organization.");
         }
         BigDecimal value = EuroInput.parseOrNull(cap, "the cap", EuroInput.MONEY);
         accounts.setKeyCap(m.orgId(), key, value);

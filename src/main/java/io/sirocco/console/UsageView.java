@@ -13,4 +13,13 @@ public record UsageView(YearMonth month, BigDecimal monthCost, String chartJson,
                         List<BillingAccounts.CapStatus> caps, List<BillingAccounts.Alert> alerts,
                         BillingAccounts.Profile profile, List<BillingAccounts.KeyBudget> keys, boolean owner,
                         String message) {
+
+    /** The export form's default range: the month shown. */
+    public String exportFrom() {
+        return month.atDay(1).toString();
+    }
+
+    public String exportTo() {
+        return month.atEndOfMonth().toString();
+    }
 }

@@ -54,16 +54,6 @@ public interface Engine extends ModelText, AutoCloseable {
 
     EngineStats stats();
 
-    /** Whether the model has fill-in-the-middle tokens (Mistral's [PREFIX]/[SUFFIX], or the GGUF's FIM metadata). */
-    default boolean supportsFim() {
-        return false;
-    }
-
-    /** The fill-in-the-middle prompt for {@code prefix} … {@code suffix}; an {@link EngineException} when unsupported. */
-    default int[] encodeFim(String prefix, String suffix) {
-        throw new EngineException(info().name() + " has no fill-in-the-middle tokens");
-    }
-
     @Override
     void close();
 }

@@ -1,6 +1,7 @@
 package io.sirocco.gateway;
 
 import io.sirocco.billing.Metering;
+import io.sirocco.billing.RequestTags;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -15,8 +16,8 @@ class Admit {
     GatewayMetrics metrics;
 
     /** The open admission; settle it exactly once. */
-    Settlement reserve(Call call, String model, int promptTokens, int maxNewTokens) {
-        return new Settlement(metering, rateLimits, metrics, call,
-                metering.admit(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens, maxNewTokens));
+    Settlement reserve(Call call, String model, int promptTokens, int maxNewTokens, RequestTags tags) {
+        return new Settlement(metering, rateLimits, metrics, call, metering.admit(call.requestId, call.key.orgId(),
+                call.key.keyId(), model, promptTokens, maxNewTokens, tags));
     }
 }

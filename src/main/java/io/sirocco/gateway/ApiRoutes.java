@@ -1,5 +1,6 @@
 package io.sirocco.gateway;
 
+import io.sirocco.accounts.KeyPrincipal;
 import io.sirocco.http.Utf8Text;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -21,7 +22,7 @@ import java.util.concurrent.Executors;
 @ApplicationScoped
 public class ApiRoutes {
     /** Before Quarkus' security and REST handlers: the API authenticates with its own keys. */
-    static final int ORDER = -1_000;
+    public static final int ORDER = -1_000;
     /** A declared body this many times over the limit is refused without reading it. */
     private static final long REFUSE_UNREAD_FACTOR = 16;
 
@@ -59,8 +60,8 @@ public class ApiRoutes {
         String path = ctx.normalizedPath();
         HttpMethod method = ctx.request().method();
         switch (path) {
-            case "/v1/chat/completions" -> expect(call, method, HttpMethod.POST, chat::handle);
-            case "/v1/fim/completions" -> expect(call, method, HttpMethod.POST, fim::handle);
+            case "/v1/chat/completions" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, chat));
+            case "/v1/fim/completions" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, fim));
             case "/v1/embeddings" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, embeddings));
             case "/v1/models" -> expect(call, method, HttpMethod.GET, (c, b) -> models.list(c));
             default -> {
@@ -72,6 +73,17 @@ public class ApiRoutes {
                 }
             }
         }
+    }
+
+    /**
+     * Serves {@code POST /v1/chat/completions} on a route of the caller's choosing, as {@code key}, for a caller that
+     * authenticated the request itself (the console playground, by its session): the same validation, limits,
+     * budget, queue, billing, SSE framing and error bodies as the API, without a bearer key.
+     */
+    public void chatAs(RoutingContext ctx, KeyPrincipal key) {
+        Call call = new Call(ctx);
+        call.key = key;
+        expect(call, ctx.request().method(), HttpMethod.POST, (c, b) -> pipeline.handle(c, b, chat));
     }
 
     private void expect(Call call, HttpMethod actual, HttpMethod wanted, Handler handler) {

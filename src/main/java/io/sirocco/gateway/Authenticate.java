@@ -5,13 +5,19 @@ import io.sirocco.accounts.KeyPrincipal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-/** Pipeline step 1: the caller's API key from {@code Authorization: Bearer <key>}, else 401. */
+/**
+ * Pipeline step 1: the caller's API key from {@code Authorization: Bearer <key>}, else 401. A call the console
+ * already authenticated by its session ({@link ApiRoutes#chatAs}) arrives with its key set and keeps it.
+ */
 @ApplicationScoped
 class Authenticate {
     @Inject
     ApiKeys apiKeys;
 
     KeyPrincipal caller(Call call) {
+        if (call.key != null) {
+            return call.key;
+        }
         String header = call.ctx.request().getHeader("authorization");
         if (header == null || header.isBlank()) {
             throw ApiError.unauthenticated("missing API key: send Authorization: Bearer <key>");

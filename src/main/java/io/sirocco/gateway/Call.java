@@ -16,7 +16,7 @@ import java.util.function.Function;
  * One API request in flight: its id, caller, rate-limit standing, and the client connection. Knows when the
  * client went away and runs the registered cancellations then.
  */
-public final class Call {
+public final class Call implements Queue.Waiter {
     final RoutingContext ctx;
     final String requestId;
     final long startNanos = System.nanoTime();
@@ -46,7 +46,8 @@ public final class Call {
     }
 
     /** Runs {@code action} when the client disconnects (at once if it already has). */
-    void onClientGone(Runnable action) {
+    @Override
+    public void onClientGone(Runnable action) {
         boolean now;
         synchronized (onGone) {
             now = gone;
@@ -59,7 +60,8 @@ public final class Call {
         }
     }
 
-    boolean isClientGone() {
+    @Override
+    public boolean isClientGone() {
         synchronized (onGone) {
             return gone;
         }

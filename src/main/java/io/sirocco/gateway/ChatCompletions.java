@@ -3,14 +3,15 @@ package io.sirocco.gateway;
 import io.sirocco.billing.RequestTags;
 import io.sirocco.billing.UsageEvent;
 import io.sirocco.billing.UsageStatus;
+import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
+import io.sirocco.engine.ModelText;
 import io.sirocco.engine.TokenListener;
 import io.sirocco.engine.TokenLogprobs;
-import io.sirocco.engine.grammar.Grammar;
 import io.vertx.core.buffer.Buffer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -27,60 +28,100 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code n} choices is its own generation (seed + index); all are billed, the prompt once.
  */
 @ApplicationScoped
-public class ChatCompletions {
+public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCompletions.Work> {
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     @Inject
-    Pipeline pipeline;
-    @Inject
     GatewayMetrics metrics;
     @Inject
-    EngineFactory engines;
+    GatewayConfig config;
 
-    void handle(Call call, byte[] body) throws InterruptedException {
-        call.refusalParams = kind -> kind == EngineException.Kind.KV_EXCEEDED ? "max_tokens" : "messages";
-        pipeline.authenticate(call);
-        ChatValidation.Checked req = ChatValidation.check(StrictJson.read(body, ChatRequest.class));
-        ModelRegistry.Served model = pipeline.resolve(call, req.model(), ModelTier.Kind.CHAT);
-        pipeline.countRequest(call);
-        model.engine().info().checkTextLength(req.conversation().textChars());
-        run(call, model, req, ChatPrompt.encode(model.engine(), req));
+    /**
+     * The prompt's tokens and the sampling parameters. {@code maxNewTokens} is what billing reserves: every choice's
+     * generation, each at most what the context leaves after the prompt.
+     */
+    record Work(int[] prompt, int maxNewTokens, GenerationParams params) implements Endpoint.Prepared {
+        @Override
+        public int promptTokens() {
+            return prompt.length;
+        }
+    }
+
+    @Override
+    public ModelTier.Kind kind() {
+        return ModelTier.Kind.CHAT;
+    }
+
+    @Override
+    public String param(EngineException.Kind kind) {
+        return kind == EngineException.Kind.KV_EXCEEDED ? "max_tokens" : "messages";
+    }
+
+    @Override
+    public ChatValidation.Checked validate(byte[] body) {
+        return ChatValidation.check(StrictJson.read(body, ChatRequest.class));
+    }
+
+    @Override
+    public String model(ChatValidation.Checked req) {
+        return req.model();
+    }
+
+    @Override
+    public long promptChars(ChatValidation.Checked req) {
+        return req.conversation().textChars();
+    }
+
+    @Override
+    public RequestTags tags(ChatValidation.Checked req) {
+        return new RequestTags(req.user(), req.metadata() == null ? null : req.metadata().toString());
+    }
+
+    @Override
+    public Work prepare(ChatValidation.Checked req, ModelRegistry.Served model) {
+        return work(req, model.engine(), ChatPrompt.encode(model.engine(), req));
+    }
+
+    @Override
+    public void run(Endpoint.Job<ChatValidation.Checked, Work> job) throws InterruptedException {
+        answer(job, job.request());
     }
 
     /**
-     * Generates the reply to a validated, counted request whose prompt is encoded: admission, queue, engine,
-     * response.
+     * The work of a chat-shaped request whose prompt is encoded. max_tokens defaults to as many as fit the context
+     * and the engine's KV-cache pool; an explicit one that could never fit the pool is refused (the engine reserves
+     * prompt + max_tokens), and so is a prompt that fills the context.
      */
-    void run(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt) throws InterruptedException {
-        Grammar grammar = OutputGrammar.of(req.tools(), req.format());
-        int maxTokens = maxTokens(model, req, prompt.length); // refuses a prompt that fills the context
-        int room = model.engine().info().contextLength() - prompt.length;
-        pipeline.countPromptTokens(call, prompt.length);
-        Settlement settlement = pipeline.admit(call, model.tier().id(), prompt.length, req.n() * Math.min(maxTokens, room),
-                new RequestTags(req.user(), req.metadata() == null ? null : req.metadata().toString()));
-        try {
-            TierQueue.Ticket slot = pipeline.acquire(call, model, settlement, prompt.length);
-            if (slot == null) {
-                return; // the client left while waiting; settled as aborted
+    static Work work(ChatValidation.Checked req, ModelText model, int[] prompt) {
+        int budget = model.info().generationBudget(prompt.length, req.maxTokens() == null ? 0 : req.maxTokens());
+        int maxTokens = req.maxTokens() == null ? budget : req.maxTokens();
+        int room = model.info().contextLength() - prompt.length;
+        GenerationParams params = new GenerationParams((float) req.temperature(), (float) req.topP(),
+                maxTokens, req.stop(), req.randomSeed(), (float) req.presencePenalty(),
+                (float) req.frequencyPenalty(), req.minTokens(), OutputGrammar.of(req.tools(), req.format()));
+        return new Work(prompt, req.n() * Math.min(maxTokens, room), params);
+    }
+
+    /** Steps 6–8 of a chat-shaped request (chat or FIM): a queue slot, the n generations, the answer, settlement. */
+    void answer(Endpoint.Job<?, Work> job, ChatValidation.Checked req) throws InterruptedException {
+        Queue.Slot slot = job.slot();
+        if (slot == null) {
+            job.settlement().settle(job.prepared().promptTokens(), 0, UsageStatus.ABORTED); // left while waiting
+            return;
+        }
+        try (slot) {
+            if (req.stream()) {
+                stream(job.call(), job.model(), slot.engine(), req, job.prepared(), job.settlement());
+            } else {
+                complete(job.call(), job.model(), slot.engine(), req, job.prepared(), job.settlement());
             }
-            try (slot) {
-                GenerationParams params = new GenerationParams((float) req.temperature(), (float) req.topP(),
-                        maxTokens, req.stop(), req.randomSeed(), (float) req.presencePenalty(),
-                        (float) req.frequencyPenalty(), req.minTokens(), grammar);
-                if (req.stream()) {
-                    stream(call, model, req, prompt, params, settlement);
-                } else {
-                    complete(call, model, req, prompt, params, settlement);
-                }
-            }
-        } finally {
-            settlement.failIfOpen(prompt.length);
         }
     }
 
     /** Starts the generation, timing its first token; an engine that refuses it (e.g. no KV-cache room) is a 503. */
-    private Generation start(Call call, ModelRegistry.Served model, String modelId, int[] prompt,
+    private Generation start(Call call, ModelRegistry.Served model, Engine engine, int[] prompt,
                              GenerationParams params, TokenListener listener) {
+        String modelId = model.tier().id();
         AtomicBoolean first = new AtomicBoolean(true);
         TokenListener timed = (id, delta) -> {
             if (first.compareAndSet(true, false)) {
@@ -92,7 +133,7 @@ public class ChatCompletions {
             timed = withLogprobs(timed, lp);
         }
         try {
-            return engines.forCaller(model.engine(), call.key).generate(prompt, params, timed);
+            return engine.generate(prompt, params, timed);
         } catch (EngineException e) {
             throw ApiError.unavailable("engine_busy", model.tier().id() + " cannot take the request now: "
                     + e.getMessage(), 1);
@@ -141,14 +182,15 @@ public class ChatCompletions {
     }
 
     /** Starts the request's n choices: choice i samples with seed + i (a random seed when none was given). */
-    private List<Generation> startAll(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
-                                      GenerationParams params, List<TokenListener> listeners) {
+    private List<Generation> startAll(Call call, ModelRegistry.Served model, Engine engine, ChatValidation.Checked req,
+                                      Work work, List<TokenListener> listeners) {
+        GenerationParams params = work.params();
         List<Generation> gens = new ArrayList<>(req.n());
         try {
             for (int i = 0; i < req.n(); i++) {
                 GenerationParams p = i == 0 || params.randomSeed() == null ? params
                         : params.withSeed(params.randomSeed() + i);
-                Generation g = start(call, model, model.tier().id(), prompt, p, listeners.get(i));
+                Generation g = start(call, model, engine, work.prompt(), p, listeners.get(i));
                 gens.add(g);
                 call.onClientGone(g::cancel);
             }
@@ -174,17 +216,8 @@ public class ChatCompletions {
                 results.getFirst().cachedTokens());
     }
 
-    /**
-     * The caller's max_tokens, or by default as many as fit the context and the engine's KV-cache pool.
-     * An explicit max_tokens that could never fit the pool is a 422 (the engine reserves prompt + max_tokens).
-     */
-    private static int maxTokens(ModelRegistry.Served model, ChatValidation.Checked req, int prompt) {
-        int budget = model.engine().info().generationBudget(prompt, req.maxTokens() == null ? 0 : req.maxTokens());
-        return req.maxTokens() == null ? budget : req.maxTokens();
-    }
-
-    private void complete(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
-                          GenerationParams params, Settlement settlement) {
+    private void complete(Call call, ModelRegistry.Served model, Engine engine, ChatValidation.Checked req, Work work,
+                          Settlement settlement) {
         List<ChoiceOutput> outputs = new ArrayList<>();
         List<TokenListener> listeners = new ArrayList<>();
         for (int i = 0; i < req.n(); i++) {
@@ -193,7 +226,7 @@ public class ChatCompletions {
             listeners.add(listener(req, out, (id, delta) -> {
             }));
         }
-        List<GenerationResult> results = startAll(call, model, req, prompt, params, listeners).stream()
+        List<GenerationResult> results = startAll(call, model, engine, req, work, listeners).stream()
                 .map(g -> g.result().join()).toList();
         GenerationResult r = total(results);
         UsageEvent usage = settle(call, settlement, r);
@@ -225,43 +258,51 @@ public class ChatCompletions {
         call.json(200, out);
     }
 
-    private void stream(Call call, ModelRegistry.Served model, ChatValidation.Checked req, int[] prompt,
-                        GenerationParams params, Settlement settlement) {
+    /**
+     * SSE. The tokens go through the reply's {@link TokenStream}: the engine only appends them there, and this thread
+     * frames and writes them, so a slow client holds back only its own sequences.
+     */
+    private void stream(Call call, ModelRegistry.Served model, Engine engine, ChatValidation.Checked req, Work work,
+                        Settlement settlement) throws InterruptedException {
         call.rateLimitHeaders();
         call.response().setStatusCode(200).setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache")
                 .putHeader("x-accel-buffering", "no");
+        TokenStream tokens = new TokenStream(config.stream().bufferTokens(), config.stream().stallTimeout(),
+                metrics.bufferedTokens());
         List<ChoiceOutput> outputs = new ArrayList<>();
         List<TokenListener> listeners = new ArrayList<>();
-        List<Generation> started = new ArrayList<>();
         for (int i = 0; i < req.n(); i++) {
             Map<String, Object> roleDelta = new LinkedHashMap<>();
             roleDelta.put("role", "assistant");
             roleDelta.put("content", "");
             event(call, chunk(call, model.tier().id(), i, roleDelta, null));
-            ChoiceOutput out = new ChoiceOutput(i, req.tools(), req.stripLeadingSpace());
-            outputs.add(out);
-            listeners.add(listener(req, out, (id, token) -> {
-                String delta = out.next(token);
-                if (!delta.isEmpty() && !call.isClientGone()) {
-                    try {
-                        event(call, withLogprobs(chunk(call, model.tier().id(), out.index, Map.of("content", delta),
-                                null), out));
-                    } catch (RuntimeException e) {
-                        synchronized (started) {
-                            started.forEach(Generation::cancel); // the connection broke under us
-                        }
-                    }
-                }
-            }));
+            outputs.add(new ChoiceOutput(i, req.tools(), req.stripLeadingSpace()));
+            listeners.add(tokens.listener(i, req.topLogprobs()));
         }
-        List<Generation> gens = startAll(call, model, req, prompt, params, listeners);
-        synchronized (started) {
-            started.addAll(gens);
-        }
+        List<Generation> gens = startAll(call, model, engine, req, work, listeners);
+        tokens.attach(gens);
+        tokens.deliver(call, token -> {
+            ChoiceOutput out = outputs.get(token.choice());
+            if (token.logprobs() != null) {
+                out.logprobs(token.logprobs());
+            }
+            String delta = out.next(token.delta());
+            if (!delta.isEmpty()) {
+                event(call, withLogprobs(chunk(call, model.tier().id(), out.index, Map.of("content", delta), null),
+                        out));
+            }
+        });
         List<GenerationResult> results = gens.stream().map(g -> g.result().join()).toList();
         GenerationResult r = total(results);
+        if (tokens.stalled()) { // the client stopped reading: it pays for what it was sent, and is cut off
+            metrics.streamStalled(model.tier().id());
+            settlement.settle(r.promptTokens(), r.cachedTokens(), Math.min(tokens.delivered(), r.completionTokens()),
+                    UsageStatus.ABORTED);
+            call.response().reset();
+            return;
+        }
         UsageEvent usage = settle(call, settlement, r);
         if (r.finishReason() == FinishReason.CANCELLED || call.isClientGone()) {
             return;

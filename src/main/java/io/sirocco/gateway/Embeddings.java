@@ -66,7 +66,8 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
     }
 
     @Override
-    public Work prepare(Checked req, ModelText model) {
+    public Work prepare(Checked req, ModelRegistry.Served served) {
+        ModelText model = served.engine();
         EmbeddingFormat format = EmbeddingFormat.check(req.request(), model.info().embeddingLength());
         List<int[]> tokens = new ArrayList<>(req.inputs().size());
         int promptTokens = 0;

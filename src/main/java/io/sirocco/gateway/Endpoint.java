@@ -1,7 +1,7 @@
 package io.sirocco.gateway;
 
+import io.sirocco.billing.RequestTags;
 import io.sirocco.engine.EngineException;
-import io.sirocco.engine.ModelText;
 
 /**
  * What one model endpoint adds to the {@link RequestPipeline}: how its body is validated, how long its prompt is,
@@ -33,8 +33,13 @@ interface Endpoint<Q, P extends Endpoint.Prepared> {
     /** Characters of prompt text: a prompt too long for the context is refused on this alone, before tokenizing. */
     long promptChars(Q request);
 
+    /** The caller's user and metadata, kept on the ledger row. */
+    default RequestTags tags(Q request) {
+        return RequestTags.NONE;
+    }
+
     /** Tokenizes and applies the model's admission rules ({@link io.sirocco.engine.ModelInfo}). */
-    P prepare(Q request, ModelText model);
+    P prepare(Q request, ModelRegistry.Served model);
 
     /** Steps 6–8: takes its queue slots, runs on the engine, answers and settles. */
     void run(Job<Q, P> job) throws InterruptedException;

@@ -1,6 +1,5 @@
 package io.sirocco.gateway;
 
-import io.sirocco.accounts.KeyPrincipal;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineOptions;
 import io.sirocco.engine.demo.DemoModels;
@@ -65,11 +64,6 @@ public class EngineFactory {
     /** Maps the model in this JVM. */
     protected Engine load(String modelId, Path gguf, EngineOptions options) {
         return LocalEngine.open(gguf, options, templates);
-    }
-
-    /** The engine for a caller's request: its plan's queue priority, and the queue timeout to wait for a worker. */
-    public Engine forCaller(Engine engine, KeyPrincipal caller) {
-        return engine.queuedAs(dispatch.priorityOf(caller.plan()), gateway.queue().timeout());
     }
 
     /** Writes the project's seeded demo models into {@code dir} where they are missing. */

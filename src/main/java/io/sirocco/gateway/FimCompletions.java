@@ -1,5 +1,6 @@
 package io.sirocco.gateway;
 
+import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -12,15 +13,26 @@ import java.util.List;
  * the reply is a chat completion whose message is the middle.
  */
 @ApplicationScoped
-public class FimCompletions {
-    @Inject
-    Pipeline pipeline;
+public class FimCompletions implements Endpoint<FimCompletions.Checked, ChatCompletions.Work> {
     @Inject
     ChatCompletions chat;
 
-    void handle(Call call, byte[] body) throws InterruptedException {
-        call.refusalParams = kind -> kind == EngineException.Kind.KV_EXCEEDED ? "max_tokens" : "prompt";
-        pipeline.authenticate(call);
+    /** The validated body: its text, and the chat-shaped request that answers it. */
+    record Checked(String prompt, String suffix, ChatValidation.Checked reply) {
+    }
+
+    @Override
+    public ModelTier.Kind kind() {
+        return ModelTier.Kind.CHAT;
+    }
+
+    @Override
+    public String param(EngineException.Kind kind) {
+        return kind == EngineException.Kind.KV_EXCEEDED ? "max_tokens" : "prompt";
+    }
+
+    @Override
+    public Checked validate(byte[] body) {
         FimRequest r = StrictJson.read(body, FimRequest.class);
         ChatValidation.requireModel(r.model());
         if (r.prompt() == null) {
@@ -36,25 +48,44 @@ public class FimCompletions {
         if (r.randomSeed() != null && r.randomSeed() < 0) {
             throw ApiError.invalid("random_seed", "random_seed must be a non-negative integer");
         }
-        ChatValidation.Checked req = new ChatValidation.Checked(r.model(),
+        ChatValidation.Checked reply = new ChatValidation.Checked(r.model(),
                 new Conversation(List.of(), r.prompt()), ToolSet.NONE, OutputFormat.TEXT,
                 ChatValidation.temperature(r.temperature()), ChatValidation.topP(r.topP()), r.maxTokens(),
                 ChatValidation.stop(r.stop()), r.randomSeed(), false, Boolean.TRUE.equals(r.stream()),
                 r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage()), 0, 0, 1,
                 null, null, null, minTokens);
-        ModelRegistry.Served model = pipeline.resolve(call, r.model(), ModelTier.Kind.CHAT);
-        if (!model.engine().supportsFim()) {
-            throw new ApiError(400, "invalid_request_error", "fim_not_supported", "model", model.tier().id()
+        return new Checked(r.prompt(), r.suffix() == null ? "" : r.suffix(), reply);
+    }
+
+    @Override
+    public String model(Checked req) {
+        return req.reply().model();
+    }
+
+    @Override
+    public long promptChars(Checked req) {
+        return req.prompt().length() + (long) req.suffix().length();
+    }
+
+    /** The model's FIM prompt; a model without fill-in-the-middle tokens is a 400 naming it. */
+    @Override
+    public ChatCompletions.Work prepare(Checked req, ModelRegistry.Served served) {
+        Engine model = served.engine();
+        if (!model.supportsFim()) {
+            throw new ApiError(400, "invalid_request_error", "fim_not_supported", "model", served.tier().id()
                     + " has no fill-in-the-middle tokens; use a model that lists completion_fim in /v1/models", null);
         }
-        pipeline.countRequest(call);
-        model.engine().info().checkTextLength(r.prompt().length() + (r.suffix() == null ? 0 : (long) r.suffix().length()));
         int[] prompt;
         try {
-            prompt = model.engine().encodeFim(r.prompt(), r.suffix() == null ? "" : r.suffix());
+            prompt = model.encodeFim(req.prompt(), req.suffix());
         } catch (EngineException e) {
             throw ApiError.invalid("prompt", e.getMessage());
         }
-        chat.run(call, model, req, prompt);
+        return ChatCompletions.work(req.reply(), model, prompt);
+    }
+
+    @Override
+    public void run(Endpoint.Job<Checked, ChatCompletions.Work> job) throws InterruptedException {
+        chat.answer(job, job.request().reply());
     }
 }

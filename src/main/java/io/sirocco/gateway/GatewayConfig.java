@@ -13,7 +13,17 @@ public interface GatewayConfig {
     @WithDefault("1048576")
     long maxBodyBytes();
 
+    /**
+     * Each HTTP connection's kernel send buffer. Left to the kernel it grows to megabytes on a fast link, and a
+     * client that stops reading is then noticed only after that much was written; bounded, a stalled stream shows
+     * at once as a full write queue. 0 leaves it to the kernel.
+     */
+    @WithDefault("65536")
+    int sendBufferBytes();
+
     QueueSettings queue();
+
+    StreamSettings stream();
 
     interface QueueSettings {
         /**
@@ -22,5 +32,15 @@ public interface GatewayConfig {
          */
         @WithDefault("30s")
         Duration timeout();
+    }
+
+    interface StreamSettings {
+        /** Tokens a stream holds for a client that reads slowly; a full buffer pauses its sequence. */
+        @WithDefault("64")
+        int bufferTokens();
+
+        /** A streaming client that reads nothing this long has its sequence cancelled and pays what it was sent. */
+        @WithDefault("30s")
+        Duration stallTimeout();
     }
 }

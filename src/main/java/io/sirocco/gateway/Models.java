@@ -15,15 +15,17 @@ public class Models {
     static final long CREATED = 1702252800L;
 
     @Inject
-    Pipeline pipeline;
+    Authenticate authenticate;
+    @Inject
+    Limit limit;
     @Inject
     ModelRegistry registry;
     @Inject
     ModelAliases aliases;
 
     void list(Call call) {
-        pipeline.authenticate(call);
-        pipeline.countRequest(call);
+        authenticate.caller(call);
+        limit.request(call);
         List<Map<String, Object>> data = new ArrayList<>();
         for (ModelTier tier : ModelTier.ALL) {
             if (call.key.mayUse(tier.id())) {
@@ -37,12 +39,12 @@ public class Models {
     }
 
     void get(Call call, String id) {
-        pipeline.authenticate(call);
+        authenticate.caller(call);
         ModelTier tier = aliases.tier(id).orElseThrow(() -> ApiError.unknownModel(id));
         if (!call.key.mayUse(tier.id())) {
             throw ApiError.forbiddenModel(id);
         }
-        pipeline.countRequest(call);
+        limit.request(call);
         ModelRegistry.Served served = registry.get(tier.id())
                 .orElseThrow(() -> ApiError.unavailable("models_loading", registry.notReadyReason(), 5));
         call.json(200, card(served));

@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.CancellationException;
 
 /**
@@ -30,18 +31,34 @@ class Queue {
         }
     }
 
-    /** Waits for a slot; null when the client left while waiting. */
+    /** Whoever waits for a slot: an API call, or a caller without a connection of its own (e.g. a batch line). */
+    public interface Waiter {
+        /** Runs {@code action} when the waiter goes away (at once if it already has). */
+        void onClientGone(Runnable action);
+
+        boolean isClientGone();
+    }
+
+    /** Waits for a slot for an API call, at its plan's priority; null when the client left while waiting. */
     Slot take(Call call, ModelRegistry.Served model) throws InterruptedException {
+        return take(model, call.key.orgId(), dispatch.priorityOf(call.key.plan()), call);
+    }
+
+    /**
+     * Waits for a slot in {@code org}'s turn of the tier's fair queue; {@code priority} (0 lowest, 9 highest) orders
+     * the work at the workers when scaled out. Null when the waiter left while waiting.
+     */
+    Slot take(ModelRegistry.Served model, UUID org, int priority, Waiter waiter) throws InterruptedException {
         TierQueue queue = model.queue();
         Duration timeout = config.queue().timeout();
         long start = System.nanoTime();
         TierQueue.Ticket ticket;
         try {
-            ticket = queue.enqueue(call.key.orgId());
+            ticket = queue.enqueue(org);
         } catch (TierQueue.FullException e) {
             throw ApiError.rateLimited("queue_full", model.tier().id() + " is at capacity; retry shortly", 1);
         }
-        call.onClientGone(() -> queue.abandon(ticket));
+        waiter.onClientGone(() -> queue.abandon(ticket));
         try {
             if (!queue.await(ticket, timeout)) {
                 throw ApiError.rateLimited("queue_timeout", model.tier().id() + " is busy: the request waited "
@@ -51,13 +68,12 @@ class Queue {
             return null;
         }
         metrics.queueTime(model.tier().id(), ticket.queueSeconds());
-        if (call.isClientGone()) {
+        if (waiter.isClientGone()) {
             ticket.close();
             return null;
         }
         Duration left = timeout.minusNanos(System.nanoTime() - start);
-        Engine engine = model.engine().queuedAs(dispatch.priorityOf(call.key.plan()),
-                left.isNegative() ? Duration.ofMillis(1) : left);
+        Engine engine = model.engine().queuedAs(priority, left.isNegative() ? Duration.ofMillis(1) : left);
         return new Slot(ticket, engine);
     }
 }

@@ -28,10 +28,10 @@ public class RequestPipeline {
         ModelRegistry.Served model = resolve.served(call, endpoint.model(request), endpoint.kind());
         limit.request(call);
         model.engine().info().checkTextLength(endpoint.promptChars(request));
-        P prepared = endpoint.prepare(request, model.engine());
+        P prepared = endpoint.prepare(request, model);
         limit.promptTokens(call, prepared.promptTokens());
         Settlement settlement = admit.reserve(call, model.tier().id(), prepared.promptTokens(),
-                prepared.maxNewTokens());
+                prepared.maxNewTokens(), endpoint.tags(request));
         try {
             endpoint.run(new Endpoint.Job<>(call, request, prepared, model, settlement, queue));
         } finally {

@@ -3,12 +3,15 @@ package io.sirocco.site;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateInstance;
+import io.sirocco.http.BaseUrl;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import org.commonmark.Extension;
 import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
@@ -46,12 +49,21 @@ public class Docs {
     private volatile Rendered api;
 
     @GET
-    public TemplateInstance apiGuide() {
+    public TemplateInstance apiGuide(@Context UriInfo uri) {
         Rendered r = api;
         if (r == null) {
             api = r = render(read("docs/api.md"));
         }
-        return page.data("html", r.html()).data("toc", r.toc());
+        return page.data("html", withBaseUrl(r.html(), BaseUrl.of(uri))).data("toc", r.toc());
+    }
+
+    /**
+     * The guide's examples call {@code $SIROCCO}, set once at the top to {@value BaseUrl#FALLBACK}: set it to the base
+     * URL this visitor reached us by instead, so the examples run as shown. ({@link BaseUrl} lets through only a
+     * scheme, host and port, which need no HTML escaping.)
+     */
+    static String withBaseUrl(String html, String baseUrl) {
+        return html.replace("SIROCCO=" + BaseUrl.FALLBACK, "SIROCCO=" + baseUrl);
     }
 
     /** Markdown (GitHub tables, heading anchors as on GitHub, so the guide's own links work) to HTML. */

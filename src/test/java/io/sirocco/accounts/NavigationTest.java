@@ -16,7 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 class NavigationTest extends AccountsTestBase {
 
-    static final List<String> CONSOLE = List.of("/console/keys", "/console/usage", "/console/invoices");
+    static final List<String> CONSOLE = List.of("/console/playground", "/console/keys", "/console/usage",
+            "/console/invoices", "/console/team");
+    /** What each team role sees (docs/accounts.md, io.sirocco.accounts.OrgRole). */
+    static final List<String> DEVELOPER = List.of("/console/playground", "/console/keys", "/console/usage");
+    static final List<String> BILLING = List.of("/console/usage", "/console/invoices");
     static final List<String> ADMIN = List.of("/admin/waitlist", "/admin/orgs", "/admin/billing");
     static final Pattern NAV = Pattern.compile("<nav aria-label=\"Main\">(.*?)</nav>", Pattern.DOTALL);
     static final Pattern HREF = Pattern.compile("href=\"([^\"]+)\"");
@@ -83,6 +87,36 @@ class NavigationTest extends AccountsTestBase {
             assertTrue(nav.contains("method=\"post\" action=\"/logout\""), page);
         }
         assertEquals(403, admin.get("/console/keys").status(), "admin is not a customer");
+    }
+
+    @Test
+    void developerAndBillingMembersSeeOnlyTheirLinksAndAreRefusedTheRest() {
+        Fixtures.Customer owner = Fixtures.customer(base, mailbox, "navo");
+        String ownerToken = Fixtures.token(owner.email(), owner.password());
+        for (var role : java.util.Map.of("developer", DEVELOPER, "billing", BILLING).entrySet()) {
+            String email = Fixtures.uniqueEmail("nav" + role.getKey());
+            given().auth().oauth2(ownerToken).contentType(io.restassured.http.ContentType.JSON)
+                    .body(java.util.Map.of("email", email, "role", role.getKey()))
+                    .post("/api/console/orgs/" + owner.orgId() + "/invitations").then().statusCode(201);
+            assertEquals(303, Fixtures.accept(base, Fixtures.invitationToken(mailbox, email), "Nav", "Mate",
+                    Fixtures.PASSWORD).status());
+            WebSession s = WebSession.login(base, "/console", email, Fixtures.PASSWORD);
+            WebSession.Page landed = s.get("/signin");
+            assertEquals(200, landed.status(), role.getKey() + " lands on a page it may open");
+            assertEquals(role.getKey().equals("developer") ? "/console/keys" : "/console/usage", landed.uri().getPath());
+            for (String page : role.getValue()) {
+                WebSession.Page p = s.get(page);
+                assertEquals(200, p.status(), role.getKey() + " opens " + page);
+                assertEquals(role.getValue(), links(nav(p.body())), role.getKey() + " on " + page);
+                assertTrue(nav(p.body()).contains("method=\"post\" action=\"/logout\""), role.getKey() + " can sign out");
+            }
+            for (String other : concat(CONSOLE, ADMIN)) {
+                if (!role.getValue().contains(other)) {
+                    int status = s.get(other).status();
+                    assertTrue(status == 403 || status == 404, role.getKey() + " opens " + other + ": " + status);
+                }
+            }
+        }
     }
 
     static List<String> concat(List<String> a, List<String> b) {

@@ -37,7 +37,8 @@ public final class WebSession {
     private static final Pattern LOGIN_FORM = Pattern.compile("<form[^>]*id=\"kc-form-login\"[^>]*>", Pattern.DOTALL);
     private static final Pattern ACTION = Pattern.compile("action=\"([^\"]+)\"");
 
-    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+            .version(HttpClient.Version.HTTP_1_1).build(); // as browsers: no h2c upgrade
     private final Map<String, Map<String, String>> jar = new ConcurrentHashMap<>();
     private final URI base;
 
@@ -91,6 +92,14 @@ public final class WebSession {
     public Page postFormNoFollow(String pathOrUrl, Map<String, String> fields) {
         return send(HttpRequest.newBuilder(resolve(pathOrUrl)).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form(fields))), false);
+    }
+
+    /** POSTs a JSON body with extra headers, without following redirects (the console's script calls). */
+    public Page postJson(String pathOrUrl, String json, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(resolve(pathOrUrl)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(b::header);
+        return send(b, false);
     }
 
     /** The cookies this session holds for the app. */

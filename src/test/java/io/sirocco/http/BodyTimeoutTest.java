@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A client that sends part of a body and stops is answered 408 and disconnected (test timeout: 3 s). */
+/** A client that sends part of a body and stops is answered 408 and disconnected (test timeout: 8 s). */
 @QuarkusTest
 class BodyTimeoutTest {
 
@@ -30,7 +30,7 @@ class BodyTimeoutTest {
                 long seconds = (System.nanoTime() - start) / 1_000_000_000L;
                 assertTrue(answer.startsWith("HTTP/1.1 408"), path + ": " + answer);
                 assertTrue(answer.contains("request_timeout"), answer);
-                assertTrue(seconds < 15, path + " held for " + seconds + " s");
+                assertTrue(seconds < 20, path + " held for " + seconds + " s");
             }
         }
     }

@@ -23,6 +23,13 @@ class DocsTest {
     }
 
     @Test
+    void curlExamplesUseTheVisitorsBaseUrl() {
+        given().header("Host", "api.example.eu:8443").get("/docs").then().statusCode(200)
+                .body(containsString("export SIROCCO=http://api.example.eu:8443"))
+                .body(not(containsString("localhost:8080")));
+    }
+
+    @Test
     void isLinkedFromTheLandingPage() {
         given().get("/").then().statusCode(200).body(containsString("href=\"/docs\""));
     }

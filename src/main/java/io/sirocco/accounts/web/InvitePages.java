@@ -6,6 +6,8 @@ import io.sirocco.accounts.AcceptForm;
 import io.sirocco.accounts.AccountsException;
 import io.sirocco.accounts.InvitationLink;
 import io.sirocco.accounts.Invitations;
+import io.sirocco.accounts.Organization;
+import io.sirocco.accounts.Organizations;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
@@ -34,6 +36,8 @@ public class InvitePages {
     Csrf csrf;
     @Inject
     AccountsErrors errors;
+    @Inject
+    Organizations organizations;
     @Inject
     @Location("accounts/invite.html")
     Template page;
@@ -76,7 +80,9 @@ public class InvitePages {
     }
 
     private String render(InvitationLink link, String csrfToken, String error, String param, AcceptForm form) {
-        return page.data("invitation", link.invitation()).data("existing", link.existingAccount())
+        String team = link.invitation().isTeam()
+                ? organizations.find(link.invitation().orgId()).map(Organization::name).orElse(null) : null;
+        return page.data("invitation", link.invitation()).data("existing", link.existingAccount()).data("team", team)
                 .data("csrf", csrfToken).data("error", error).data("param", param).data("form", form).render();
     }
 }

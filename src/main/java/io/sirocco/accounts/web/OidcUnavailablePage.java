@@ -5,6 +5,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -26,11 +27,14 @@ public class OidcUnavailablePage {
         router.route().order(Integer.MIN_VALUE).failureHandler(this::handle);
     }
 
-    /** Sign-in pages (console, admin, logout) opened without a session need Keycloak: answer 503 if it is down. */
+    /**
+     * Sign-in pages (console, admin, logout) opened without a session need Keycloak: answer 503 if it is down. Only
+     * a GET opens a page; a script's POST without a session (the playground's) gets its route's own 401.
+     */
     private void beforeSignIn(RoutingContext ctx) {
         String path = ctx.normalizedPath();
-        boolean signInPage = path.equals("/console") || path.startsWith("/console/") || path.equals("/admin")
-                || path.startsWith("/admin/") || path.equals("/logout");
+        boolean signInPage = ctx.request().method() == HttpMethod.GET && (path.equals("/console") || path.startsWith("/console/") || path.equals("/admin")
+                || path.startsWith("/admin/") || path.equals("/logout"));
         boolean hasSession = ctx.request().cookies().stream().anyMatch(c -> c.getName().startsWith("q_session"));
         if (!signInPage || hasSession) {
             ctx.next();

@@ -59,7 +59,9 @@ final class Bench {
             Kernels kernels = Kernels.best(true);
             Run single;
             List<Run> batched = new ArrayList<>();
-            int[] streamCounts = {4, 16};
+            String streamSpec = a.get("streams", "4,16"); // "" measures single stream only
+            int[] streamCounts = streamSpec.isBlank() ? new int[0]
+                    : Arrays.stream(streamSpec.split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
             try (KernelThreads pool = new KernelThreads(threads)) {
                 MatMul mm = new MatMul(kernels, pool);
                 single = median(model, mm, 1, promptTokens, decodeTokens, runs);

@@ -36,11 +36,12 @@ public final class EngineCli {
               tokenize --model F.gguf --text "..." [--no-bos] [--parse-special] [--json]
               detokenize --model F.gguf --ids 1,415,2936 [--render-special] [--json]
               bench --model F.gguf [--threads 2] [--prompt-tokens 128] [--decode-tokens 64] [--runs 3]
-                    [--stream-mib 512] [--multi-turn] [--json]   (llama-bench's -m -p -n -t -r work too)
+                    [--streams 4,16] [--stream-mib 512] [--multi-turn] [--json]   (llama-bench's -m -p -n -t -r work too)
               write-demo-models --dir D
               write-golden-model --model moe-a|dense-a|bench (--type TYPE | --mix MIX) --out F.gguf
               write-bench-model (--type TYPE | --mix MIX) --out F.gguf   (issue 7's bench shape)
                 TYPE (all 2-D tensors): F32|F16|BF16|Q8_0|Q4_0|Q5_0|Q5_1|Q2_K|Q3_K|Q4_K|Q5_K|Q6_K|IQ4_NL|IQ4_XS
+                      |IQ3_XXS|IQ3_S|IQ2_XXS|IQ2_XS|IQ2_S|IQ1_S|IQ1_M
                 MIX (llama-quantize's per-tensor choice): Q2_K|Q3_K_M|Q4_K_M|Q5_K_M|Q6_K|IQ4_XS
             """;
 

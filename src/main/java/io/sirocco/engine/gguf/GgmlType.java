@@ -20,20 +20,20 @@ public enum GgmlType {
     Q5_K(13, 256, 176, true),
     Q6_K(14, 256, 210, true),
     Q8_K(15, 256, 292, false),
-    IQ2_XXS(16, 256, 66, false),
-    IQ2_XS(17, 256, 74, false),
-    IQ3_XXS(18, 256, 98, false),
-    IQ1_S(19, 256, 50, false),
+    IQ2_XXS(16, 256, 66, true),
+    IQ2_XS(17, 256, 74, true),
+    IQ3_XXS(18, 256, 98, true),
+    IQ1_S(19, 256, 50, true),
     IQ4_NL(20, 32, 18, true),
-    IQ3_S(21, 256, 110, false),
-    IQ2_S(22, 256, 82, false),
+    IQ3_S(21, 256, 110, true),
+    IQ2_S(22, 256, 82, true),
     IQ4_XS(23, 256, 136, true),
     I8(24, 1, 1, false),
     I16(25, 1, 2, false),
     I32(26, 1, 4, false),
     I64(27, 1, 8, false),
     F64(28, 1, 8, false),
-    IQ1_M(29, 256, 56, false),
+    IQ1_M(29, 256, 56, true),
     BF16(30, 1, 2, true),
     TQ1_0(34, 256, 54, false),
     TQ2_0(35, 256, 66, false);
@@ -56,7 +56,7 @@ public enum GgmlType {
         return blockSize > 1;
     }
 
-    /** K-quants and IQ4_XS (256-value super-blocks) pair with Q8_K activations; other block types with Q8_0. */
+    /** K-quants and the 256-value i-quants pair with Q8_K activations; other block types with Q8_0. */
     public boolean kQuant() {
         return blockSize == 256;
     }

@@ -3,6 +3,7 @@ package io.sirocco.engine.kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import io.sirocco.engine.quant.IQuantBlocks;
 import io.sirocco.engine.quant.KQuantizer;
 
 /** One matrix row back to floats (embedding lookup; not a hot path). */
@@ -194,6 +195,16 @@ public final class Dequantize {
                     float d = Fp16.f16(s, o);
                     for (int e = 0; e < 256; e++) {
                         out[off + b * 256 + e] = d * iq4xsScale(s, o, e / 32) * iq4(s, o + 8 + 16 * (e / 32), e % 32);
+                    }
+                }
+            }
+            case IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M -> {
+                byte[] v = new byte[256];
+                int[] scale = new int[16];
+                for (int b = 0; b < n / 256; b++) {
+                    float f = IQuantBlocks.unpack(w.type(), s, base + (long) w.type().blockBytes * b, v, scale);
+                    for (int e = 0; e < 256; e++) {
+                        out[off + b * 256 + e] = f * scale[e / 16] * v[e];
                     }
                 }
             }

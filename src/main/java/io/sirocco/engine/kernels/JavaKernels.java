@@ -51,6 +51,7 @@ public final class JavaKernels implements Kernels {
                     case Q2_K -> dotQ2_K(s, row, x, t, cols);
                     case IQ4_NL -> dotIQ4_NL(s, row, x, t, cols);
                     case IQ4_XS -> dotIQ4_XS(s, row, x, t, cols);
+                    case IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M -> IQuantKernels.dot(w.type(), s, row, x, t, cols);
                     default -> throw new UnsupportedOperationException("matmul " + w.type());
                 };
             }

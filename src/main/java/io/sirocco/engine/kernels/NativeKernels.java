@@ -1,5 +1,7 @@
 package io.sirocco.engine.kernels;
 
+import io.sirocco.engine.gguf.GgmlType;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -17,13 +19,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Kernels in C ({@code src/main/c/sirocco.c} and {@code kquants.c}), called through FFM. The Maven build compiles one
+ * Kernels in C ({@code src/main/c/sirocco.c}, {@code kquants.c} and {@code iquants.c}), called through FFM. The Maven build compiles one
  * library per ISA target into the classpath; {@link #load()} extracts the generic one, asks it for the
  * CPU's features and loads the best variant. Heap arrays go to C without copies (critical downcalls).
  */
 public final class NativeKernels implements Kernels {
-    public static final List<String> VARIANTS = List.of("generic", "avx2", "avx512vnni");
-    private static final int AVX2 = 1, FMA = 2, F16C = 4, AVX512 = 8, VNNI = 16;
+    public static final List<String> VARIANTS = List.of("generic", "avx2", "avx512vnni", "avx512vbmi");
+    private static final int AVX2 = 1, FMA = 2, F16C = 4, AVX512 = 8, VNNI = 16, VBMI = 32;
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
     private static final java.lang.foreign.AddressLayout A = ValueLayout.ADDRESS;
@@ -43,6 +45,7 @@ public final class NativeKernels implements Kernels {
     private final MethodHandle q2_K;
     private final MethodHandle iq4_nl;
     private final MethodHandle iq4_xs;
+    private final java.util.Map<GgmlType, MethodHandle> iquants = new java.util.EnumMap<>(GgmlType.class);
     private final MethodHandle triad;
     private final MethodHandle fill;
 
@@ -55,8 +58,8 @@ public final class NativeKernels implements Kernels {
         f32 = linker.downcallHandle(lib.findOrThrow("sr_matmul_f32"), floatSig, critical);
         f16 = linker.downcallHandle(lib.findOrThrow("sr_matmul_f16"), floatSig, critical);
         bf16 = linker.downcallHandle(lib.findOrThrow("sr_matmul_bf16"), floatSig, critical);
-        q8_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q8_0"), quantSig, critical);
         FunctionDescriptor extraSig = FunctionDescriptor.ofVoid(A, L, I, I, I, A, A, A, I, A, I);
+        q8_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q8_0"), extraSig, critical);
         q4_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q4_0"), extraSig, critical);
         q5_0 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_0"), quantSig, critical);
         q5_1 = linker.downcallHandle(lib.findOrThrow("sr_matmul_q5_1"), extraSig, critical);
@@ -67,6 +70,11 @@ public final class NativeKernels implements Kernels {
         q2_K = linker.downcallHandle(lib.findOrThrow("sr_matmul_q2_K"), extraSig, critical);
         iq4_xs = linker.downcallHandle(lib.findOrThrow("sr_matmul_iq4_xs"), extraSig, critical);
         iq4_nl = linker.downcallHandle(lib.findOrThrow("sr_matmul_iq4_nl"), quantSig, critical);
+        for (GgmlType t : List.of(GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S,
+                GgmlType.IQ1_S, GgmlType.IQ1_M)) { // iquants.c
+            iquants.put(t, linker.downcallHandle(lib.findOrThrow("sr_matmul_" + t.name().toLowerCase(Locale.ROOT)),
+                    extraSig, critical));
+        }
         triad = linker.downcallHandle(lib.findOrThrow("sr_triad"),
                 FunctionDescriptor.ofVoid(A, A, A, L, ValueLayout.JAVA_DOUBLE));
         fill = linker.downcallHandle(lib.findOrThrow("sr_fill"), FunctionDescriptor.ofVoid(A, L, ValueLayout.JAVA_DOUBLE));
@@ -100,6 +108,9 @@ public final class NativeKernels implements Kernels {
             if ((f & (AVX2 | FMA | F16C | AVX512 | VNNI)) == (AVX2 | FMA | F16C | AVX512 | VNNI)
                     && resource("avx512vnni") != null) {
                 out.add("avx512vnni");
+                if ((f & VBMI) != 0 && resource("avx512vbmi") != null) {
+                    out.add("avx512vbmi"); // zmm.c's 512-bit Q8_0/Q4_0 kernels
+                }
             }
         } catch (Throwable e) {
             out.clear();
@@ -173,7 +184,7 @@ public final class NativeKernels implements Kernels {
                 case BF16 -> bf16.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.values),
                         x.count, ys, yStride);
                 case Q8_0 -> q8_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
-                        MemorySegment.ofArray(x.scales()), x.count, ys, yStride);
+                        MemorySegment.ofArray(x.scales()), MemorySegment.ofArray(x.blockIntSums()), x.count, ys, yStride);
                 case Q4_0 -> q4_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
                         MemorySegment.ofArray(x.scales()), MemorySegment.ofArray(x.blockIntSums()), x.count, ys, yStride);
                 case Q5_0 -> q5_0.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
@@ -184,7 +195,7 @@ public final class NativeKernels implements Kernels {
                         MemorySegment.ofArray(x.scalesK()), MemorySegment.ofArray(x.blockSumsK()), x.count, ys, yStride);
                 case Q6_K -> q6_K.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quantsK()),
                         MemorySegment.ofArray(x.scalesK()), MemorySegment.ofArray(x.blockSumsK()), x.count, ys, yStride);
-                case Q5_K, Q3_K, Q2_K, IQ4_XS -> kQuant(w.type()).invokeExact(ws, w.rowBytes(), w.cols(), r0, r1,
+                case Q5_K, Q3_K, Q2_K, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M -> kQuant(w.type()).invokeExact(ws, w.rowBytes(), w.cols(), r0, r1,
                         MemorySegment.ofArray(x.quantsK()), MemorySegment.ofArray(x.scalesK()),
                         MemorySegment.ofArray(x.blockSumsK()), x.count, ys, yStride);
                 case IQ4_NL -> iq4_nl.invokeExact(ws, w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(x.quants()),
@@ -199,12 +210,13 @@ public final class NativeKernels implements Kernels {
     }
 
     /** The kquants.c kernel of a Q8_K-activation type. */
-    private MethodHandle kQuant(io.sirocco.engine.gguf.GgmlType type) {
+    private MethodHandle kQuant(GgmlType type) {
         return switch (type) {
             case Q5_K -> q5_K;
             case Q3_K -> q3_K;
             case Q2_K -> q2_K;
             case IQ4_XS -> iq4_xs;
+            case IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M -> iquants.get(type);
             default -> throw new IllegalArgumentException(type.toString());
         };
     }

@@ -27,6 +27,7 @@ public final class Quantizer {
             case Q2_K -> KQuantizer.q2_K(x);
             case IQ4_NL -> IQ4Quantizer.iq4_nl(x);
             case IQ4_XS -> IQ4Quantizer.iq4_xs(x);
+            case IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M -> IQuantizer.encode(type, x);
             default -> throw new IllegalArgumentException("no quantizer for " + type);
         };
     }

@@ -20,7 +20,6 @@ import io.sirocco.engine.TemplateCompiler;
 import io.sirocco.engine.tokenizer.ChatEncoder;
 import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.engine.grammar.TokenTrie;
-import io.sirocco.engine.tokenizer.FimTemplate;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -43,13 +42,12 @@ public final class LocalEngine implements Engine {
     private final Transformer transformer;
     private final Scheduler scheduler;
     private final Thread thread;
-    private final FimTemplate fim;
     private final String kernelName;
     private volatile TokenTrie tokenTrie;
 
     private LocalEngine(Model model, EngineOptions o, ChatEncoder chat) {
         this.model = model;
-        this.text = TextModel.of(model.config, model.tokenizer, model.file.fileSize(), o, chat);
+        this.text = TextModel.of(model.config, model.tokenizer, model.file, o, chat);
         this.info = text.info();
         this.pool = new KernelThreads(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
@@ -58,7 +56,6 @@ public final class LocalEngine implements Engine {
                 o.prefixCacheTokens(), model.config.name() + "/" + model.file.fileSize());
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
-        this.fim = FimTemplate.of(model.tokenizer, model.file);
         this.thread = new Thread(scheduler, "sirocco-scheduler-" + model.config.name());
         thread.setDaemon(true);
         thread.start();
@@ -121,13 +118,18 @@ public final class LocalEngine implements Engine {
     }
 
     @Override
+    public boolean rendersToolTokens() {
+        return text.rendersToolTokens();
+    }
+
+    @Override
     public boolean supportsFim() {
-        return fim != null;
+        return text.supportsFim();
     }
 
     @Override
     public int[] encodeFim(String prefix, String suffix) {
-        return fim == null ? Engine.super.encodeFim(prefix, suffix) : fim.encode(prefix, suffix);
+        return text.encodeFim(prefix, suffix);
     }
 
     @Override

@@ -170,6 +170,13 @@ public final class SyntheticModelWriter {
             case IQ4_NL -> 25;
             case IQ4_XS -> 30;
             case BF16 -> 32;
+            case IQ2_XXS -> 19;
+            case IQ2_XS -> 20;
+            case IQ3_XXS -> 23;
+            case IQ1_S -> 24;
+            case IQ3_S -> 26;
+            case IQ2_S -> 28;
+            case IQ1_M -> 31;
             default -> throw new IllegalArgumentException(type.toString());
         };
     }

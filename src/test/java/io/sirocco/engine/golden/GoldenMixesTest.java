@@ -32,14 +32,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * first checked byte for byte against the sha256 of llama-quantize's output, so no llama.cpp is needed
  * here. Then, per prompt: the golden's top-10 logits at the last prompt position within 0.5, and the
  * greedy rule of golden README §9 with that tolerance. The same check for issue 7's bench shape
- * (8 experts, 791 M parameters; P1 goldens without the .f32 file, Q4_K_M and IQ4_XS so far) runs when
- * its files are given.
+ * (8 experts, 791 M parameters; P1 goldens without the .f32 file: the six mixes above, and IQ3_XXS and
+ * IQ2_XS made with an importance matrix) runs, with the native and the Java kernels, when its files are
+ * given.
  */
 class GoldenMixesTest {
     static final double TOP10_TOLERANCE = 0.5;
     static final KernelThreads POOL = new KernelThreads(2);
     static final List<MatMul> KERNELS = List.of(new MatMul(Kernels.best(true), POOL), new MatMul(Kernels.best(false), POOL));
     static final List<SyntheticModel.Weights> WEIGHTS = SyntheticModel.generate(ModelSpec.MOE_A);
+    /**
+     * Bench-shape mixes that only llama-quantize makes (with an importance matrix from llama-imatrix):
+     * the project writes these types but not llama.cpp's imatrix-guided choices, so their files come
+     * from the recipe.
+     */
+    static final List<String> LLAMA_QUANTIZE_ONLY = List.of("IQ3_XXS", "IQ2_XS");
 
     @AfterAll
     static void close() {
@@ -53,15 +60,24 @@ class GoldenMixesTest {
             tests.add(DynamicTest.dynamicTest(mix + " file", () -> check(mix)));
         }
         String benchDir = System.getProperty("sirocco.bench-mixes");
+        List<String> benchMixes = new ArrayList<>();
         for (MixedTypes.Mix mix : MixedTypes.Mix.values()) {
+            benchMixes.add(mix.name());
+        }
+        benchMixes.addAll(LLAMA_QUANTIZE_ONLY);
+        for (String mix : benchMixes) {
             tests.add(DynamicTest.dynamicTest("bench-shape " + mix, () -> {
                 // 8 × 400 MB files take minutes to write: opt-in, with files from the recipe's directory
                 Assumptions.assumeTrue(benchDir != null, "set -Dsirocco.bench-mixes=DIR (bench-<mix>.gguf files, "
-                        + "written by write-bench-model --mix) to check the bench-shape goldens");
+                        + "made by src/test/golden-recipes/bench/make-bench-goldens.sh) to check the bench-shape goldens");
                 Assumptions.assumeTrue(GoldenMixesTest.class.getResource("/golden/mixes/bench-" + mix + "-P1.json") != null,
                         "no bench-shape golden recorded for " + mix);
-                try (Model model = Model.load(Path.of(benchDir, "bench-" + mix + ".gguf"))) {
-                    compare(model, KERNELS.get(0), "bench-" + mix + "-P1");
+                Path file = Path.of(benchDir, "bench-" + mix + ".gguf");
+                Assumptions.assumeTrue(Files.exists(file), "no " + file);
+                try (Model model = Model.load(file)) {
+                    for (MatMul mm : KERNELS) {
+                        compare(model, mm, "bench-" + mix + "-P1");
+                    }
                 }
             }));
         }

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KernelsTest {
     static final List<GgmlType> TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
             GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_K, GgmlType.Q3_K, GgmlType.Q2_K,
-            GgmlType.IQ4_NL, GgmlType.IQ4_XS);
+            GgmlType.IQ4_NL, GgmlType.IQ4_XS, GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS,
+            GgmlType.IQ3_S, GgmlType.IQ1_S, GgmlType.IQ1_M);
     static final Arena ARENA = Arena.ofAuto();
 
     static List<Kernels> implementations() {
@@ -63,11 +64,12 @@ class KernelsTest {
             for (int[] shape : new int[][]{{1, 32}, {7, 64}, {33, 256}, {5, 768}, {64, 4096}}) {
                 int rows = shape[0];
                 int cols = shape[1];
-                if (cols % type.blockSize != 0) {
-                    continue;
+                if (cols % type.blockSize != 0
+                        || rows == 64 && io.sirocco.engine.quant.IQuantBlocks.isGridType(type)) {
+                    continue; // the i-quant quantizer is slow; IQuantKernelsTest covers them on random blocks
                 }
                 Matrix w = randomMatrix(type, rows, cols, rnd);
-                for (int count : new int[]{1, 3, 5, 8}) {
+                for (int count : new int[]{1, 3, 5, 8, 11}) {
                     Activations x = randomActivations(count, cols, rnd).prepare(type);
                     float[] expected = new float[count * rows];
                     ref.matmul(w, 0, rows, x, expected, rows);
@@ -82,6 +84,37 @@ class KernelsTest {
                             assertEquals(expected[i], y[i], 1e-5 * scale + 1e-6,
                                     k.name() + " " + type + " " + rows + "x" + cols + " batch " + count + " at " + i);
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A token's result is the same bits whether it is computed alone or at any place in a batch, and whatever
+     * the row split: prefix caching (logits with a cached prefix equal those without) relies on it.
+     */
+    @Test
+    void aTokensResultDoesNotDependOnItsBatch() {
+        Random rnd = new Random(11);
+        for (GgmlType type : TYPES) {
+            int rows = 19;
+            int cols = type.blockSize == 32 ? 864 : 1024; // 27 blocks of 32: a partial last group of 8
+            Matrix w = randomMatrix(type, rows, cols, rnd);
+            int count = 13;
+            Activations batch = randomActivations(count, cols, rnd).prepare(type);
+            for (Kernels k : implementations()) {
+                float[] all = new float[count * rows];
+                k.matmul(w, 0, 7, batch, all, rows);
+                k.matmul(w, 7, rows, batch, all, rows);
+                for (int t = 0; t < count; t++) {
+                    float[] one = java.util.Arrays.copyOfRange(batch.values, t * cols, (t + 1) * cols);
+                    Activations alone = new Activations(one, 1, cols).prepare(type);
+                    float[] y = new float[rows];
+                    k.matmul(w, 0, rows, alone, y, rows);
+                    for (int r = 0; r < rows; r++) {
+                        assertEquals(Float.floatToRawIntBits(y[r]), Float.floatToRawIntBits(all[t * rows + r]),
+                                k.name() + " " + type + " token " + t + " row " + r);
                     }
                 }
             }

@@ -3,6 +3,8 @@ package io.sirocco.engine.kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import io.sirocco.engine.quant.IQuantGrids;
+
 /** The {@link Kernels} contract as plain loops, with double accumulation: the oracle for kernel tests. */
 public final class ScalarReference implements Kernels {
     @Override
@@ -186,9 +188,99 @@ public final class ScalarReference implements Kernels {
                     }
                 }
             }
+            case IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M -> {
+                for (int b = 0; b < n / 256; b++) {
+                    long blk = row + (long) w.type().blockBytes * b;
+                    double xd = x.scalesK()[t * n / 256 + b];
+                    for (int e = 0; e < 256; e++) {
+                        sum += iquant(w.type(), s, blk, e) * xd * x.quantsK()[t * n + b * 256 + e];
+                    }
+                }
+            }
             default -> throw new UnsupportedOperationException(w.type().toString());
         }
         return sum;
+    }
+
+    /**
+     * Element e of a grid i-quant block, written from llama.cpp's dequantize_row_iq* formulas one element
+     * at a time (independently of the main code's IQuantBlocks).
+     */
+    static double iquant(io.sirocco.engine.gguf.GgmlType type, MemorySegment s, long blk, int e) {
+        int ib = e / 32;
+        int l = (e % 32) / 8;
+        int j = e % 8;
+        switch (type) {
+            case IQ2_XXS -> {
+                long aux1 = u32(s, blk + 2 + 8L * ib + 4);
+                double db = f16(s, blk) * (0.5 + (aux1 >>> 28)) * 0.25;
+                int grid = IQuantGrids.IQ2XXS[8 * u8(s, blk + 2 + 8L * ib + l) + j];
+                return db * grid * sign7(aux1 >>> (7 * l) & 127, j);
+            }
+            case IQ2_XS -> {
+                int sc = u8(s, blk + 66 + ib);
+                double db = f16(s, blk) * (0.5 + (l < 2 ? sc & 15 : sc >> 4)) * 0.25;
+                int q = u16(s, blk + 2 + 2L * (4 * ib + l));
+                return db * IQuantGrids.IQ2XS[8 * (q & 511) + j] * sign7(q >>> 9, j);
+            }
+            case IQ2_S -> {
+                int sc = u8(s, blk + 74 + ib);
+                double db = f16(s, blk) * (0.5 + (l < 2 ? sc & 15 : sc >> 4)) * 0.25;
+                int index = u8(s, blk + 2 + 4L * ib + l) | ((u8(s, blk + 66 + ib) << (8 - 2 * l)) & 0x300);
+                int signs = u8(s, blk + 2 + 32 + 4L * ib + l);
+                return db * IQuantGrids.IQ2S[8 * index + j] * ((signs >> j & 1) != 0 ? -1 : 1);
+            }
+            case IQ3_XXS -> {
+                long aux = u32(s, blk + 2 + 64 + 4L * ib);
+                double db = f16(s, blk) * (0.5 + (aux >>> 28)) * 0.5;
+                int index = u8(s, blk + 2 + 8L * ib + 2 * l + j / 4);
+                return db * IQuantGrids.IQ3XXS[4 * index + j % 4] * sign7(aux >>> (7 * l) & 127, j);
+            }
+            case IQ3_S -> {
+                double db = f16(s, blk) * (1 + 2 * ((u8(s, blk + 106 + ib / 2) >> (4 * (ib % 2))) & 15));
+                int qh = u8(s, blk + 66 + ib);
+                int index = u8(s, blk + 2 + 8L * ib + 2 * l + j / 4) | ((qh << (8 - 2 * l - j / 4)) & 256);
+                int signs = u8(s, blk + 74 + 4L * ib + l);
+                return db * IQuantGrids.IQ3S[4 * index + j % 4] * ((signs >> j & 1) != 0 ? -1 : 1);
+            }
+            case IQ1_S -> {
+                int qh = u16(s, blk + 34 + 2L * ib);
+                double dl = f16(s, blk) * (2 * ((qh >> 12) & 7) + 1);
+                double delta = (qh & 0x8000) != 0 ? -0.125 : 0.125;
+                int index = u8(s, blk + 2 + 4L * ib + l) | (((qh >> (3 * l)) & 7) << 8);
+                return dl * (IQuantGrids.IQ1S[8 * index + j] + delta);
+            }
+            case IQ1_M -> {
+                int scaleBits = (u16(s, blk + 48) >> 12) | ((u16(s, blk + 50) >> 8) & 0xf0)
+                        | ((u16(s, blk + 52) >> 4) & 0xf00) | (u16(s, blk + 54) & 0xf000);
+                double d = Float.float16ToFloat((short) scaleBits);
+                int sc = u16(s, blk + 48 + 2L * (ib / 2));
+                double dl = d * (2 * ((sc >> (6 * (ib % 2) + (l < 2 ? 0 : 3))) & 7) + 1);
+                int qh = u8(s, blk + 32 + 2L * ib + l / 2);
+                int index = u8(s, blk + 4L * ib + l) | ((qh << (l % 2 == 0 ? 8 : 4)) & 0x700);
+                double delta = (qh & (l % 2 == 0 ? 0x08 : 0x80)) != 0 ? -0.125 : 0.125;
+                return dl * (IQuantGrids.IQ1S[8 * index + j] + delta);
+            }
+            default -> throw new IllegalArgumentException(type.toString());
+        }
+    }
+
+    /** ±1 for value j of a 7-bit sign field whose eighth sign gives an even count of minus signs. */
+    static int sign7(long field, int j) {
+        int bits = (int) field | ((Long.bitCount(field) & 1) << 7);
+        return (bits >> j & 1) != 0 ? -1 : 1;
+    }
+
+    static double f16(MemorySegment s, long o) {
+        return Float.float16ToFloat(s.get(Fp16.SHORT, o));
+    }
+
+    static int u16(MemorySegment s, long o) {
+        return s.get(Fp16.SHORT, o) & 0xffff;
+    }
+
+    static long u32(MemorySegment s, long o) {
+        return s.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), o) & 0xffffffffL;
     }
 
     /** The IQ4 format's value table, written out here independently of the main code's copy. */

@@ -176,13 +176,18 @@ class ModelVariantsTest {
 
     /** The weights each tensor of the mixed file holds, decoded back to floats. */
     static List<SyntheticModel.Weights> dequantized(List<SyntheticModel.Weights> in) {
+        return dequantized(in, ModelVariantsTest::mixed);
+    }
+
+    static List<SyntheticModel.Weights> dequantized(List<SyntheticModel.Weights> in,
+                                                    java.util.function.Function<SyntheticModel.Weights, GgmlType> typeOf) {
         List<SyntheticModel.Weights> out = new ArrayList<>();
         for (SyntheticModel.Weights t : in) {
             if (t.ne().length == 1 || t.name().contains("ffn_gate_inp")) {
                 out.add(t);
                 continue;
             }
-            GgmlType type = mixed(t);
+            GgmlType type = typeOf.apply(t);
             byte[] bytes = io.sirocco.engine.quant.Quantizer.encode(type, t.data());
             int cols = (int) t.ne()[0];
             int rows = t.data().length / cols;
@@ -226,6 +231,52 @@ class ModelVariantsTest {
             assertTrue(d < 0.02 * refMax, k.name() + " max diff " + d + " (max |logit| " + refMax + ")");
             assertEquals(io.sirocco.engine.runtime.Sampler.argmax(reference, 0, reference.length),
                     io.sirocco.engine.runtime.Sampler.argmax(got, 0, got.length), k.name() + " top-1");
+        }
+    }
+
+    static final List<GgmlType> IQUANTS = List.of(GgmlType.IQ3_XXS, GgmlType.IQ3_S, GgmlType.IQ2_XXS, GgmlType.IQ2_XS,
+            GgmlType.IQ2_S, GgmlType.IQ1_S, GgmlType.IQ1_M);
+
+    /** Every i-quant type in turn over the 2-D tensors (output and embeddings Q6_K/Q4_K, the router F32). */
+    static GgmlType iquantMix(SyntheticModel.Weights t) {
+        if (t.name().equals("output.weight")) {
+            return GgmlType.Q6_K;
+        }
+        if (t.name().equals("token_embd.weight")) {
+            return GgmlType.Q4_K;
+        }
+        List<String> kinds = List.of("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate_exps", "ffn_up_exps", "ffn_down_exps");
+        String[] parts = t.name().split("\\.");
+        int layer = Integer.parseInt(parts[1]);
+        return IQUANTS.get(Math.floorMod(kinds.indexOf(parts[2]) + 3 * layer, IQUANTS.size()));
+    }
+
+    @Test
+    void mixedIQuantModelMatchesItsDequantizedF32Copy() {
+        List<SyntheticModel.Weights> w = SyntheticModel.generate(KQ);
+        Path mixed = dir.resolve("iq-mixed.gguf");
+        Path f32 = dir.resolve("iq-dequantized-f32.gguf");
+        SyntheticModelWriter.writeMixed(KQ, w, ModelVariantsTest::iquantMix, io.sirocco.engine.synthetic.MixedTypes.Mix.Q4_K_M.fileType, mixed);
+        SyntheticModelWriter.write(KQ, dequantized(w, ModelVariantsTest::iquantMix), GgmlType.F32, f32);
+        try (Model m = Model.load(mixed)) {
+            java.util.Set<GgmlType> types = new java.util.HashSet<>();
+            m.file.tensors().values().forEach(t -> types.add(t.type()));
+            assertTrue(types.containsAll(IQUANTS), types.toString());
+        }
+        float[] reference = logits(f32, PROMPT);
+        double refMax = 0;
+        for (float v : reference) {
+            refMax = Math.max(refMax, Math.abs(v));
+        }
+        for (Kernels k : List.of(Kernels.best(true), new io.sirocco.engine.kernels.JavaKernels())) {
+            float[] got;
+            try (Model m = Model.load(mixed)) {
+                got = new SingleSequence(m, new MatMul(k, POOL), 64).prefill(PROMPT);
+            }
+            double d = maxDiff(got, reference);
+            // only the activations' 8-bit quantization separates the two
+            System.out.println("mixed i-quant model vs dequantized F32, " + k.name() + ": max diff " + d + " of " + refMax);
+            assertTrue(d < 0.02 * refMax, k.name() + " max diff " + d + " (max |logit| " + refMax + ")");
         }
     }
 }

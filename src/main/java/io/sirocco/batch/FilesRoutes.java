@@ -1,0 +1,292 @@
+package io.sirocco.batch;
+
+import io.sirocco.accounts.KeyPrincipal;
+import io.sirocco.gateway.ApiError;
+import io.sirocco.gateway.ApiRequests;
+import io.sirocco.gateway.ApiRequests.ApiRequest;
+import io.sirocco.gateway.ApiRoutes;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerFileUpload;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * {@code /v1/files}: upload (multipart, streamed to a temporary file and from there to the {@link FileStore} in
+ * chunks, never held whole in memory), list, retrieve, download and delete. Authenticated with API keys like the
+ * rest of {@code /v1}; another organization's file id is a 404.
+ */
+@ApplicationScoped
+public class FilesRoutes {
+    private static final Logger LOG = Logger.getLogger(FilesRoutes.class);
+
+    @Inject
+    ApiRequests api;
+    @Inject
+    Files files;
+    @Inject
+    BatchConfig config;
+
+    private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("sirocco-files-", 0).factory());
+
+    void mount(@Observes Router router) {
+        router.route("/v1/files").order(ApiRoutes.ORDER - 1).handler(this::root);
+        router.route("/v1/files/*").order(ApiRoutes.ORDER - 1).handler(this::one);
+    }
+
+    private void root(RoutingContext ctx) {
+        ApiRequest r = api.open(ctx);
+        HttpMethod m = ctx.request().method();
+        if (m.equals(HttpMethod.POST)) {
+            upload(r);
+        } else if (m.equals(HttpMethod.GET)) {
+            work(r, () -> {
+                KeyPrincipal key = api.authenticate(r);
+                List<Map<String, Object>> data = files.list(key.orgId()).stream().map(StoredFile::json).toList();
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("object", "list");
+                out.put("data", data);
+                out.put("total", data.size());
+                out.put("has_more", false);
+                r.json(200, out);
+            });
+        } else {
+            notAllowed(r, "GET, POST");
+        }
+    }
+
+    private void one(RoutingContext ctx) {
+        ApiRequest r = api.open(ctx);
+        String rest = ctx.normalizedPath().substring("/v1/files/".length());
+        boolean content = rest.endsWith("/content");
+        String id = content ? rest.substring(0, rest.length() - "/content".length()) : rest;
+        HttpMethod m = ctx.request().method();
+        if (id.isEmpty() || id.contains("/")) {
+            work(r, () -> {
+                throw ApiError.notFound("no such endpoint: " + m + " " + ctx.normalizedPath());
+            });
+        } else if (content && m.equals(HttpMethod.GET)) {
+            work(r, () -> download(r, api.authenticate(r), id));
+        } else if (!content && m.equals(HttpMethod.GET)) {
+            work(r, () -> r.json(200, files.get(api.authenticate(r).orgId(), id).json()));
+        } else if (!content && m.equals(HttpMethod.DELETE)) {
+            work(r, () -> {
+                StoredFile f = files.delete(api.authenticate(r).orgId(), id);
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("id", f.id());
+                out.put("object", "file");
+                out.put("deleted", true);
+                r.json(200, out);
+            });
+        } else {
+            notAllowed(r, content ? "GET" : "GET, DELETE");
+        }
+    }
+
+    /** Streams the content in chunks, waiting for the client to take each one (a slow reader holds no memory). */
+    private void download(ApiRequest r, KeyPrincipal key, String id) throws IOException, InterruptedException {
+        StoredFile f = files.get(key.orgId(), id);
+        HttpServerResponse resp = r.context().response();
+        try (InputStream in = files.open(key.orgId(), id)) {
+            resp.setStatusCode(200).putHeader("content-type", "application/octet-stream")
+                    .putHeader("content-disposition", "attachment; filename=\"" + f.filename().replaceAll("[\"\\\\\r\n]", "_") + "\"")
+                    .putHeader("content-length", Long.toString(f.bytes()));
+            byte[] chunk = new byte[64 * 1024];
+            int n;
+            while ((n = in.readNBytes(chunk, 0, chunk.length)) > 0) {
+                if (resp.closed()) {
+                    return;
+                }
+                resp.write(Buffer.buffer(n).appendBytes(chunk, 0, n)).toCompletionStage().toCompletableFuture().join();
+                while (resp.writeQueueFull() && !resp.closed()) {
+                    Thread.sleep(5);
+                }
+            }
+            resp.end();
+        }
+    }
+
+    /** Authenticates before reading any of the body; then streams the file part to a temporary file. */
+    private void upload(ApiRequest r) {
+        HttpServerRequest req = r.context().request();
+        req.pause();
+        Context vertx = Vertx.currentContext();
+        long max = config.fileMaxBytes().asLongValue();
+        work(r, () -> {
+            KeyPrincipal key;
+            try {
+                key = api.authenticate(r);
+                String type = req.getHeader("content-type");
+                if (type == null || !type.toLowerCase().startsWith("multipart/form-data")) {
+                    throw ApiError.malformed("send the file as multipart/form-data with the fields file and purpose");
+                }
+                String length = req.getHeader("content-length");
+                if (length != null && length.chars().allMatch(Character::isDigit) && length.length() < 19
+                        && Long.parseLong(length) > max + 64 * 1024) {
+                    throw tooLarge(max);
+                }
+            } catch (RuntimeException e) {
+                closeAfter(r);
+                throw e;
+            }
+            vertx.runOnContext(v -> receive(r, key, req, max));
+        });
+    }
+
+    private final class Receiving {
+        Path tmp;
+        AsyncFile out;
+        String filename;
+        long size;
+        boolean tooLarge;
+        boolean started;
+        Throwable failed;
+        io.vertx.core.Promise<Void> written = io.vertx.core.Promise.promise();
+    }
+
+    private void receive(ApiRequest r, KeyPrincipal key, HttpServerRequest req, long max) {
+        Receiving s = new Receiving();
+        req.setExpectMultipart(true);
+        req.uploadHandler(up -> {
+            if (!"file".equals(up.name()) || s.started) {
+                up.handler(b -> {
+                });
+                return;
+            }
+            s.started = true;
+            s.filename = up.filename() == null || up.filename().isBlank() ? "upload.jsonl" : up.filename();
+            try {
+                s.tmp = java.nio.file.Files.createTempFile("sirocco-upload-", ".part");
+            } catch (IOException e) {
+                s.failed = e;
+                up.handler(b -> {
+                });
+                s.written.tryComplete();
+                return;
+            }
+            s.out = r.context().vertx().fileSystem().openBlocking(s.tmp.toString(), new OpenOptions().setWrite(true));
+            stream(up, s, max);
+        });
+        req.exceptionHandler(e -> {
+            s.failed = e;
+            s.written.tryComplete();
+        });
+        req.endHandler(v -> {
+            if (!s.started) {
+                s.written.tryComplete();
+            }
+            s.written.future().onComplete(done -> workers.execute(() -> finish(r, key, req, s, max)));
+        });
+        req.resume();
+    }
+
+    private static void stream(HttpServerFileUpload up, Receiving s, long max) {
+        up.handler(b -> {
+            s.size += b.length();
+            if (s.size > max) {
+                s.tooLarge = true;
+                return; // the rest is read and dropped; the answer is a 413
+            }
+            s.out.write(b);
+            if (s.out.writeQueueFull()) {
+                up.pause();
+                s.out.drainHandler(x -> up.resume());
+            }
+        });
+        up.exceptionHandler(e -> {
+            s.failed = e;
+            s.out.close();
+            s.written.tryComplete();
+        });
+        up.endHandler(v -> s.out.close().onComplete(x -> s.written.tryComplete()));
+    }
+
+    private void finish(ApiRequest r, KeyPrincipal key, HttpServerRequest req, Receiving s, long max) {
+        try {
+            if (s.failed != null) {
+                LOG.debugf("upload %s broke off: %s", r.requestId(), s.failed.getMessage());
+                throw ApiError.malformed("the upload broke off before the file arrived whole");
+            }
+            if (s.tooLarge) {
+                closeAfter(r);
+                throw tooLarge(max);
+            }
+            String purpose = Files.uploadPurpose(req.getFormAttribute("purpose"));
+            if (!s.started) {
+                throw ApiError.invalid("file", "file is required: send it as the multipart field file");
+            }
+            StoredFile f;
+            try (InputStream in = java.nio.file.Files.newInputStream(s.tmp)) {
+                f = files.create(key.orgId(), s.filename, Files.REQUESTS, in);
+            }
+            if (!purpose.equals(f.purpose())) {
+                throw new IllegalStateException("purpose mismatch");
+            }
+            r.json(200, f.json());
+        } catch (Throwable t) {
+            r.fail(t);
+        } finally {
+            if (s.tmp != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(s.tmp);
+                } catch (IOException e) {
+                    LOG.warnf("could not delete %s: %s", s.tmp, e.getMessage());
+                }
+            }
+        }
+    }
+
+    static ApiError tooLarge(long max) {
+        return new ApiError(413, "invalid_request_error", "file_too_large", "file",
+                "the file is larger than the limit of " + max + " bytes (sirocco.batch.file-max-bytes)", null);
+    }
+
+    /** Closes the connection once the answer is sent: the rest of a refused body is not read. */
+    private static void closeAfter(ApiRequest r) {
+        HttpServerResponse resp = r.context().response();
+        resp.putHeader("connection", "close");
+        resp.endHandler(v -> r.context().request().connection().close());
+    }
+
+    private void notAllowed(ApiRequest r, String allow) {
+        r.context().response().putHeader("allow", allow);
+        work(r, () -> {
+            throw ApiError.methodNotAllowed(r.context().request().method() + " is not allowed here; use " + allow);
+        });
+    }
+
+    interface Work {
+        void run() throws Exception;
+    }
+
+    /** Runs on a virtual thread; any failure becomes the API's error body. */
+    void work(ApiRequest r, Work w) {
+        workers.execute(() -> {
+            try {
+                w.run();
+            } catch (Throwable t) {
+                r.fail(t);
+            }
+        });
+    }
+}
