@@ -111,7 +111,7 @@ class ChaosIT {
         e.put("RABBITMQ_CONFIG_FILE", dir.resolve("rabbitmq").toString());
         e.put("RABBITMQ_PID_FILE", dir.resolve("rabbit.pid").toString());
         rabbit = pb.start();
-        await("RabbitMQ node " + rabbitNode, Duration.ofSeconds(120), () -> {
+        await("RabbitMQ node " + rabbitNode, Duration.ofSeconds(300), () -> {
             ConnectionFactory f = new ConnectionFactory();
             f.setHost("127.0.0.1");
             f.setPort(amqpPort);
