@@ -31,6 +31,10 @@ final class Sequence implements Generation {
     /** Leading prompt tokens taken from the prefix cache. */
     int cachedTokens;
     private volatile boolean cancelled;
+    /** Background work: admitted only when no live sequence waits, and preempted when one needs the room. */
+    boolean background;
+    /** Set by the scheduler when it ended this sequence to make room for live work. */
+    volatile boolean preempted;
     private volatile boolean paused;
     /** Wakes the scheduler when a paused or waiting sequence changes state; set on submit. */
     volatile Runnable wake = () -> { };
