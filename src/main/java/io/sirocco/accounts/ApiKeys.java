@@ -97,6 +97,21 @@ public class ApiKeys {
         }
     }
 
+    /**
+     * The principal of a valid key by its id, read now (no cache): for work a key started earlier and that goes on
+     * without it, such as a batch job's lines. Empty when the key is unknown, revoked or expired.
+     */
+    public Optional<KeyPrincipal> principal(UUID keyId) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(PRINCIPAL + " and k.id = ?")) {
+            ps.setObject(1, keyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(principal(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("API key lookup failed", e);
+        }
+    }
+
     private static KeyPrincipal principal(ResultSet rs) throws SQLException {
         Array models = rs.getArray("allowed_models");
         Set<String> allowed = models == null ? Set.of() : Set.of((String[]) models.getArray());

@@ -275,12 +275,12 @@ public class FilesRoutes {
         });
     }
 
-    interface Work {
+    public interface Work {
         void run() throws Exception;
     }
 
     /** Runs on a virtual thread; any failure becomes the API's error body. */
-    void work(ApiRequest r, Work w) {
+    public void work(ApiRequest r, Work w) {
         workers.execute(() -> {
             try {
                 w.run();

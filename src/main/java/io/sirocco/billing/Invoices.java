@@ -31,10 +31,11 @@ public class Invoices {
     private static final Logger LOG = Logger.getLogger(Invoices.class);
 
     private static final String USAGE = """
-            select model, input_eur_per_mtok, output_eur_per_mtok, sum(prompt_tokens - cached_tokens),
-                   sum(completion_tokens), cached_input_eur_per_mtok, sum(cached_tokens)
+            select case when batch then model || ' (batch)' else model end, input_eur_per_mtok, output_eur_per_mtok,
+                   sum(prompt_tokens - cached_tokens), sum(completion_tokens), cached_input_eur_per_mtok,
+                   sum(cached_tokens)
             from usage_hourly where org_id = ? and hour >= ? and hour < ?
-            group by model, input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok""";
+            group by model, batch, input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok""";
 
     /** A row of an invoice list. */
     public record Summary(UUID id, long number, String displayNumber, UUID orgId, String orgName, YearMonth period,

@@ -59,8 +59,24 @@ public class Metering {
     /** As {@link #admit(String, UUID, UUID, String, int, int)}, with the caller's tags for the ledger row. */
     public Admission admit(String requestId, UUID orgId, UUID keyId, String model, int promptTokens, int maxTokens,
                            RequestTags tags) {
+        return admit(requestId, orgId, keyId, model, promptTokens, maxTokens, tags, false);
+    }
+
+    /**
+     * Admits one line of a batch job at the model's batch prices, as it starts (budgets reserve per line, never for a
+     * whole file). Its request id is the line's own, the same at every run: a reservation left by a run that a crash
+     * cut short is released first, and the ledger keeps one row per line whatever happens.
+     */
+    public Admission admitBatchLine(String requestId, UUID orgId, UUID keyId, String model, int promptTokens,
+                                    int maxTokens, RequestTags tags) {
+        release(requestId);
+        return admit(requestId, orgId, keyId, model, promptTokens, maxTokens, tags, true);
+    }
+
+    private Admission admit(String requestId, UUID orgId, UUID keyId, String model, int promptTokens, int maxTokens,
+                            RequestTags tags, boolean batch) {
         Instant now = Instant.now();
-        Prices prices = priceBook.pricesAt(model, now).orElseThrow(() -> new UnpricedModelException(model));
+        Prices prices = priceBook.pricesAt(model, now, batch).orElseThrow(() -> new UnpricedModelException(model));
         BigDecimal worstCase = prices.cost(promptTokens, maxTokens);
         Admission a = new Admission(requestId, orgId, keyId, model, now, prices, worstCase, tags);
         try {

@@ -20,8 +20,11 @@ import java.util.Optional;
 public class PriceBook {
 
     private static final String AT = """
-            select input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok from price_book
-            where model = ? and valid_from <= ? order by valid_from desc limit 1
+            select input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok,
+                   coalesce(batch_input_eur_per_mtok, round(input_eur_per_mtok * 0.5, 9)),
+                   coalesce(batch_output_eur_per_mtok, round(output_eur_per_mtok * 0.5, 9)),
+                   coalesce(batch_cached_input_eur_per_mtok, round(cached_input_eur_per_mtok * 0.5, 9))
+            from price_book where model = ? and valid_from <= ? order by valid_from desc limit 1
             """;
 
     /** One price book row. {@code current} is true for the row in force now. */
@@ -33,8 +36,16 @@ public class PriceBook {
     AgroalDataSource db;
 
     public Optional<Prices> pricesAt(String model, Instant at) {
+        return pricesAt(model, at, false);
+    }
+
+    /**
+     * The live or the batch prices of a model valid at an instant. A row without batch prices of its own has the
+     * launch default: 50 % of its live prices.
+     */
+    public Optional<Prices> pricesAt(String model, Instant at, boolean batch) {
         try (Connection c = db.getConnection()) {
-            return pricesAt(c, model, at);
+            return pricesAt(c, model, at, batch);
         } catch (SQLException e) {
             throw new IllegalStateException("price lookup failed for " + model, e);
         }
@@ -42,13 +53,20 @@ public class PriceBook {
 
     /** The prices of a model valid at an instant: the row with the latest valid_from not after it. */
     static Optional<Prices> pricesAt(Connection c, String model, Instant at) throws SQLException {
+        return pricesAt(c, model, at, false);
+    }
+
+    static Optional<Prices> pricesAt(Connection c, String model, Instant at, boolean batch) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(AT)) {
             ps.setString(1, model);
             ps.setTimestamp(2, Timestamp.from(at));
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next()
-                        ? Optional.of(new Prices(model, rs.getBigDecimal(1), rs.getBigDecimal(2), rs.getBigDecimal(3)))
-                        : Optional.empty();
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                int first = batch ? 4 : 1;
+                return Optional.of(new Prices(model, rs.getBigDecimal(first), rs.getBigDecimal(first + 1),
+                        rs.getBigDecimal(first + 2), batch));
             }
         }
     }

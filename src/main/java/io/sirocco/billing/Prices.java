@@ -7,9 +7,16 @@ import java.math.RoundingMode;
 /**
  * Euro prices per million tokens for one model, and the exact cost of a request at them. Prompt tokens served
  * from the engine's prefix cache ({@code cached}, part of the prompt) cost {@code cachedInputEurPerMTok}.
+ * {@code batch}: these are the model's batch prices (asynchronous batch lines), and usage at them is marked batch.
  */
 public record Prices(String model, BigDecimal inputEurPerMTok, BigDecimal outputEurPerMTok,
-                     BigDecimal cachedInputEurPerMTok) {
+                     BigDecimal cachedInputEurPerMTok, boolean batch) {
+    /** Live prices. */
+    public Prices(String model, BigDecimal inputEurPerMTok, BigDecimal outputEurPerMTok,
+                  BigDecimal cachedInputEurPerMTok) {
+        this(model, inputEurPerMTok, outputEurPerMTok, cachedInputEurPerMTok, false);
+    }
+
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
     /** The launch default of the cached-input price: 10 % of the input price (as Mistral bills cached tokens). */
     static final BigDecimal DEFAULT_CACHED_SHARE = new BigDecimal("0.1");

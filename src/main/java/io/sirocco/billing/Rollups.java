@@ -24,9 +24,10 @@ final class Rollups {
     private static final String ADD = """
             insert into usage_hourly as u (hour, org_id, key_id, model, input_eur_per_mtok, output_eur_per_mtok,
                 cached_input_eur_per_mtok, requests, prompt_tokens, completion_tokens, input_cost_eur, output_cost_eur,
-                cached_tokens, cached_cost_eur)
-            values (?,?,?,?,?,?,?,1,?,?,?,?,?,?)
-            on conflict (hour, org_id, key_id, model, input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok)
+                cached_tokens, cached_cost_eur, batch)
+            values (?,?,?,?,?,?,?,1,?,?,?,?,?,?,?)
+            on conflict (hour, org_id, key_id, model, input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok,
+                batch)
             do update set
                 requests = u.requests + 1,
                 prompt_tokens = u.prompt_tokens + excluded.prompt_tokens,
@@ -66,6 +67,7 @@ final class Rollups {
             ps.setBigDecimal(11, outCost);
             ps.setLong(12, cached);
             ps.setBigDecimal(13, cachedCost);
+            ps.setBoolean(14, p.batch());
             ps.executeUpdate();
         }
     }
@@ -77,7 +79,7 @@ final class Rollups {
             s.executeUpdate("""
                     insert into usage_hourly (hour, org_id, key_id, model, input_eur_per_mtok, output_eur_per_mtok,
                         cached_input_eur_per_mtok, requests, prompt_tokens, completion_tokens, input_cost_eur,
-                        output_cost_eur, cached_tokens, cached_cost_eur)
+                        output_cost_eur, cached_tokens, cached_cost_eur, batch)
                     select date_trunc('hour', admitted_at, 'UTC'), org_id, coalesce(key_id, '00000000-0000-0000-0000-000000000000'),
                            model, input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok, count(*),
                            sum(case when billed then prompt_tokens else 0 end),
@@ -86,9 +88,10 @@ final class Rollups {
                                     + cached_tokens * cached_input_eur_per_mtok / 1000000 else 0 end),
                            sum(case when billed then completion_tokens * output_eur_per_mtok / 1000000 else 0 end),
                            sum(case when billed then cached_tokens else 0 end),
-                           sum(case when billed then cached_tokens * cached_input_eur_per_mtok / 1000000 else 0 end)
+                           sum(case when billed then cached_tokens * cached_input_eur_per_mtok / 1000000 else 0 end),
+                           batch
                     from (select *, not (status = 'failed' and completion_tokens = 0) as billed from usage_ledger) l
-                    group by 1, 2, 3, 4, 5, 6, 7""");
+                    group by 1, 2, 3, 4, 5, 6, 7, batch""");
         }
     }
 }

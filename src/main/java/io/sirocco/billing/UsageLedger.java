@@ -22,8 +22,8 @@ public class UsageLedger {
     private static final String INSERT = """
             insert into usage_ledger (request_id, org_id, key_id, model, prompt_tokens, completion_tokens,
                 input_eur_per_mtok, output_eur_per_mtok, cost_eur, status, admitted_at, finished_at,
-                cached_tokens, cached_input_eur_per_mtok, end_user, metadata)
-            values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,cast(? as jsonb)) on conflict (request_id) do nothing
+                cached_tokens, cached_input_eur_per_mtok, end_user, metadata, batch)
+            values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,cast(? as jsonb),?) on conflict (request_id) do nothing
             """;
 
     /** What one record call did: whether the row was new, and the cap thresholds it crossed. */
@@ -77,6 +77,7 @@ public class UsageLedger {
             ps.setBigDecimal(14, prices.cachedInputEurPerMTok());
             ps.setString(15, tags.endUser());
             ps.setString(16, tags.metadataJson());
+            ps.setBoolean(17, prices.batch());
             inserted = ps.executeUpdate() == 1;
         }
         List<BudgetAlert> alerts = List.of();

@@ -52,17 +52,17 @@ public interface Engine extends ModelText, AutoCloseable {
         return this;
     }
 
+    /**
+     * The same engine for work that may wait (batch lines): its sequences start only when no live sequence waits,
+     * and a live sequence that needs their room preempts them: a preempted one starts over later, unseen by its
+     * listener, which gets a background generation's tokens only once it has finished. Engines without a scheduler
+     * of their own (remote ones: their queue priority comes from {@link #queuedAs}) return themselves.
+     */
+    default Engine background() {
+        return this;
+    }
+
     EngineStats stats();
-
-    /** Whether the model has fill-in-the-middle tokens (Mistral's [PREFIX]/[SUFFIX], or the GGUF's FIM metadata). */
-    default boolean supportsFim() {
-        return false;
-    }
-
-    /** The fill-in-the-middle prompt for {@code prefix} … {@code suffix}; an {@link EngineException} when unsupported. */
-    default int[] encodeFim(String prefix, String suffix) {
-        throw new EngineException(info().name() + " has no fill-in-the-middle tokens");
-    }
 
     @Override
     void close();

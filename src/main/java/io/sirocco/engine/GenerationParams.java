@@ -14,7 +14,9 @@ import java.util.List;
  * @param frequencyPenalty subtracted from a token's logit once per time it was already generated
  * @param minTokens        the end-of-sequence token is not sampled before this many tokens
  * @param grammar          constrained decoding (JSON Schema, JSON mode, regex, …), or null for free text; with a
- *                         grammar, stop strings are not applied and the generation stops once the grammar is complete
+ *                         grammar, stop strings apply only where the grammar is in free text (a text reply, not JSON
+ *                         or a tool call, whose end the grammar decides), and the generation stops once the grammar
+ *                         is complete
  */
 public record GenerationParams(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed,
                                float presencePenalty, float frequencyPenalty, int minTokens, OutputConstraint grammar) {

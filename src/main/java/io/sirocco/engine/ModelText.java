@@ -39,4 +39,23 @@ public interface ModelText {
                 .toList();
         return encodeChat(plain, chat.safePrompt());
     }
+
+    /**
+     * Whether {@link #encodeChat(ChatInput)} renders tools, tool calls and tool results with the model's own control
+     * tokens ({@code [AVAILABLE_TOOLS]}, {@code [TOOL_CALLS]}, {@code [TOOL_RESULTS]}, through its chat template).
+     * When false a caller writes tools into the plain turns its own way.
+     */
+    default boolean rendersToolTokens() {
+        return false;
+    }
+
+    /** Whether the model has fill-in-the-middle tokens (Mistral's [PREFIX]/[SUFFIX], or the GGUF's FIM metadata). */
+    default boolean supportsFim() {
+        return false;
+    }
+
+    /** The fill-in-the-middle prompt for {@code prefix} … {@code suffix}; an {@link EngineException} when unsupported. */
+    default int[] encodeFim(String prefix, String suffix) {
+        throw new EngineException(info().name() + " has no fill-in-the-middle tokens");
+    }
 }

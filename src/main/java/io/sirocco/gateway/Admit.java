@@ -17,7 +17,10 @@ class Admit {
 
     /** The open admission; settle it exactly once. */
     Settlement reserve(Call call, String model, int promptTokens, int maxNewTokens, RequestTags tags) {
-        return new Settlement(metering, rateLimits, metrics, call, metering.admit(call.requestId, call.key.orgId(),
-                call.key.keyId(), model, promptTokens, maxNewTokens, tags));
+        return new Settlement(metering, rateLimits, metrics, call, call.isBatchLine()
+                ? metering.admitBatchLine(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens,
+                        maxNewTokens, tags)
+                : metering.admit(call.requestId, call.key.orgId(), call.key.keyId(), model, promptTokens, maxNewTokens,
+                        tags));
     }
 }

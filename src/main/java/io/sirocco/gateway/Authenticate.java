@@ -13,10 +13,17 @@ import jakarta.inject.Inject;
 class Authenticate {
     @Inject
     ApiKeys apiKeys;
+    @Inject
+    BatchLines batchLines;
 
     KeyPrincipal caller(Call call) {
         if (call.key != null) {
             return call.key;
+        }
+        if (BatchLines.claims(call)) {
+            KeyPrincipal key = batchLines.caller(call);
+            call.key = key;
+            return key;
         }
         String header = call.ctx.request().getHeader("authorization");
         if (header == null || header.isBlank()) {

@@ -18,7 +18,9 @@ import java.util.function.Function;
  */
 public final class Call implements Queue.Waiter {
     final RoutingContext ctx;
-    final String requestId;
+    volatile String requestId;
+    /** Set when the call is a batch line ({@link BatchLines}); null for live requests. */
+    volatile BatchLines.Line batch;
     final long startNanos = System.nanoTime();
     private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
     volatile KeyPrincipal key;
@@ -35,6 +37,17 @@ public final class Call implements Queue.Waiter {
         this.requestId = HexFormat.of().formatHex(random);
         ctx.response().putHeader("x-request-id", requestId);
         ctx.response().closeHandler(v -> clientGone());
+    }
+
+    /** A batch line: its own request id instead of the random one. */
+    void identify(String lineRequestId, BatchLines.Line line) {
+        this.requestId = lineRequestId;
+        this.batch = line;
+        ctx.response().putHeader("x-request-id", lineRequestId);
+    }
+
+    boolean isBatchLine() {
+        return batch != null;
     }
 
     long createdEpochSeconds() {

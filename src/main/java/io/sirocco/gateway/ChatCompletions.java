@@ -124,7 +124,7 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         String modelId = model.tier().id();
         AtomicBoolean first = new AtomicBoolean(true);
         TokenListener timed = (id, delta) -> {
-            if (first.compareAndSet(true, false)) {
+            if (first.compareAndSet(true, false) && !call.isBatchLine()) {
                 metrics.timeToFirstToken(modelId, System.nanoTime() - call.startNanos);
             }
             listener.onToken(id, delta);

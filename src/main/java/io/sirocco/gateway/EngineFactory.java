@@ -66,6 +66,17 @@ public class EngineFactory {
         return LocalEngine.open(gguf, options, templates);
     }
 
+    /**
+     * The engine for batch lines: the lowest queue priority when scaled out (waiting up to {@link #BATCH_WAIT} for a
+     * worker), the engine's background queue in this JVM.
+     */
+    public Engine forBatch(Engine engine) {
+        return engine.queuedAs(0, BATCH_WAIT).background();
+    }
+
+    /** How long a batch line may wait for a worker before it is put back for a later try. */
+    static final java.time.Duration BATCH_WAIT = java.time.Duration.ofMinutes(10);
+
     /** Writes the project's seeded demo models into {@code dir} where they are missing. */
     public void writeDemoModels(Path dir) {
         DemoModels.writeIfMissing(dir);

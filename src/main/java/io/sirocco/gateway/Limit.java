@@ -14,11 +14,17 @@ class Limit {
 
     /** Counts the request; 429 with Retry-After when the key is over its requests or tokens per minute. */
     void request(Call call) {
+        if (call.isBatchLine()) {
+            return; // batch lines do not count against the key's live limits
+        }
         check(call, rateLimits.admit(call.key, 0));
     }
 
     /** Counts the prompt's tokens; 429 when the minute's tokens were already spent. */
     void promptTokens(Call call, int tokens) {
+        if (call.isBatchLine()) {
+            return;
+        }
         check(call, rateLimits.admitTokens(call.key, tokens));
     }
 

@@ -10,8 +10,8 @@ import java.util.Map;
  * The constraint the decoder enforces on a chat reply, from its tools and response format, so a call's arguments
  * and a structured reply are valid whatever the model:
  * <ul>
- *   <li>calls forced ({@code any}/{@code required}/named): {@code [TOOL_CALLS]} then the call array
- *       ({@link ToolCallSchema});</li>
+ *   <li>calls forced ({@code any}/{@code required}/named): {@code [TOOL_CALLS]} (the model's control token where
+ *       its vocabulary has one, else the text) then the call array ({@link ToolCallSchema});</li>
  *   <li>{@code auto}: that, or a reply in the response format: for text, any text not starting with {@code [}
  *       (one leading space allowed), so the model's first tokens decide;</li>
  *   <li>no calls: the response format's JSON (any object, or the schema), or free text (no constraint).</li>
@@ -44,7 +44,7 @@ final class OutputGrammar {
         for (ToolSet.Tool t : tools.callable()) {
             schema(t.parameters().toString(), "tools." + t.name() + ".function.parameters"); // names a bad tool
         }
-        Grammar calls = Grammar.sequence(Grammar.regex(" ?"), Grammar.literal(ToolCalls.MARKER),
+        Grammar calls = Grammar.sequence(Grammar.regex(" ?"), Grammar.marker(ToolCalls.MARKER),
                 Grammar.whitespace(), schema(ToolCallSchema.of(tools).toString(), "tools"));
         if (tools.forced()) {
             return calls;

@@ -22,6 +22,8 @@ class Queue {
     GatewayDispatch dispatch;
     @Inject
     GatewayConfig config;
+    @Inject
+    EngineFactory engines;
 
     /** A granted slot and the engine to run its piece on; close it when the piece ends. */
     record Slot(TierQueue.Ticket ticket, Engine engine) implements AutoCloseable {
@@ -41,6 +43,9 @@ class Queue {
 
     /** Waits for a slot for an API call, at its plan's priority; null when the client left while waiting. */
     Slot take(Call call, ModelRegistry.Served model) throws InterruptedException {
+        if (call.isBatchLine()) { // no live slot: the engine's background queue, preempted by live work
+            return new Slot(model.queue().unqueued(call.key.orgId()), engines.forBatch(model.engine()));
+        }
         return take(model, call.key.orgId(), dispatch.priorityOf(call.key.plan()), call);
     }
 

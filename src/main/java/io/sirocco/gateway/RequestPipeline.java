@@ -30,6 +30,9 @@ public class RequestPipeline {
         model.engine().info().checkTextLength(endpoint.promptChars(request));
         P prepared = endpoint.prepare(request, model);
         limit.promptTokens(call, prepared.promptTokens());
+        if (BatchLines.answeredCheck(call, prepared.promptTokens(), prepared.maxNewTokens())) {
+            return;
+        }
         Settlement settlement = admit.reserve(call, model.tier().id(), prepared.promptTokens(),
                 prepared.maxNewTokens(), endpoint.tags(request));
         try {

@@ -40,7 +40,9 @@ final class Settlement {
                 metrics.tokens(admission.model(), promptTokens, completionTokens);
             }
             event = metering.settle(admission, promptTokens, cachedTokens, completionTokens, status);
-            rateLimits.addTokens(call.key, completionTokens);
+            if (!call.isBatchLine()) {
+                rateLimits.addTokens(call.key, completionTokens);
+            }
         }
         return event;
     }

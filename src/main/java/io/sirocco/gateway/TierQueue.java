@@ -87,6 +87,18 @@ public final class TierQueue {
     }
 
     /**
+     * A ticket that holds no slot and never waits: batch lines run outside the live queue, on the engine's
+     * background queue, so they never take a live request's place.
+     */
+    public Ticket unqueued(UUID org) {
+        Ticket t = new Ticket(org);
+        t.released.set(true);
+        t.grantedNanos = t.enqueuedNanos;
+        t.granted.complete(null);
+        return t;
+    }
+
+    /**
      * Waits for the slot. Returns false on timeout (the ticket has then left the queue);
      * throws {@link CancellationException} when {@link #abandon} was called meanwhile.
      */

@@ -66,10 +66,14 @@ final class ToolCalls {
         return Optional.of(calls);
     }
 
-    /** Whether streamed text so far may still turn out to be a call (so it must be held back). */
+    /**
+     * Whether streamed text so far may still turn out to be a call (so it must be held back): nothing yet, the
+     * marker's start, or an array (a model with a {@code [TOOL_CALLS]} control token writes no marker text; a text
+     * reply never starts with {@code [}, the grammar sees to that).
+     */
     static boolean mayBeCall(String textSoFar) {
         String s = textSoFar.stripLeading();
-        return s.length() < MARKER.length() ? MARKER.startsWith(s) : s.startsWith(MARKER);
+        return s.isEmpty() || s.startsWith("[");
     }
 
     /** The calls as {@code message.tool_calls} / {@code delta.tool_calls}; arguments are a JSON string. */

@@ -179,7 +179,8 @@ class TeamsTest extends AccountsTestBase {
         assertTrue(billingUsage.body().contains("id=\"deliveries\""), "billing sees the delivery log");
         assertTrue(!billingUsage.body().contains("id=\"webhook-form\""), "but cannot change the webhook");
         assertEquals(403, billingPages.postForm("/console/usage/webhook",
-                Map.of("csrf", billingUsage.hidden("csrf"), "url", "https://example.com/x")).status());
+                Map.of("csrf", billingPages.appCookies().get(io.sirocco.accounts.web.Csrf.COOKIE), "url",
+                        "https://example.com/x")).status(), "a valid form token, but the role lacks budgets");
         given().auth().oauth2(strangerToken).get(orgPath(owner) + "/invitations").then().statusCode(404);
         given().auth().oauth2(strangerToken).contentType(ContentType.JSON).body("{}")
                 .post(orgPath(owner) + "/members/" + billing.userId() + "/remove").then().statusCode(404);

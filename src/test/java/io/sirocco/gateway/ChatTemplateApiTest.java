@@ -68,4 +68,33 @@ class ChatTemplateApiTest extends ApiTestBase {
                 .body("error.param", equalTo("messages"))
                 .body("error.message", containsString("conversation roles must alternate user/assistant"));
     }
+
+    /**
+     * Tools through the template's control tokens: a forced call comes back as tool_calls (the model wrote the
+     * [TOOL_CALLS] token, no marker text), and the next turn, with an OpenAI-style call id the v0.3 template would
+     * refuse, renders (the id is mapped to 9 characters) and answers.
+     */
+    @Test
+    void toolCallsThroughTheTemplatesControlTokens() {
+        Key key = keys.create(50, 100_000, List.of());
+        keys.awaitWindowWithRoom(10);
+        String tools = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":"
+                + "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":8}},"
+                + "\"required\":[\"city\"],\"additionalProperties\":false}}}]";
+        Response r = given().header("Authorization", key.bearer()).contentType("application/json")
+                .body("{\"model\":\"mistral-tiny\",\"max_tokens\":60,\"tool_choice\":\"any\",\"parallel_tool_calls\":false,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Oslo?\"}]," + tools + "}")
+                .post("/v1/chat/completions");
+        r.then().statusCode(200).body("choices[0].finish_reason", equalTo("tool_calls"))
+                .body("choices[0].message.tool_calls[0].function.name", equalTo("get_weather"));
+        String args = r.path("choices[0].message.tool_calls[0].function.arguments");
+        assertTrue(args.startsWith("{") && args.contains("\"city\""), args);
+
+        given().header("Authorization", key.bearer()).contentType("application/json")
+                .body("{\"model\":\"mistral-tiny\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
+                        + "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"call_Zx81kPq0aaaaaa\",\"type\":\"function\","
+                        + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Oslo\\\"}\"}}]},"
+                        + "{\"role\":\"tool\",\"tool_call_id\":\"call_Zx81kPq0aaaaaa\",\"content\":\"-3C\"}]," + tools + "}")
+                .post("/v1/chat/completions").then().statusCode(200);
+    }
 }

@@ -15,14 +15,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs one Node test script of {@code src/test/js/<suite>} against a test server and checks its "N checks passed". */
-final class NodeSuite {
+public final class NodeSuite {
     private static final Pattern PASSED = Pattern.compile("(\\d+) checks passed");
 
     private NodeSuite() {
     }
 
     /** Runs {@code node script} in {@code suite} with {@code env}; asserts exit 0 and exactly {@code checks} passed. */
-    static void run(Path suite, String script, String requiredModule, Map<String, String> env, Duration timeout,
+    public static void run(Path suite, String script, String requiredModule, Map<String, String> env, Duration timeout,
                     int checks) throws IOException, InterruptedException {
         assertTrue(Files.isDirectory(suite.resolve("node_modules").resolve(requiredModule)),
                 "run `npm ci` in " + suite + " first (./sirocco test does)");

@@ -44,6 +44,13 @@ sealed interface Expr {
     record Special(String piece) implements Expr {
     }
 
+    /**
+     * A marker: the vocabulary's control token of this piece where it has one, else the piece as text. Replaced
+     * by a {@link Special} or a literal before lowering ({@link #resolve}); never inside a {@link Rule}.
+     */
+    record Marker(String piece) implements Expr {
+    }
+
     record Seq(List<Expr> items) implements Expr {
     }
 
@@ -113,6 +120,7 @@ sealed interface Expr {
         return switch (e) {
             case Bytes b -> false;
             case Special s -> false;
+            case Marker m -> false;
             case Seq s -> s.items.stream().allMatch(x -> nullable(x, seen));
             case Alt a -> a.options.stream().anyMatch(x -> nullable(x, seen));
             case Repeat r -> r.min == 0 || nullable(r.item, seen);
@@ -123,6 +131,32 @@ sealed interface Expr {
                 seen.put(r, Boolean.TRUE);
                 yield nullable(r.body, seen);
             }
+        };
+    }
+
+    /** The marker pieces in {@code e} (rules are not entered: markers sit only in composed grammars). */
+    static void markers(Expr e, java.util.Set<String> out) {
+        switch (e) {
+            case Marker m -> out.add(m.piece());
+            case Seq s -> s.items.forEach(x -> markers(x, out));
+            case Alt a -> a.options.forEach(x -> markers(x, out));
+            case Repeat r -> markers(r.item, out);
+            case Bytes b -> { }
+            case Special s -> { }
+            case Rule r -> { }
+        }
+    }
+
+    /** {@code e} with each marker as its control token when {@code controls} has the piece, else as its text. */
+    static Expr resolve(Expr e, java.util.Set<String> controls) {
+        return switch (e) {
+            case Marker m -> controls.contains(m.piece()) ? new Special(m.piece()) : literal(m.piece());
+            case Seq s -> seq(s.items.stream().map(x -> resolve(x, controls)).toArray(Expr[]::new));
+            case Alt a -> alt(a.options.stream().map(x -> resolve(x, controls)).toList());
+            case Repeat r -> repeat(resolve(r.item, controls), r.min, r.max);
+            case Bytes b -> b;
+            case Special s -> s;
+            case Rule r -> r;
         };
     }
 }

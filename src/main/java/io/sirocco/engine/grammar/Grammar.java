@@ -18,8 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Grammar implements OutputConstraint {
     private final Expr root;
+    /** How this grammar was built, so another process can build it again ({@link #spec()}). */
+    private final Spec spec;
     private volatile Pda pda;
     private final Map<TokenTrie, Binding> bindings = new ConcurrentHashMap<>();
+    /** Automata with some markers as control tokens, by those markers. */
+    private final Map<java.util.Set<String>, Pda> variants = new ConcurrentHashMap<>();
 
     /** Recently compiled schemas by their text: a repeated schema reuses its warm masks and transitions. */
     private static final int RECENT_SCHEMAS = 32;
@@ -29,7 +33,8 @@ public final class Grammar implements OutputConstraint {
             return size() > RECENT_SCHEMAS;
         }
     };
-    private static final Grammar JSON_OBJECT = new Grammar(Expr.seq(JsonExprs.WS, JsonExprs.OBJECT));
+    private static final Grammar JSON_OBJECT = new Grammar(Expr.seq(JsonExprs.WS, JsonExprs.OBJECT),
+            Spec.leaf(Spec.Kind.JSON_OBJECT, null));
     /**
      * Recently built grammars by structure: composing the same parts again (a request's tool-call grammar
      * from cached schemas, say) gives the same object, with its warm masks. Expressions compare by value
@@ -43,14 +48,76 @@ public final class Grammar implements OutputConstraint {
         }
     };
 
-    private static Grammar of(Expr root) {
-        synchronized (BUILT) {
-            return BUILT.computeIfAbsent(root, Grammar::new);
+    /**
+     * How a grammar is built from the public factories, as plain data: what a gateway sends a worker, which
+     * {@link #of(Spec)} builds into the same grammar there. Only {@code text} or {@code parts} is set, as the kind
+     * needs ({@code parts} of {@code CHOICE} are {@code LITERAL}s).
+     */
+    public record Spec(Kind kind, String text, List<Spec> parts) {
+        public enum Kind {
+            JSON_SCHEMA, JSON_OBJECT, REGEX, CHOICE, LITERAL, SPECIAL, MARKER, FREE_TEXT, WHITESPACE, SEQUENCE, ANY_OF
+        }
+
+        public Spec {
+            parts = parts == null ? List.of() : List.copyOf(parts);
+        }
+
+        static Spec leaf(Kind kind, String text) {
+            return new Spec(kind, text, List.of());
+        }
+
+        static Spec of(Kind kind, Grammar... parts) {
+            return new Spec(kind, null, Arrays.stream(parts).map(g -> g.spec).toList());
         }
     }
 
-    private Grammar(Expr root) {
+    private static Grammar of(Expr root, Spec spec) {
+        synchronized (BUILT) {
+            return BUILT.computeIfAbsent(root, r -> new Grammar(r, spec));
+        }
+    }
+
+    private Grammar(Expr root, Spec spec) {
         this.root = root;
+        this.spec = spec;
+    }
+
+    /**
+     * What rebuilds this grammar with {@link #of(Spec)}. Grammars equal by structure are one object, so the spec
+     * may be another recipe of the same grammar (a one-option choice and a literal, say).
+     */
+    public Spec spec() {
+        return spec;
+    }
+
+    /**
+     * The grammar a {@link #spec()} describes, through the same factories (and their caches, so a worker's repeated
+     * schemas stay warm). Throws {@link GrammarException} for a malformed spec or what the factories refuse.
+     */
+    public static Grammar of(Spec spec) {
+        if (spec == null || spec.kind() == null) {
+            throw new GrammarException("grammar", "a grammar spec needs a kind");
+        }
+        return switch (spec.kind()) {
+            case JSON_SCHEMA -> jsonSchema(text(spec));
+            case JSON_OBJECT -> jsonObject();
+            case REGEX -> regex(text(spec));
+            case CHOICE -> choice(spec.parts().stream().map(Grammar::text).toList());
+            case LITERAL -> literal(text(spec));
+            case SPECIAL -> special(text(spec));
+            case MARKER -> marker(text(spec));
+            case FREE_TEXT -> freeText();
+            case WHITESPACE -> whitespace();
+            case SEQUENCE -> sequence(spec.parts().stream().map(Grammar::of).toArray(Grammar[]::new));
+            case ANY_OF -> anyOf(spec.parts().stream().map(Grammar::of).toArray(Grammar[]::new));
+        };
+    }
+
+    private static String text(Spec spec) {
+        if (spec.text() == null) {
+            throw new GrammarException("grammar", "a " + spec.kind() + " grammar spec needs its text");
+        }
+        return spec.text();
     }
 
     /**
@@ -65,7 +132,8 @@ public final class Grammar implements OutputConstraint {
                 return cached;
             }
         }
-        Grammar g = new Grammar(Expr.seq(JsonExprs.WS, SchemaCompiler.compile(schemaJson)));
+        Grammar g = new Grammar(Expr.seq(JsonExprs.WS, SchemaCompiler.compile(schemaJson)),
+                Spec.leaf(Spec.Kind.JSON_SCHEMA, schemaJson));
         g.pda(); // surface lowering errors now, not at the first token
         synchronized (RECENT) {
             RECENT.put(schemaJson, g);
@@ -80,7 +148,7 @@ public final class Grammar implements OutputConstraint {
 
     /** Text fully matching a regular expression (see {@link Regex} for the subset); raw bytes, not JSON. */
     public static Grammar regex(String pattern) {
-        Grammar g = of(Regex.raw(pattern));
+        Grammar g = of(Regex.raw(pattern), Spec.leaf(Spec.Kind.REGEX, pattern));
         g.pda();
         return g;
     }
@@ -90,37 +158,46 @@ public final class Grammar implements OutputConstraint {
         if (options.isEmpty()) {
             throw new GrammarException("choice", "no options");
         }
-        return of(Expr.alt(options.stream().map(Expr::literal).toList()));
+        return of(Expr.alt(options.stream().map(Expr::literal).toList()), new Spec(Spec.Kind.CHOICE, null,
+                options.stream().map(o -> Spec.leaf(Spec.Kind.LITERAL, o)).toList()));
     }
 
     /** Exactly this text. */
     public static Grammar literal(String text) {
-        return of(Expr.literal(text));
+        return of(Expr.literal(text), Spec.leaf(Spec.Kind.LITERAL, text));
     }
 
     /** One control token of the model's vocabulary, by its piece (e.g. {@code "[TOOL_CALLS]"}); resolved per model. */
     public static Grammar special(String piece) {
-        return of(new Expr.Special(piece));
+        return of(new Expr.Special(piece), Spec.leaf(Spec.Kind.SPECIAL, piece));
+    }
+
+    /**
+     * The model's own control token of this piece where its vocabulary has one (Mistral's {@code [TOOL_CALLS]} in a
+     * v3 tokenizer, say), else the piece spelled as text: so one grammar asks each model for its own form.
+     */
+    public static Grammar marker(String piece) {
+        return of(new Expr.Marker(piece), Spec.leaf(Spec.Kind.MARKER, piece));
     }
 
     /** Any text (any sequence of text tokens, possibly empty); control tokens other than EOS stay masked. */
     public static Grammar freeText() {
-        return of(Expr.repeat(Expr.Bytes.range(0, 255), 0, -1));
+        return of(Expr.repeat(Expr.Bytes.range(0, 255), 0, -1), Spec.leaf(Spec.Kind.FREE_TEXT, null));
     }
 
     /** Optional JSON whitespace (a space, or a newline and indentation). */
     public static Grammar whitespace() {
-        return of(JsonExprs.WS);
+        return of(JsonExprs.WS, Spec.leaf(Spec.Kind.WHITESPACE, null));
     }
 
     /** The parts one after another. */
     public static Grammar sequence(Grammar... parts) {
-        return of(Expr.seq(Arrays.stream(parts).map(g -> g.root).toArray(Expr[]::new)));
+        return of(Expr.seq(Arrays.stream(parts).map(g -> g.root).toArray(Expr[]::new)), Spec.of(Spec.Kind.SEQUENCE, parts));
     }
 
     /** Any one of the alternatives (the model chooses). */
     public static Grammar anyOf(Grammar... alternatives) {
-        return of(Expr.alt(Arrays.stream(alternatives).map(g -> g.root).toList()));
+        return of(Expr.alt(Arrays.stream(alternatives).map(g -> g.root).toList()), Spec.of(Spec.Kind.ANY_OF, alternatives));
     }
 
     /**
@@ -128,19 +205,31 @@ public final class Grammar implements OutputConstraint {
      * grammar names a control token the vocabulary lacks.
      */
     public GrammarMatcher matcher(TokenTrie vocabulary) {
-        return new GrammarMatcher(bindings.computeIfAbsent(vocabulary, t -> new Binding(pda(), t)));
+        return new GrammarMatcher(bindings.computeIfAbsent(vocabulary, t -> new Binding(pdaFor(t), t)));
     }
 
+    /** The automaton with every marker as text (the only one when the grammar has no markers). */
     private Pda pda() {
         Pda p = pda;
         if (p == null) {
             synchronized (this) {
                 if (pda == null) {
-                    pda = Pda.lower(root);
+                    pda = Pda.lower(Expr.resolve(root, java.util.Set.of()));
                 }
                 p = pda;
             }
         }
         return p;
+    }
+
+    /** The automaton for a vocabulary: its markers as the control tokens it has (one automaton per such set). */
+    private Pda pdaFor(TokenTrie vocabulary) {
+        java.util.Set<String> markers = new java.util.HashSet<>();
+        Expr.markers(root, markers);
+        markers.retainAll(vocabulary.specials.keySet());
+        if (markers.isEmpty()) {
+            return pda();
+        }
+        return variants.computeIfAbsent(java.util.Set.copyOf(markers), m -> Pda.lower(Expr.resolve(root, m)));
     }
 }

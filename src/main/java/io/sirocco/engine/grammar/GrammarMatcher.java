@@ -64,6 +64,14 @@ public final class GrammarMatcher {
         return state.accepting;
     }
 
+    /**
+     * In free text: the output so far is a full match and stays one whatever text follows (a text reply, as
+     * opposed to JSON or a tool call). Stop strings apply here and only here, since cutting there leaves a match.
+     */
+    public boolean inFreeText() {
+        return binding.pda.freeText(state);
+    }
+
     /** Complete, and nothing may follow: the generation can stop without sampling EOS. */
     public boolean isComplete() {
         return state.complete();

@@ -69,6 +69,9 @@ final class Pda {
             this.next = new State[groups];
         }
 
+        /** Whether any text keeps it as it is (see {@link Pda#freeText}): 0 not known yet, 1 yes, 2 no. */
+        volatile int free;
+
         /** Accepting with nothing that could follow. */
         boolean complete() {
             return accepting && tops.length == 0;
@@ -111,6 +114,22 @@ final class Pda {
             }
             this.initial = x.state();
         }
+    }
+
+    /**
+     * Whether {@code s} is free text: accepting, and every byte leads back to it, so whatever follows is still a full
+     * match. Computed once per state (a race computes the same answer twice).
+     */
+    boolean freeText(State s) {
+        int f = s.free;
+        if (f == 0) {
+            boolean free = s.accepting;
+            for (int b = 0; free && b < 256; b++) {
+                free = step(s, b) == s;
+            }
+            s.free = f = free ? 1 : 2;
+        }
+        return f == 1;
     }
 
     /** The state after one byte; {@link #dead} when no stack accepts it. */
@@ -184,8 +203,11 @@ final class Pda {
                     expand(parent.pos + 1, parent.parent, depth + 1);
                 }
             } else {
+                // a call in tail position returns where its caller returns: the stack does not grow, so a loop
+                // (x*, free text) stays one state however long it runs
+                Frame ret = code[pos + 1] == END ? parent : f;
                 for (int a : ruleAlts[-2 - c]) {
-                    expand(a, f, depth + 1);
+                    expand(a, ret, depth + 1);
                 }
             }
         }
@@ -294,6 +316,7 @@ final class Pda {
                 case Expr.Seq s -> s.items().forEach(this::emit);
                 case Expr.Bytes b -> code.add(terminal(b, b.words(), null));
                 case Expr.Special s -> code.add(terminal(s, null, s.piece()));
+                case Expr.Marker m -> throw new IllegalStateException("marker " + m.piece() + " not resolved");
                 default -> code.add(-2 - rule(e));
             }
         }

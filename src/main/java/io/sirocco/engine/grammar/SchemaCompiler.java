@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * JSON Schema (the subset structured-output APIs accept) → grammar expression. Properties are written in
  * the schema's order; an object without {@code additionalProperties} is closed (as strict mode requires);
- * {@code oneOf} is enforced as {@code anyOf} (exclusivity is not checked). A keyword it cannot enforce is
+ * {@code oneOf} is compiled only when its branches provably exclude each other ({@link OneOf}), and is then
+ * {@code anyOf}. A keyword it cannot enforce is
  * refused with a {@link GrammarException} naming it.
  */
 final class SchemaCompiler {
@@ -128,6 +129,9 @@ final class SchemaCompiler {
         }
         if (keyword.equals("allOf") && list.size() != 1) {
             throw refuse("allOf", "only a single schema is supported");
+        }
+        if (keyword.equals("oneOf")) {
+            new OneOf(root).check(list); // exactly one: only branches that exclude each other
         }
         return Expr.alt(list.stream().map(this::schema).toList());
     }

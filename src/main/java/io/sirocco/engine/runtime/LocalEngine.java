@@ -20,11 +20,11 @@ import io.sirocco.engine.TemplateCompiler;
 import io.sirocco.engine.tokenizer.ChatEncoder;
 import io.sirocco.engine.grammar.Grammar;
 import io.sirocco.engine.grammar.TokenTrie;
-import io.sirocco.engine.tokenizer.FimTemplate;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The in-process engine: a mapped model, a kernel thread pool, a KV-cache pool and a scheduler thread.
@@ -43,13 +43,13 @@ public final class LocalEngine implements Engine {
     private final Transformer transformer;
     private final Scheduler scheduler;
     private final Thread thread;
-    private final FimTemplate fim;
     private final String kernelName;
+    private final Engine background = new Background();
     private volatile TokenTrie tokenTrie;
 
     private LocalEngine(Model model, EngineOptions o, ChatEncoder chat) {
         this.model = model;
-        this.text = TextModel.of(model.config, model.tokenizer, model.file.fileSize(), o, chat);
+        this.text = TextModel.of(model.config, model.tokenizer, model.file, o, chat);
         this.info = text.info();
         this.pool = new KernelThreads(o.threads());
         Kernels kernels = Kernels.best(o.useNative());
@@ -58,7 +58,6 @@ public final class LocalEngine implements Engine {
                 o.prefixCacheTokens(), model.config.name() + "/" + model.file.fileSize());
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
         this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
-        this.fim = FimTemplate.of(model.tokenizer, model.file);
         this.thread = new Thread(scheduler, "sirocco-scheduler-" + model.config.name());
         thread.setDaemon(true);
         thread.start();
@@ -121,22 +120,38 @@ public final class LocalEngine implements Engine {
     }
 
     @Override
+    public boolean rendersToolTokens() {
+        return text.rendersToolTokens();
+    }
+
+    @Override
     public boolean supportsFim() {
-        return fim != null;
+        return text.supportsFim();
     }
 
     @Override
     public int[] encodeFim(String prefix, String suffix) {
-        return fim == null ? Engine.super.encodeFim(prefix, suffix) : fim.encode(prefix, suffix);
+        return text.encodeFim(prefix, suffix);
     }
 
     @Override
     public Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener) {
+        return generate(promptTokens, params, listener, false);
+    }
+
+    private Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener,
+                                boolean background) {
         int[] prompt = checkInput(promptTokens);
         GenerationParams p = params == null ? GenerationParams.greedy(0) : params;
         info.generationBudget(prompt.length, p.maxTokens() > 0 ? p.maxTokens() : Integer.MAX_VALUE);
-        Sequence s = Sequence.generation(prompt, p, listener, info.contextLength(),
+        Function<TokenListener, Sequence> attempt = l -> Sequence.generation(prompt, p, l, info.contextLength(),
                 p.grammar() == null ? null : ((Grammar) p.grammar()).matcher(tokenTrie()));
+        if (background) {
+            BackgroundGeneration g = new BackgroundGeneration(scheduler, listener, attempt);
+            g.start();
+            return g;
+        }
+        Sequence s = attempt.apply(listener);
         scheduler.submit(s);
         return s;
     }
@@ -157,9 +172,14 @@ public final class LocalEngine implements Engine {
 
     @Override
     public CompletableFuture<float[]> embed(int[] input) {
+        return embed(input, false);
+    }
+
+    private CompletableFuture<float[]> embed(int[] input, boolean background) {
         int[] in = checkInput(input);
         info.checkEmbeddingInput(in.length);
         Sequence s = Sequence.embedding(in, model.config.pooling());
+        s.background = background;
         s.embedding.whenComplete((v, e) -> {
             if (s.embedding.isCancelled()) {
                 s.cancel();
@@ -167,6 +187,74 @@ public final class LocalEngine implements Engine {
         });
         scheduler.submit(s);
         return s.embedding;
+    }
+
+    @Override
+    public Engine background() {
+        return background;
+    }
+
+    /** This engine for background work: the scheduler's background queue; everything else is the engine's. */
+    private final class Background implements Engine {
+        @Override
+        public Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener) {
+            return LocalEngine.this.generate(promptTokens, params, listener, true);
+        }
+
+        @Override
+        public CompletableFuture<float[]> embed(int[] input) {
+            return LocalEngine.this.embed(input, true);
+        }
+
+        @Override
+        public Engine background() {
+            return this;
+        }
+
+        @Override
+        public ModelInfo info() {
+            return LocalEngine.this.info();
+        }
+
+        @Override
+        public int[] tokenize(String text, boolean addBos) {
+            return LocalEngine.this.tokenize(text, addBos);
+        }
+
+        @Override
+        public String detokenize(int[] ids) {
+            return LocalEngine.this.detokenize(ids);
+        }
+
+        @Override
+        public int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
+            return LocalEngine.this.encodeChat(messages, safePrompt);
+        }
+
+        @Override
+        public int[] encodeChat(ChatInput input) {
+            return LocalEngine.this.encodeChat(input);
+        }
+
+        @Override
+        public boolean supportsFim() {
+            return LocalEngine.this.supportsFim();
+        }
+
+        @Override
+        public int[] encodeFim(String prefix, String suffix) {
+            return LocalEngine.this.encodeFim(prefix, suffix);
+        }
+
+        @Override
+        public EngineStats stats() {
+            return LocalEngine.this.stats();
+        }
+
+        @Override
+        public void close() {
+            // the engine's owner closes it
+        }
     }
 
     private int[] checkInput(int[] tokens) {

@@ -31,6 +31,8 @@ final class Scheduler implements Runnable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
+    /** Background sequences: admitted only while no live one waits. */
+    private final ArrayDeque<Sequence> waitingBackground = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
     private volatile int runningCount;
     private volatile boolean closed;
@@ -43,6 +45,11 @@ final class Scheduler implements Runnable {
     }
 
     void submit(Sequence s) {
+        submit(s, false);
+    }
+
+    /** Queues a sequence; a background one {@code first} (started over after preemption) goes ahead of the others. */
+    void submit(Sequence s, boolean first) {
         lock.lock();
         try {
             if (closed) {
@@ -50,7 +57,13 @@ final class Scheduler implements Runnable {
                 return;
             }
             s.wake = this::wake;
-            waiting.add(s);
+            if (!s.background) {
+                waiting.add(s);
+            } else if (first) {
+                waitingBackground.addFirst(s);
+            } else {
+                waitingBackground.add(s);
+            }
             work.signal();
         } finally {
             lock.unlock();
@@ -69,7 +82,7 @@ final class Scheduler implements Runnable {
     int waitingCount() {
         lock.lock();
         try {
-            return waiting.size();
+            return waiting.size() + waitingBackground.size();
         } finally {
             lock.unlock();
         }
@@ -107,6 +120,9 @@ final class Scheduler implements Runnable {
             try {
                 waiting.forEach(s -> s.finish(FinishReason.CANCELLED, null));
                 waiting.clear();
+                List<Sequence> background = List.copyOf(waitingBackground);
+                waitingBackground.clear();
+                background.forEach(s -> s.finish(FinishReason.CANCELLED, null));
             } finally {
                 lock.unlock();
             }
@@ -125,21 +141,11 @@ final class Scheduler implements Runnable {
                     return false;
                 }
                 running.removeIf(s -> s.isCancelled() && end(s, FinishReason.CANCELLED, null));
-                for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
-                    Sequence s = it.next();
-                    if (s.isCancelled()) {
-                        it.remove();
-                        s.finish(FinishReason.CANCELLED, null);
-                    }
-                }
-                while (running.size() < maxSequences && !waiting.isEmpty()) {
-                    Sequence next = waiting.peek();
-                    KvCache.BlockTable table = kv.admit(next.isEmbedding() ? new int[0] : next.prompt, next.reserve);
-                    if (table == null) {
-                        break; // wait for blocks: FIFO, no overtaking
-                    }
-                    waiting.poll().start(table);
-                    running.add(next);
+                dropCancelled(waiting);
+                dropCancelled(waitingBackground);
+                admit(waiting, true);
+                if (waiting.isEmpty()) {
+                    admit(waitingBackground, false);
                 }
                 runningCount = running.size();
                 if (running.stream().anyMatch(Sequence::runnable)) {
@@ -150,6 +156,51 @@ final class Scheduler implements Runnable {
         } finally {
             lock.unlock();
         }
+    }
+
+    private static void dropCancelled(ArrayDeque<Sequence> queue) {
+        for (Iterator<Sequence> it = queue.iterator(); it.hasNext(); ) {
+            Sequence s = it.next();
+            if (s.isCancelled()) {
+                it.remove();
+                s.finish(FinishReason.CANCELLED, null);
+            }
+        }
+    }
+
+    /**
+     * Admits a queue's sequences FIFO (no overtaking) while fewer than {@code maxSequences} run and the pool has their
+     * blocks. Live sequences ({@code preempt}) make room by preempting running background generations, so a live
+     * request waits behind background work for at most the step that is running.
+     */
+    private void admit(ArrayDeque<Sequence> queue, boolean preempt) {
+        while (!queue.isEmpty()) {
+            Sequence next = queue.peek();
+            KvCache.BlockTable table = running.size() < maxSequences
+                    ? kv.admit(next.isEmbedding() ? new int[0] : next.prompt, next.reserve) : null;
+            if (table == null) {
+                if (preempt && preemptOne()) {
+                    continue;
+                }
+                return; // wait for a slot or blocks
+            }
+            queue.poll().start(table);
+            running.add(next);
+        }
+    }
+
+    /** Ends the most recently admitted background generation to make room; false when none runs. */
+    private boolean preemptOne() {
+        for (int i = running.size() - 1; i >= 0; i--) {
+            Sequence s = running.get(i);
+            if (s.background && !s.isEmbedding()) {
+                running.remove(i);
+                s.preempted = true;
+                end(s, FinishReason.CANCELLED, null); // its owner starts it over (BackgroundGeneration)
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Frees a sequence's blocks, then completes it (so a finished result never still holds blocks). */

@@ -31,6 +31,10 @@ final class Sequence implements Generation {
     /** Leading prompt tokens taken from the prefix cache. */
     int cachedTokens;
     private volatile boolean cancelled;
+    /** Background work: admitted only when no live sequence waits, and preempted when one needs the room. */
+    boolean background;
+    /** Set by the scheduler when it ended this sequence to make room for live work. */
+    volatile boolean preempted;
     private volatile boolean paused;
     /** Wakes the scheduler when a paused or waiting sequence changes state; set on submit. */
     volatile Runnable wake = () -> { };
@@ -64,7 +68,7 @@ final class Sequence implements Generation {
         this.maxNew = maxNew;
         this.sampler = params == null ? null : new Sampler(params);
         this.grammar = grammar;
-        this.stop = new StopFilter(params == null || grammar != null ? java.util.List.of() : params.stop());
+        this.stop = new StopFilter(params == null ? java.util.List.of() : params.stop());
         this.pooling = pooling;
         this.embedding = pooling > 0 ? new CompletableFuture<>() : null;
     }
@@ -148,7 +152,7 @@ final class Sequence implements Generation {
             lp.onLogprobs(Logprobs.of(logits, off, vocab, token, Math.clamp(lp.topLogprobs(), 0, 20), tokenizer));
         }
         generated++;
-        String delta = token == eos ? "" : stop.push(utf8.push(tokenizer.pieceBytes(token, false)));
+        String delta = token == eos ? "" : stopStrings(utf8.push(tokenizer.pieceBytes(token, false)));
         FinishReason reason = null;
         if (token == eos || stop.stopped() || grammar != null && grammar.isComplete()) {
             reason = FinishReason.STOP;
@@ -157,13 +161,24 @@ final class Sequence implements Generation {
             reason = byContext ? FinishReason.MODEL_LENGTH : FinishReason.LENGTH;
         }
         if (reason != null) {
-            delta += stop.push(utf8.flush());
+            delta += stopStrings(utf8.flush());
             delta += stop.flush();
         }
         text.append(delta);
         listener.onToken(token, delta);
         nextToken = token;
         return reason;
+    }
+
+    /**
+     * Text through the stop strings. With a grammar they apply only in free text (a text reply): inside JSON or a
+     * tool call the grammar alone decides where the value ends, so a stop string in a JSON string never cuts it.
+     */
+    private String stopStrings(String piece) {
+        if (grammar == null || grammar.inFreeText()) {
+            return stop.push(piece);
+        }
+        return stop.flush() + piece;
     }
 
     /** Completes the result, or the embedding (STOP = pooled vector ready), idempotently. */

@@ -10,6 +10,7 @@ import io.sirocco.engine.gguf.GgufFile;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.ModelConfig;
 import io.sirocco.engine.tokenizer.ChatEncoder;
+import io.sirocco.engine.tokenizer.FimTemplate;
 import io.sirocco.engine.tokenizer.Tokenizer;
 import io.sirocco.engine.tokenizer.Vocabulary;
 
@@ -24,17 +25,20 @@ public final class TextModel implements ModelText {
     private final ModelInfo info;
     private final Tokenizer tokenizer;
     private final ChatEncoder chat;
+    /** Fill-in-the-middle prompts, or null when the model has no FIM tokens. */
+    private final FimTemplate fim;
 
-    private TextModel(ModelInfo info, Tokenizer tokenizer, ChatEncoder chat) {
+    private TextModel(ModelInfo info, Tokenizer tokenizer, ChatEncoder chat, FimTemplate fim) {
         this.info = info;
         this.tokenizer = tokenizer;
         this.chat = chat;
+        this.fim = fim;
     }
 
     /** The text side of a loaded model. */
-    static TextModel of(ModelConfig c, Tokenizer tokenizer, long fileBytes, EngineOptions o, ChatEncoder chat) {
-        return new TextModel(info(c.name(), c.contextLength(), c.nEmbd(), c.nExpert(), c.nExpertUsed(), fileBytes,
-                tokenizer, o), tokenizer, chat);
+    static TextModel of(ModelConfig c, Tokenizer tokenizer, GgufFile file, EngineOptions o, ChatEncoder chat) {
+        return new TextModel(info(c.name(), c.contextLength(), c.nEmbd(), c.nExpert(), c.nExpertUsed(),
+                file.fileSize(), tokenizer, o), tokenizer, chat, FimTemplate.of(tokenizer, file));
     }
 
     /**
@@ -47,13 +51,14 @@ public final class TextModel implements ModelText {
             Tokenizer tokenizer = new Tokenizer(Vocabulary.from(f));
             ChatEncoder chat = ChatEncoder.of(tokenizer, templates, gguf);
             if (!f.tensors().isEmpty()) {
-                return of(ModelConfig.from(f), tokenizer, f.fileSize(), o, chat);
+                return of(ModelConfig.from(f), tokenizer, f, o, chat);
             }
             String arch = f.getString("general.architecture", "llama");
             return new TextModel(info(f.getString("general.name", gguf.getFileName().toString()),
                     f.getInt(arch + ".context_length", o.maxContext() > 0 ? o.maxContext() : 4096),
                     f.getInt(arch + ".embedding_length", 0), f.getInt(arch + ".expert_count", 0),
-                    f.getInt(arch + ".expert_used_count", 0), f.fileSize(), tokenizer, o), tokenizer, chat);
+                    f.getInt(arch + ".expert_used_count", 0), f.fileSize(), tokenizer, o), tokenizer, chat,
+                    FimTemplate.of(tokenizer, f));
         }
     }
 
@@ -102,5 +107,20 @@ public final class TextModel implements ModelText {
     @Override
     public int[] encodeChat(ChatInput input) {
         return chat.encode(input);
+    }
+
+    @Override
+    public boolean rendersToolTokens() {
+        return chat.rendersToolTokens();
+    }
+
+    @Override
+    public boolean supportsFim() {
+        return fim != null;
+    }
+
+    @Override
+    public int[] encodeFim(String prefix, String suffix) {
+        return fim == null ? ModelText.super.encodeFim(prefix, suffix) : fim.encode(prefix, suffix);
     }
 }

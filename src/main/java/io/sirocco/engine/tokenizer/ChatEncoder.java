@@ -22,12 +22,29 @@ public final class ChatEncoder {
     private final ChatTemplate builtIn;
     private final ChatRenderer renderer;
     private final PromptText protect;
+    private final boolean toolTokens;
 
-    private ChatEncoder(Tokenizer tokenizer, ChatRenderer renderer) {
+    private ChatEncoder(Tokenizer tokenizer, ChatRenderer renderer, boolean toolTokens) {
         this.tokenizer = tokenizer;
         this.builtIn = new ChatTemplate(tokenizer);
         this.renderer = renderer;
         this.protect = new PromptText(tokenizer.vocabulary());
+        this.toolTokens = toolTokens;
+    }
+
+    /** The control tokens of Mistral's tool calling (v3 tokenizer), all of which a tool-token template needs. */
+    private static final List<String> TOOL_TOKENS = List.of("[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]", "[TOOL_CALLS]",
+            "[TOOL_RESULTS]", "[/TOOL_RESULTS]");
+
+    /** Whether the vocabulary has every tool control token and the template writes them. */
+    private static boolean toolTokens(Vocabulary v, String template) {
+        for (String piece : TOOL_TOKENS) {
+            int id = v.id(piece);
+            if (id < 0 || !v.isControl(id) || !template.contains(piece)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -38,10 +55,11 @@ public final class ChatEncoder {
         Vocabulary v = tokenizer.vocabulary();
         String source = v.chatTemplate();
         if (source == null || source.isBlank() || compiler == null) {
-            return new ChatEncoder(tokenizer, null);
+            return new ChatEncoder(tokenizer, null, false);
         }
         try {
-            return new ChatEncoder(tokenizer, compiler.compile(source, text(v, v.bos), text(v, v.eos)));
+            return new ChatEncoder(tokenizer, compiler.compile(source, text(v, v.bos), text(v, v.eos)),
+                    toolTokens(v, source));
         } catch (EngineException e) {
             throw new EngineException(origin + ": tokenizer.chat_template: " + e.getMessage(), e);
         }
@@ -49,6 +67,15 @@ public final class ChatEncoder {
 
     private static String text(Vocabulary v, int id) {
         return id >= 0 && id < v.size() ? v.piece(id) : "";
+    }
+
+    /**
+     * Whether chats with tools are rendered by the file's template with the model's own tool control tokens
+     * ({@code [AVAILABLE_TOOLS]}, {@code [TOOL_CALLS]}, {@code [TOOL_RESULTS]}): the vocabulary has all of them as
+     * control tokens and the template writes them.
+     */
+    public boolean rendersToolTokens() {
+        return toolTokens;
     }
 
     /** Whether the file's own template is used (else the built-in Mistral template). */

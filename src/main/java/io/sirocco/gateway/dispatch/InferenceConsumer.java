@@ -8,7 +8,9 @@ import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.EngineStats;
 import io.sirocco.engine.Generation;
+import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.GenerationResult;
+import io.sirocco.engine.TokenLogprobs;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -221,10 +223,12 @@ public final class InferenceConsumer implements AutoCloseable {
             return;
         }
         int[] prompt;
+        GenerationParams params;
         try {
             prompt = request.promptTokens() != null ? request.promptTokens()
                     : engine.encodeChat(request.messages(), request.safePrompt());
-        } catch (EngineException | IllegalArgumentException e) {
+            params = request.params() == null ? null : request.params().toGenerationParams();
+        } catch (EngineException | IllegalArgumentException e) { // a GrammarException is an EngineException
             a.reject(e.getMessage());
             return;
         }
@@ -232,7 +236,8 @@ public final class InferenceConsumer implements AutoCloseable {
         a.promptTokens = prompt.length;
         a.send(Wire.Reply.started(a.id, prompt.length));
         try {
-            Generation g = engine.generate(prompt, request.params(), a::onToken);
+            Integer top = request.params() == null ? null : request.params().topLogprobs();
+            Generation g = engine.generate(prompt, params, top == null ? a::onToken : a.withLogprobs(top));
             a.attach(g);
             g.result().whenComplete((result, error) -> a.finish(result, error));
         } catch (RuntimeException e) {
@@ -422,11 +427,42 @@ public final class InferenceConsumer implements AutoCloseable {
 
         /** On the engine's thread: must not block. */
         void onToken(int tokenId, String text) {
+            onToken(tokenId, text, null);
+        }
+
+        private void onToken(int tokenId, String text, TokenLogprobs logprobs) {
             int n = ++completionTokens;
             out.execute(() -> {
                 ackOnce();
-                publish(Wire.Reply.token(id, tokenId, text, n));
+                publish(Wire.Reply.token(id, tokenId, text, n, logprobs));
             });
+        }
+
+        /**
+         * A listener that also sends each token's log-probabilities with it (the engine reports them just before the
+         * token, on the same thread).
+         */
+        TokenLogprobs.Listener withLogprobs(int top) {
+            return new TokenLogprobs.Listener() {
+                private TokenLogprobs pending;
+
+                @Override
+                public int topLogprobs() {
+                    return top;
+                }
+
+                @Override
+                public void onLogprobs(TokenLogprobs logprobs) {
+                    pending = logprobs;
+                }
+
+                @Override
+                public void onToken(int tokenId, String textDelta) {
+                    TokenLogprobs lp = pending;
+                    pending = null;
+                    Active.this.onToken(tokenId, textDelta, lp);
+                }
+            };
         }
 
         synchronized void attach(Generation g) {

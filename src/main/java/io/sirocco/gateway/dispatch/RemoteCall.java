@@ -2,6 +2,7 @@ package io.sirocco.gateway.dispatch;
 
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.TokenListener;
+import io.sirocco.engine.TokenLogprobs;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -70,6 +71,9 @@ public final class RemoteCall {
             }
             case TOKEN -> {
                 streamedTokens++;
+                if (reply.logprobs() != null && listener instanceof TokenLogprobs.Listener lp) {
+                    lp.onLogprobs(reply.logprobs());
+                }
                 listener.onToken(reply.tokenId(), reply.text() == null ? "" : reply.text());
             }
             case HEARTBEAT -> {

@@ -12,6 +12,7 @@ import io.sirocco.engine.GenerationResult;
 import io.sirocco.engine.ModelInfo;
 import io.sirocco.engine.ModelText;
 import io.sirocco.engine.TokenListener;
+import io.sirocco.engine.TokenLogprobs;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -79,16 +80,36 @@ public final class RemoteEngine implements Engine {
     }
 
     @Override
+    public boolean rendersToolTokens() {
+        return text.rendersToolTokens();
+    }
+
+    @Override
+    public boolean supportsFim() {
+        return text.supportsFim();
+    }
+
+    @Override
+    public int[] encodeFim(String prefix, String suffix) {
+        return text.encodeFim(prefix, suffix);
+    }
+
+    /**
+     * Runs on a worker with every parameter the local engine takes (the grammar as its spec), and a
+     * {@link TokenLogprobs.Listener} gets each token's log-probabilities as the worker computed them.
+     */
+    @Override
     public Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener) {
         StringBuilder all = new StringBuilder();
-        TokenListener collecting = (id, delta) -> {
-            synchronized (all) {
-                all.append(delta);
-            }
-            listener.onToken(id, delta);
-        };
-        RemoteCall call = submit(Wire.Request.generate(UUID.randomUUID().toString(), model, promptTokens, params),
-                collecting);
+        TokenListener collecting = collecting(all, listener);
+        Integer top = listener instanceof TokenLogprobs.Listener lp ? lp.topLogprobs() : null;
+        Wire.Request request;
+        try {
+            request = Wire.Request.generate(UUID.randomUUID().toString(), model, promptTokens, params, top);
+        } catch (IllegalArgumentException e) {
+            throw new EngineException(EngineException.Kind.INVALID_INPUT, e.getMessage(), e);
+        }
+        RemoteCall call = submit(request, collecting);
         CompletableFuture<GenerationResult> result = call.result().thenApply(r -> {
             synchronized (all) {
                 return toResult(r, promptTokens.length, all.toString());
@@ -113,6 +134,35 @@ public final class RemoteEngine implements Engine {
             @Override
             public void resume() {
                 call.resume();
+            }
+        };
+    }
+
+    /** Appends each delta to {@code all}, then passes the token (and its log-probabilities) on. */
+    private static TokenListener collecting(StringBuilder all, TokenListener listener) {
+        TokenListener text = (id, delta) -> {
+            synchronized (all) {
+                all.append(delta);
+            }
+            listener.onToken(id, delta);
+        };
+        if (!(listener instanceof TokenLogprobs.Listener lp)) {
+            return text;
+        }
+        return new TokenLogprobs.Listener() {
+            @Override
+            public int topLogprobs() {
+                return lp.topLogprobs();
+            }
+
+            @Override
+            public void onLogprobs(TokenLogprobs logprobs) {
+                lp.onLogprobs(logprobs);
+            }
+
+            @Override
+            public void onToken(int tokenId, String textDelta) {
+                text.onToken(tokenId, textDelta);
             }
         };
     }

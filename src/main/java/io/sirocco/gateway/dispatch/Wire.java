@@ -7,6 +7,8 @@ import io.sirocco.engine.ChatMessage;
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.ModelInfo;
+import io.sirocco.engine.TokenLogprobs;
+import io.sirocco.engine.grammar.Grammar;
 
 import java.io.IOException;
 import java.util.List;
@@ -24,7 +26,7 @@ public final class Wire {
      * messages, which the worker encodes with the model's template.
      */
     public record Request(String requestId, String model, int[] promptTokens, List<ChatMessage> messages,
-                          boolean safePrompt, GenerationParams params, List<int[]> embedInputs) {
+                          boolean safePrompt, Params params, List<int[]> embedInputs) {
         public Request {
             int kinds = (promptTokens != null ? 1 : 0) + (messages != null ? 1 : 0) + (embedInputs != null ? 1 : 0);
             if (kinds != 1) {
@@ -33,16 +35,52 @@ public final class Wire {
         }
 
         public static Request generate(String requestId, String model, int[] promptTokens, GenerationParams params) {
-            return new Request(requestId, model, promptTokens, null, false, params, null);
+            return generate(requestId, model, promptTokens, params, null);
+        }
+
+        /** {@code topLogprobs}: stream each token's log-probabilities with that many alternatives; null for none. */
+        public static Request generate(String requestId, String model, int[] promptTokens, GenerationParams params,
+                                       Integer topLogprobs) {
+            return new Request(requestId, model, promptTokens, null, false, Params.of(params, topLogprobs), null);
         }
 
         public static Request chat(String requestId, String model, List<ChatMessage> messages, boolean safePrompt,
                                    GenerationParams params) {
-            return new Request(requestId, model, null, messages, safePrompt, params, null);
+            return new Request(requestId, model, null, messages, safePrompt, Params.of(params, null), null);
         }
 
         public static Request embed(String requestId, String model, List<int[]> inputs) {
             return new Request(requestId, model, null, null, false, null, inputs);
+        }
+    }
+
+    /**
+     * {@link GenerationParams} as they travel: every sampling control, the output constraint as its
+     * {@link Grammar.Spec} (the worker builds the same grammar again, from its caches), and whether the gateway wants
+     * log-probabilities. A worker thus generates exactly what the gateway's own engine would.
+     */
+    public record Params(float temperature, float topP, int maxTokens, List<String> stop, Long randomSeed,
+                         float presencePenalty, float frequencyPenalty, int minTokens, Grammar.Spec grammar,
+                         Integer topLogprobs) {
+
+        static Params of(GenerationParams p, Integer topLogprobs) {
+            if (p == null) {
+                return null;
+            }
+            Grammar.Spec grammar = switch (p.grammar()) {
+                case null -> null;
+                case Grammar g -> g.spec();
+                default -> throw new IllegalArgumentException("cannot send a " + p.grammar().getClass().getSimpleName()
+                        + " to a worker");
+            };
+            return new Params(p.temperature(), p.topP(), p.maxTokens(), p.stop(), p.randomSeed(), p.presencePenalty(),
+                    p.frequencyPenalty(), p.minTokens(), grammar, topLogprobs);
+        }
+
+        /** The parameters on the worker; a grammar the worker cannot build is a {@code GrammarException}. */
+        GenerationParams toGenerationParams() {
+            return new GenerationParams(temperature, topP, maxTokens, stop, randomSeed, presencePenalty,
+                    frequencyPenalty, minTokens, grammar == null ? null : Grammar.of(grammar));
         }
     }
 
@@ -63,14 +101,15 @@ public final class Wire {
 
     /**
      * A message on a gateway's reply queue. Fields not meaningful for the type are 0 or null; {@code cachedTokens}
-     * (DONE) are the prompt tokens the worker's prefix cache served.
+     * (DONE) are the prompt tokens the worker's prefix cache served; {@code logprobs} (TOKEN) the token's
+     * log-probabilities when the request asked for them.
      */
     public record Reply(String requestId, ReplyType type, int tokenId, String text, int promptTokens,
                         int completionTokens, FinishReason finishReason, String error, float[][] vectors,
-                        int cachedTokens) {
+                        int cachedTokens, TokenLogprobs logprobs) {
         Reply(String requestId, ReplyType type, int tokenId, String text, int promptTokens, int completionTokens,
               FinishReason finishReason, String error, float[][] vectors) {
-            this(requestId, type, tokenId, text, promptTokens, completionTokens, finishReason, error, vectors, 0);
+            this(requestId, type, tokenId, text, promptTokens, completionTokens, finishReason, error, vectors, 0, null);
         }
 
         Reply(String requestId, ReplyType type, int tokenId, String text, int promptTokens, int completionTokens,
@@ -86,8 +125,8 @@ public final class Wire {
             return new Reply(id, ReplyType.STARTED, 0, null, promptTokens, 0, null, null);
         }
 
-        static Reply token(String id, int tokenId, String text, int completionTokens) {
-            return new Reply(id, ReplyType.TOKEN, tokenId, text, 0, completionTokens, null, null);
+        static Reply token(String id, int tokenId, String text, int completionTokens, TokenLogprobs logprobs) {
+            return new Reply(id, ReplyType.TOKEN, tokenId, text, 0, completionTokens, null, null, null, 0, logprobs);
         }
 
         static Reply heartbeat(String id, int completionTokens) {
@@ -101,7 +140,7 @@ public final class Wire {
         static Reply done(String id, int promptTokens, int cachedTokens, int completionTokens, FinishReason reason,
                           String error) {
             return new Reply(id, ReplyType.DONE, 0, null, promptTokens, completionTokens, reason, error, null,
-                    cachedTokens);
+                    cachedTokens, null);
         }
 
         static Reply rejected(String id, String error) {

@@ -64,7 +64,7 @@ public final class GrammarBench {
         }
     }
 
-    /** Random-logit decoding (softmax draws at T = 1, seed = round): µs per token spent in mask + accept. */
+    /** Random-logit decoding (softmax draws at T = 1, seed = round): µs per token in mask + accept + inFreeText. */
     private static void perToken(String name, Grammar g, TokenTrie trie, int round, int maxTokens, String what) {
         Random rnd = new Random(round % 2);
         float[] logits = new float[trie.vocabSize()];
@@ -81,6 +81,7 @@ public final class GrammarBench {
             int t = draw(logits, rnd);
             long c = CPU.getCurrentThreadCpuTime();
             m.accept(t);
+            m.inFreeText(); // the engine asks after each token (stop strings apply only in free text)
             spent += (b - a) + (CPU.getCurrentThreadCpuTime() - c);
             n++;
             if (t == 2) {

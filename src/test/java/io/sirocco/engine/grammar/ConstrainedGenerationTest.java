@@ -118,4 +118,30 @@ class ConstrainedGenerationTest {
                 GenerationParams.greedy(5).withGrammar(Grammar.special("[NOT_A_TOKEN]")), null));
         assertFalse(e.getMessage().isEmpty());
     }
+
+    /**
+     * Stop strings never cut JSON: inside a value the grammar alone decides where it ends. In free text (a text
+     * reply) they apply as without a grammar.
+     */
+    @Test
+    void stopStringsApplyToFreeTextAndNeverCutJson() throws Exception {
+        for (long seed = 0; seed < 3; seed++) {
+            GenerationResult json = run(new GenerationParams(seed == 0 ? 0f : 0.8f, 1f, 300, List.of("\"", ":", "}"),
+                    seed, Grammar.jsonSchema(SCHEMA)));
+            assertTrue(json.text().indexOf('"') > 0 && json.text().contains(":"), "not cut at a stop string: " + json.text());
+            if (json.finishReason() == FinishReason.STOP) {
+                assertEquals(List.of(), Oracle.validate(SCHEMA, json.text()), json.text());
+            } else {
+                assertEquals(FinishReason.LENGTH, json.finishReason());
+            }
+        }
+
+        Grammar text = Grammar.sequence(Grammar.regex("[^\\[]"), Grammar.freeText());
+        GenerationResult free = run(new GenerationParams(0f, 1f, 24, List.of(), 0L, text));
+        assertTrue(free.text().length() > 6, free.text());
+        String stop = free.text().substring(4, 6);
+        GenerationResult cut = run(new GenerationParams(0f, 1f, 24, List.of(stop), 0L, text));
+        assertEquals(FinishReason.STOP, cut.finishReason());
+        assertEquals(free.text().substring(0, free.text().indexOf(stop)), cut.text());
+    }
 }
