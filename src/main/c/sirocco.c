@@ -16,6 +16,12 @@
 #else
 #define SR_ZMM 0
 #endif
+/* the avx2 build (no VNNI) runs Q4_0 through the pair-tile kernel below */
+#if !SR_ZMM && defined(__AVX2__) && !defined(__AVX512VNNI__)
+#define SR_Q4_PAIRS 1
+#else
+#define SR_Q4_PAIRS 0
+#endif
 
 /* ---------- features (used by Java to pick a variant) ---------- */
 enum { SR_AVX2 = 1, SR_FMA = 2, SR_F16C = 4, SR_AVX512 = 8, SR_VNNI = 16, SR_VBMI = 32 };
@@ -261,7 +267,7 @@ static inline __m256i dot32_u8s8_acc(__m256i acc, __m256i wu, __m256i x) {
 #endif
 }
 
-#if !SR_ZMM
+#if !SR_ZMM && !SR_Q4_PAIRS
 static void dot_tile_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, const int32_t *xs, int nb,
                           int64_t cols, int n, float *out) {
     __m256 acc[TILE];
@@ -297,8 +303,108 @@ static void dot_tile_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, c
 }
 
 #endif
-#if !SR_ZMM
+#if !SR_ZMM && !SR_Q4_PAIRS
 QUANT_MATMUL_SUMS(sr_matmul_q4_0, dot_tile_q4_0, int32_t)
+#endif
+
+#if SR_Q4_PAIRS
+/*
+ * Q4_0 on AVX2 without VNNI: groups of 8 blocks, 4 tokens per unpacked row.
+ * Each token's activations are rearranged once per call into pairs of blocks: XL[k] = the first 16 values of
+ * blocks 2k and 2k+1, XH[k] = their last 16, so that the row's nibbles need no shuffle (low nibbles of the pair
+ * against XL, high against XH). maddubs of both halves add as int16 (at most 4·15·127 per lane), two levels of
+ * hadd_epi16 keep within int16 (≤ 16·15·127), one madd widens: one vector holds the 8 blocks' sums in the order
+ * 0,2,4,6,1,3,5,7, corrected by 8·Σx and scaled by d_w·d_x with one conversion and one multiply-add.
+ * Blocks past the last whole group go one by one, as in dot_tile_q4_0. Every token takes the same path whatever
+ * its batch, so its result does not depend on the batch.
+ */
+#define P4_TT 4
+#define P4_GX 320 /* per token per group: 8 × 32 values, 8 int32 corrections, 8 float scales */
+
+static _Thread_local uint8_t *p4_scratch;
+static _Thread_local size_t p4_cap;
+
+static const int32_t P4_ORDER[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+
+static void p4_prep(const int8_t *xq, const float *xd, const int32_t *xs, int ng, uint8_t *out) {
+    const __m256i order = _mm256_loadu_si256((const __m256i *)P4_ORDER);
+    for (int g = 0; g < ng; g++) {
+        uint8_t *o = out + (int64_t)g * P4_GX;
+        const int8_t *x = xq + 256 * g;
+        for (int k = 0; k < 4; k++) {
+            __m256i a = _mm256_loadu_si256((const __m256i *)(x + 64 * k));
+            __m256i b = _mm256_loadu_si256((const __m256i *)(x + 64 * k + 32));
+            _mm256_store_si256((__m256i *)(o + 32 * k), _mm256_permute2x128_si256(a, b, 0x20));
+            _mm256_store_si256((__m256i *)(o + 128 + 32 * k), _mm256_permute2x128_si256(a, b, 0x31));
+        }
+        __m256i s = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(xs + 8 * g)), order);
+        _mm256_store_si256((__m256i *)(o + 256), _mm256_slli_epi32(s, 3));
+        _mm256_store_ps((float *)(o + 288), _mm256_permutevar8x32_ps(_mm256_loadu_ps(xd + 8 * g), order));
+    }
+}
+
+void sr_matmul_q4_0(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq, const float *xd,
+                    const int32_t *xs, int count, float *y, int y_stride) {
+    int nb = cols / QK, ng = nb / 8;
+    size_t need = (size_t)P4_TT * (ng > 0 ? ng : 1) * P4_GX;
+    if (need > p4_cap) {
+        free(p4_scratch);
+        p4_scratch = aligned_alloc(32, need);
+        p4_cap = p4_scratch ? need : 0;
+        if (!p4_scratch) abort();
+    }
+    const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
+    for (int t0 = 0; t0 < count; t0 += P4_TT) {
+        int n = count - t0 < P4_TT ? count - t0 : P4_TT;
+        for (int k = 0; k < n; k++) {
+            int64_t t = t0 + k;
+            p4_prep(xq + t * cols, xd + t * nb, xs + t * nb, ng, p4_scratch + (int64_t)k * ng * P4_GX);
+        }
+        for (int r = r0; r < r1; r++) {
+            const uint8_t *row = w + (int64_t)r * row_bytes;
+            __m256 acc[P4_TT];
+            for (int k = 0; k < P4_TT; k++) acc[k] = _mm256_setzero_ps();
+            for (int g = 0; g < ng; g++) {
+                const uint8_t *blk = row + 18 * 8 * g;
+                __m256i lo[4], hi[4];
+                for (int k = 0; k < 4; k++) {
+                    __m256i q = _mm256_inserti128_si256(
+                        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(blk + 36 * k + 2))),
+                        _mm_loadu_si128((const __m128i *)(blk + 36 * k + 20)), 1);
+                    lo[k] = _mm256_and_si256(q, m4);
+                    hi[k] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                }
+                __m128i h = _mm_setr_epi16((short)load_u16(blk), (short)load_u16(blk + 36), (short)load_u16(blk + 72),
+                                           (short)load_u16(blk + 108), (short)load_u16(blk + 18), (short)load_u16(blk + 54),
+                                           (short)load_u16(blk + 90), (short)load_u16(blk + 126));
+                __m256 dw = _mm256_cvtph_ps(h); /* order 0,2,4,6,1,3,5,7 */
+                for (int k = 0; k < P4_TT && k < n; k++) {
+                    const uint8_t *x = p4_scratch + ((int64_t)k * ng + g) * P4_GX;
+                    __m256i p[4];
+                    for (int j = 0; j < 4; j++)
+                        p[j] = _mm256_add_epi16(_mm256_maddubs_epi16(lo[j], _mm256_load_si256((const __m256i *)(x + 32 * j))),
+                                                _mm256_maddubs_epi16(hi[j], _mm256_load_si256((const __m256i *)(x + 128 + 32 * j))));
+                    __m256i s = _mm256_madd_epi16(_mm256_hadd_epi16(_mm256_hadd_epi16(p[0], p[1]), _mm256_hadd_epi16(p[2], p[3])), ones);
+                    s = _mm256_sub_epi32(s, _mm256_load_si256((const __m256i *)(x + 256)));
+                    acc[k] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_load_ps((const float *)(x + 288))), _mm256_cvtepi32_ps(s), acc[k]);
+                }
+            }
+            for (int b = 8 * ng; b < nb; b++) { /* the blocks after the last whole group */
+                const uint8_t *blk = row + 18 * b;
+                __m256i q = nibbles32(blk + 2);
+                float dw = fp16_to_f32(load_u16(blk));
+                for (int k = 0; k < P4_TT && k < n; k++) {
+                    int64_t t = t0 + k;
+                    __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + t * cols + QK * b));
+                    __m256i init = _mm256_zextsi128_si256(_mm_cvtsi32_si128(-8 * xs[t * nb + b]));
+                    __m256i isum = dot32_u8s8_acc(init, q, xv);
+                    acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xd[t * nb + b]), _mm256_cvtepi32_ps(isum), acc[k]);
+                }
+            }
+            for (int k = 0; k < n; k++) y[(int64_t)(t0 + k) * y_stride + r] = hsum(acc[k]);
+        }
+    }
+}
 #endif
 
 /* 8 int32 lanes of unsigned × signed byte products (lane i sums bytes 4i..4i+3) */

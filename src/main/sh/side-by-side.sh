@@ -23,6 +23,7 @@ THREADS=${THREADS:-"1 2"}
 ROUNDS=${ROUNDS:-3}
 BATCHED=${BATCHED:-1}
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+"$JAVA" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])' || { echo "set JAVA_HOME to a JDK 25 or later" >&2; exit 2; }
 [ -f target/classes/io/sirocco/engine/cli/EngineCli.class ] || ./mvnw -B -q compile
 J="$JAVA --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m -cp target/classes"
 mkdir -p "$BENCH_DIR"
@@ -70,7 +71,7 @@ json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 median() { python3 -c 'import sys, statistics; v=[float(x) for x in sys.argv[1:] if x not in ("nan","")]; print(f"{statistics.median(v):.2f}" if v else "n/a")' "$@"; }
 
 log "side by side, $(date -u), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-log "llama.cpp: $LLAMA_BIN ($(cd "$LLAMA_BIN" && git -C .. rev-parse --short HEAD 2>/dev/null || echo unknown commit))"
+log "llama.cpp: $LLAMA_BIN (commit $(git -C "$LLAMA_BIN" rev-parse --short HEAD 2>/dev/null || echo unknown))"
 log "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ROWS=()
 for type in $TYPES; do

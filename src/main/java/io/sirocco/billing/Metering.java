@@ -34,6 +34,8 @@ public class Metering {
     @Inject
     UsageLedger ledger;
     @Inject
+    UsageSpool spool;
+    @Inject
     AgroalDataSource db;
     @Inject
     @Channel("usage-events")
@@ -108,7 +110,17 @@ public class Metering {
         BigDecimal cost = costOf(a.prices(), promptTokens, cached, completionTokens, status);
         UsageEvent event = new UsageEvent(a.requestId(), a.orgId(), a.keyId(), a.model(), promptTokens,
                 completionTokens, status, a.admittedAt(), Instant.now(), cost, cached);
-        UsageLedger.Recorded recorded = ledger.recordAll(event, a.prices(), a.tags());
+        UsageLedger.Recorded recorded;
+        try {
+            recorded = ledger.recordAll(event, a.prices(), a.tags());
+        } catch (RuntimeException e) {
+            if (!DatabaseOutage.causedBy(e)) {
+                throw e;
+            }
+            spool.keep(event, a.prices(), a.tags()); // written to the ledger once the database is back
+            publish(usageEvents, event);
+            return event;
+        }
         publish(usageEvents, event);
         recorded.alerts().forEach(alert -> publish(budgetAlerts, alert));
         return event;

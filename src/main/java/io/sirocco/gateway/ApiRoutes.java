@@ -1,6 +1,7 @@
 package io.sirocco.gateway;
 
 import io.sirocco.accounts.KeyPrincipal;
+import io.sirocco.http.Utf8Text;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -159,6 +160,10 @@ public class ApiRoutes {
                 if (!registry.ready()) {
                     throw ApiError.unavailable("models_loading", registry.notReadyReason(),
                             registry.failed() ? 60 : 5);
+                }
+                String charset = Utf8Text.charsetProblem(call.ctx.request().getHeader("content-type"));
+                if (charset != null && body.length > 0) {
+                    throw ApiError.malformed(charset);
                 }
                 handler.handle(call, body);
             } catch (Throwable t) {

@@ -1,6 +1,7 @@
 package io.sirocco.gateway;
 
 import io.sirocco.billing.BudgetExceededException;
+import io.sirocco.billing.DatabaseOutage;
 import io.sirocco.billing.UnpricedModelException;
 import org.jboss.logging.Logger;
 
@@ -41,6 +42,10 @@ public final class ErrorResponses {
         }
         if (t instanceof TierQueue.FullException) {
             return ApiError.rateLimited("queue_full", "the model's queue is full; retry shortly", 1);
+        }
+        if (DatabaseOutage.causedBy(t)) {
+            LOG.warnf("request %s: the database is unavailable: %s", requestId, t.getMessage());
+            return ApiError.unavailable("database_unavailable", "the service's database is unavailable; retry shortly", 5);
         }
         LOG.errorf(t, "request %s failed", requestId);
         return ApiError.internal();

@@ -1,5 +1,6 @@
 package io.sirocco.gateway;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -15,8 +16,10 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 
+import io.sirocco.http.JsonProblems;
+import io.sirocco.http.Utf8Text;
+
 import java.io.IOException;
-import java.util.stream.Collectors;
 
 /**
  * Request bodies, read strictly (as Mistral does): malformed JSON is a 400; unknown fields, wrong types and
@@ -60,13 +63,19 @@ public final class StrictJson {
     private StrictJson() {
     }
 
-    /** Parses a body into {@code type}: 400 when it is not JSON (or not UTF-8), 422 when it does not fit. */
+    /** Parses a body into {@code type}: 400 when it is not UTF-8 or not JSON, 422 when it does not fit. */
     public static <T> T read(byte[] body, Class<T> type) {
+        String notUtf8 = Utf8Text.problem(body);
+        if (notUtf8 != null) {
+            throw ApiError.malformed(notUtf8);
+        }
         JsonNode tree;
         try {
             tree = READER.readTree(body);
+        } catch (JacksonException e) {
+            throw ApiError.malformed(JsonProblems.of(e).message());
         } catch (IOException e) {
-            throw ApiError.malformed("the body is not valid JSON: " + firstLine(e));
+            throw ApiError.malformed("the body could not be read");
         }
         if (tree == null || tree.isMissingNode()) {
             throw ApiError.malformed("the body is empty; a JSON object is required");
@@ -88,24 +97,7 @@ public final class StrictJson {
 
     /** The JSON path of a mapping failure, e.g. {@code messages[0].role}. */
     static String path(JsonMappingException e) {
-        if (e.getPath().isEmpty()) {
-            return null;
-        }
-        String p = e.getPath().stream()
-                .map(r -> r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]")
-                .collect(Collectors.joining());
-        return p.startsWith(".") ? p.substring(1) : p;
-    }
-
-    /** Jackson's message without the source excerpt and location details. */
-    private static String firstLine(IOException e) {
-        String m = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
-        if (m == null) {
-            return "unreadable";
-        }
-        int nl = m.indexOf('\n');
-        m = nl < 0 ? m : m.substring(0, nl);
-        return m.length() > 200 ? m.substring(0, 200) : m;
+        return JsonProblems.path(e);
     }
 
     public static byte[] write(Object value) {

@@ -25,20 +25,36 @@ public class BodyTimeout {
     }
 
     private void arm(RoutingContext rc) {
-        if (!rc.request().isEnded()) {
+        if (!rc.request().isEnded() && announcesBody(rc.request())) {
             long timer = rc.vertx().setTimer(timeout.toMillis(), id -> expire(rc));
             rc.addEndHandler(v -> rc.vertx().cancelTimer(timer));
         }
         rc.next();
     }
 
+    /**
+     * Only a request that announces a body is timed: one without Content-Length or Transfer-Encoding has none (a
+     * GET upgraded to HTTP/2 with h2c may never report its end, and must not be answered 408 while it runs).
+     */
+    private static boolean announcesBody(io.vertx.core.http.HttpServerRequest req) {
+        String length = req.getHeader("content-length");
+        return (length != null && !length.strip().equals("0")) || req.getHeader("transfer-encoding") != null
+                || req.version() == io.vertx.core.http.HttpVersion.HTTP_2 && !req.isEnded()
+                && (req.method() == io.vertx.core.http.HttpMethod.POST || req.method() == io.vertx.core.http.HttpMethod.PUT
+                || req.method() == io.vertx.core.http.HttpMethod.PATCH);
+    }
+
     private void expire(RoutingContext rc) {
-        if (rc.request().isEnded()) {
+        if (rc.request().isEnded() || rc.response().ended()) {
             return;
         }
         if (!rc.response().headWritten()) {
             String message = "The request body did not arrive within " + timeout.toSeconds() + " s.";
-            rc.response().setStatusCode(408).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
+            rc.response().setStatusCode(408).putHeader("Content-Type", "application/json");
+            if (rc.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) { // a connection header is illegal there
+                rc.response().putHeader("Connection", "close");
+            }
+            rc.response()
                     .end(new io.vertx.core.json.JsonObject().put("object", "error")
                             .put("error", new io.vertx.core.json.JsonObject().put("message", message)
                                     .put("type", "invalid_request_error").putNull("param").put("code", "request_timeout"))

@@ -71,8 +71,17 @@ class ConsoleKeysTest extends AccountsTestBase {
         assertTrue(revoked.body().contains(">revoked<"));
         assertTrue(apiKeys.authenticate(secret).isEmpty(), "revocation is immediate on this node");
 
+        // Signing out is a POST with the CSRF token: a link (GET) or a POST without the token signs no one out.
+        WebSession.Page viaLink = s.getNoFollow("/logout");
+        assertEquals(405, viaLink.status());
+        assertTrue(viaLink.body().contains("Sign out button"), viaLink.body());
+        assertEquals(403, s.postFormNoFollow("/logout", Map.of()).status());
+        assertEquals(403, s.postFormNoFollow("/logout", Map.of("csrf", "forged")).status());
+        WebSession.Page still = s.get("/console/keys");
+        assertEquals(200, still.status(), "still signed in");
+        assertTrue(still.body().contains("<form class=\"signout\" method=\"post\" action=\"/logout\">"), "the nav's button");
         // Signing out ends the Keycloak session too: the console asks for the login again.
-        WebSession.Page out = s.get("/logout");
+        WebSession.Page out = s.postForm("/logout", Map.of("csrf", still.hidden("csrf")));
         assertEquals(200, out.status());
         assertTrue(out.body().contains("waitlist-form"), "back on the home page");
         assertTrue(s.get("/console/keys").body().contains("kc-form-login"));

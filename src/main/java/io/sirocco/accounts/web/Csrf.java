@@ -1,7 +1,10 @@
 package io.sirocco.accounts.web;
 
 import io.sirocco.accounts.SecretTokens;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.core.NewCookie;
 
 import java.nio.charset.StandardCharsets;
@@ -17,9 +20,47 @@ public class Csrf {
     public static final String COOKIE = "sirocco_csrf";
     public static final String FIELD = "csrf";
 
-    /** The caller's token if their cookie has one, else a new one. */
+    /** Where a token made during this request is kept, so that every form of one page carries the same. */
+    private static final String MADE_KEY = "sirocco.csrf.made";
+
+    @Inject
+    CurrentVertxRequest request;
+
+    /** The caller's token if their cookie has one, else the one made for this request (made on first use). */
     public String token(String cookieValue) {
-        return SecretTokens.looksLikeToken(cookieValue) ? cookieValue : SecretTokens.newToken();
+        if (SecretTokens.looksLikeToken(cookieValue)) {
+            return cookieValue;
+        }
+        RoutingContext rc = request.getCurrent();
+        if (rc == null) {
+            return SecretTokens.newToken();
+        }
+        String made = rc.get(MADE_KEY);
+        if (made == null) {
+            made = SecretTokens.newToken();
+            rc.put(MADE_KEY, made);
+        }
+        return made;
+    }
+
+    /**
+     * The token for a form on the page being rendered (the navigation's sign-out button): the cookie's, or a new one
+     * that is set as the cookie on this response.
+     */
+    public String current() {
+        RoutingContext rc = request.getCurrent();
+        if (rc == null) {
+            return "";
+        }
+        io.vertx.core.http.Cookie cookie = rc.request().getCookie(COOKIE);
+        String value = cookie == null ? null : cookie.getValue();
+        String token = token(value);
+        if (!token.equals(value) && rc.get(MADE_KEY + ".sent") == null && !rc.response().headWritten()) {
+            rc.put(MADE_KEY + ".sent", Boolean.TRUE);
+            rc.response().addCookie(io.vertx.core.http.Cookie.cookie(COOKIE, token).setPath("/").setHttpOnly(true)
+                    .setSameSite(io.vertx.core.http.CookieSameSite.STRICT));
+        }
+        return token;
     }
 
     public NewCookie cookie(String token) {

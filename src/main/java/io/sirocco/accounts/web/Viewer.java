@@ -23,6 +23,8 @@ public class Viewer {
     @Inject
     SecurityIdentity identity;
     @Inject
+    Csrf csrf;
+    @Inject
     Organizations organizations;
 
     private Optional<Member> membership;
@@ -37,6 +39,11 @@ public class Viewer {
 
     public boolean isAdmin() {
         return identity.hasRole("admin");
+    }
+
+    /** The CSRF token of the sign-out form (signing out is a POST that carries it). */
+    public String getCsrf() {
+        return isSignedIn() ? csrf.current() : "";
     }
 
     public String getName() {

@@ -7,7 +7,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -20,8 +19,6 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class GatewayDispatch {
-    private static final Logger LOG = Logger.getLogger(GatewayDispatch.class);
-
     @Inject
     Roles roles;
     @Inject
@@ -31,24 +28,45 @@ public class GatewayDispatch {
 
     private volatile Dispatcher dispatcher;
     private volatile String failure;
+    private Reconnector reconnector;
+    private String id;
 
+    /**
+     * Connects in the background: RabbitMQ may come up after the gateway. Once connected, the client library's
+     * automatic recovery reconnects after a broker restart (queues, bindings and consumers included); the
+     * {@link Reconnector} only makes the first connection, and a new one if recovery ever gives up.
+     */
     void start(@Observes StartupEvent ev) {
         if (!roles.dispatchesRemotely()) {
             return;
         }
-        String id = config.getOptionalValue("sirocco.dispatch.gateway-id", String.class)
+        id = config.getOptionalValue("sirocco.dispatch.gateway-id", String.class)
                 .orElseGet(() -> System.getenv().getOrDefault("HOSTNAME", "gateway") + "-" + UUID.randomUUID().toString().substring(0, 8));
+        try { // at once if RabbitMQ is there; otherwise the reconnector keeps trying
+            connect();
+        } catch (IOException | RuntimeException e) {
+            org.jboss.logging.Logger.getLogger(getClass()).warnf("%s cannot reach RabbitMQ yet: %s", roles.role(), e.getMessage());
+        }
+        reconnector = new Reconnector("sirocco-gateway-reconnect", () -> dispatcher != null, this::connect);
+        reconnector.start();
+    }
+
+    private void connect() throws IOException {
         try {
             Dispatcher d = new Dispatcher(RabbitSettings.from(config).connect("sirocco-gateway-" + id, true), id, stallTimeout);
             d.start();
             dispatcher = d;
+            failure = null;
         } catch (IOException | RuntimeException e) {
             failure = e.getMessage();
-            LOG.errorf(e, "gateway could not reach RabbitMQ: %s", e.getMessage());
+            throw e;
         }
     }
 
     void stop(@Observes ShutdownEvent ev) {
+        if (reconnector != null) {
+            reconnector.stop();
+        }
         Dispatcher d = dispatcher;
         if (d != null) {
             d.close();
@@ -73,7 +91,7 @@ public class GatewayDispatch {
             return null;
         }
         if (dispatcher == null) {
-            return failure == null ? "dispatch not started" : "RabbitMQ unreachable: " + failure;
+            return failure == null ? "dispatch not connected yet" : "RabbitMQ unreachable (retrying): " + failure;
         }
         return dispatcher.connected() ? null : "RabbitMQ connection lost (reconnecting)";
     }

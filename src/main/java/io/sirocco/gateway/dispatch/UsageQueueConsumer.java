@@ -20,7 +20,19 @@ public class UsageQueueConsumer {
 
     @Incoming("usage-queue")
     @Blocking
-    public void onQueued(UsageEvent event) {
-        billing.onUsage(event);
+    public void onQueued(UsageEvent event) throws InterruptedException {
+        // While the database is away, keep the message (unacknowledged) and retry: acknowledging or failing it
+        // would drop the row or stop this channel.
+        for (long wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
+            try {
+                billing.onUsage(event);
+                return;
+            } catch (RuntimeException e) {
+                if (!io.sirocco.billing.DatabaseOutage.causedBy(e)) {
+                    throw e;
+                }
+                Thread.sleep(wait);
+            }
+        }
     }
 }

@@ -37,6 +37,8 @@ public class WorkerHost {
 
     private volatile InferenceConsumer worker;
     private volatile String failure;
+    private volatile boolean stopping;
+    private Reconnector reconnector;
 
     void start(@Observes StartupEvent ev) {
         if (roles.role() != Role.WORKER) {
@@ -45,19 +47,52 @@ public class WorkerHost {
         if (!engines.isResolvable()) {
             throw new IllegalStateException("sirocco.role=worker needs exactly one EngineSource bean (the model registry)");
         }
+        try { // at once if RabbitMQ is there; otherwise the reconnector keeps trying
+            connect();
+        } catch (IOException | RuntimeException e) {
+            org.jboss.logging.Logger.getLogger(getClass()).warnf("%s cannot reach RabbitMQ yet: %s", roles.role(), e.getMessage());
+        }
+        reconnector = new Reconnector("sirocco-worker-reconnect", this::connected, this::connect);
+        reconnector.start();
+    }
+
+    private boolean connected() {
+        InferenceConsumer w = worker;
+        return stopping || w != null && w.healthy();
+    }
+
+    /**
+     * (Re)connects: a consumer whose connection was lost is closed (RabbitMQ has requeued its unacknowledged
+     * messages, and its running generations were cancelled) and a new one takes its place on the same engines.
+     */
+    private void connect() throws IOException {
+        InferenceConsumer old = worker;
+        if (old != null) {
+            worker = null;
+            old.close();
+            LOG.warn("worker lost RabbitMQ; reconnecting");
+        }
         try {
             InferenceConsumer w = new InferenceConsumer(RabbitSettings.from(config).connect("sirocco-worker", false), engines.get(),
                     roles.workerModels(), heartbeat, idlePoll);
             w.start();
             worker = w;
+            failure = null;
+            if (old != null) {
+                LOG.info("worker reconnected to RabbitMQ");
+            }
         } catch (IOException | RuntimeException e) {
             failure = e.getMessage();
-            LOG.errorf(e, "worker could not reach RabbitMQ: %s", e.getMessage());
+            throw e;
         }
     }
 
     /** Runs before the model registry closes the engines (lower priority value first). */
     void stop(@Observes @Priority(100) ShutdownEvent ev) {
+        stopping = true;
+        if (reconnector != null) {
+            reconnector.stop();
+        }
         InferenceConsumer w = worker;
         if (w == null) {
             return;
@@ -77,9 +112,10 @@ public class WorkerHost {
         if (roles.role() != Role.WORKER) {
             return null;
         }
-        if (worker == null) {
-            return failure == null ? "worker not started" : "RabbitMQ unreachable: " + failure;
+        InferenceConsumer w = worker;
+        if (w == null) {
+            return failure == null ? "worker not connected yet" : "RabbitMQ unreachable (retrying): " + failure;
         }
-        return worker.healthy() ? null : "RabbitMQ connection lost: restart to requeue and resume";
+        return w.healthy() ? null : "RabbitMQ connection lost (reconnecting)";
     }
 }

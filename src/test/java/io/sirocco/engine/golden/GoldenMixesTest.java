@@ -32,9 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * first checked byte for byte against the sha256 of llama-quantize's output, so no llama.cpp is needed
  * here. Then, per prompt: the golden's top-10 logits at the last prompt position within 0.5, and the
  * greedy rule of golden README §9 with that tolerance. The same check for issue 7's bench shape
- * (8 experts, 791 M parameters; P1 goldens without the .f32 file: the six mixes above, and IQ3_XXS and
- * IQ2_XS made with an importance matrix) runs, with the native and the Java kernels, when its files are
- * given.
+ * (8 experts, 791 M parameters; P1 goldens without the .f32 file), and for i-quant mixes that llama-quantize
+ * made with an importance matrix (moe-a and bench shape, {@link #LLAMA_QUANTIZE_ONLY}), runs with the
+ * native and the Java kernels when the files are given.
  */
 class GoldenMixesTest {
     static final double TOP10_TOLERANCE = 0.5;
@@ -42,11 +42,11 @@ class GoldenMixesTest {
     static final List<MatMul> KERNELS = List.of(new MatMul(Kernels.best(true), POOL), new MatMul(Kernels.best(false), POOL));
     static final List<SyntheticModel.Weights> WEIGHTS = SyntheticModel.generate(ModelSpec.MOE_A);
     /**
-     * Bench-shape mixes that only llama-quantize makes (with an importance matrix from llama-imatrix):
-     * the project writes these types but not llama.cpp's imatrix-guided choices, so their files come
-     * from the recipe.
+     * Mixes that only llama-quantize makes (with an importance matrix from llama-imatrix), of moe-a and of
+     * the bench shape: the project writes these types but not llama.cpp's imatrix-guided choices, so
+     * their files come from the recipe.
      */
-    static final List<String> LLAMA_QUANTIZE_ONLY = List.of("IQ3_XXS", "IQ2_XS");
+    static final List<String> LLAMA_QUANTIZE_ONLY = List.of("IQ3_XXS", "IQ2_XS", "IQ1_M");
 
     @AfterAll
     static void close() {
@@ -60,23 +60,27 @@ class GoldenMixesTest {
             tests.add(DynamicTest.dynamicTest(mix + " file", () -> check(mix)));
         }
         String benchDir = System.getProperty("sirocco.bench-mixes");
-        List<String> benchMixes = new ArrayList<>();
+        List<String> files = new ArrayList<>();
         for (MixedTypes.Mix mix : MixedTypes.Mix.values()) {
-            benchMixes.add(mix.name());
+            files.add("bench-" + mix.name());
         }
-        benchMixes.addAll(LLAMA_QUANTIZE_ONLY);
-        for (String mix : benchMixes) {
-            tests.add(DynamicTest.dynamicTest("bench-shape " + mix, () -> {
-                // 8 × 400 MB files take minutes to write: opt-in, with files from the recipe's directory
-                Assumptions.assumeTrue(benchDir != null, "set -Dsirocco.bench-mixes=DIR (bench-<mix>.gguf files, "
-                        + "made by src/test/golden-recipes/bench/make-bench-goldens.sh) to check the bench-shape goldens");
-                Assumptions.assumeTrue(GoldenMixesTest.class.getResource("/golden/mixes/bench-" + mix + "-P1.json") != null,
-                        "no bench-shape golden recorded for " + mix);
-                Path file = Path.of(benchDir, "bench-" + mix + ".gguf");
+        for (String model : List.of("moe-a", "bench")) {
+            for (String mix : LLAMA_QUANTIZE_ONLY) {
+                files.add(model + "-" + mix);
+            }
+        }
+        for (String name : files) {
+            tests.add(DynamicTest.dynamicTest("llama-quantize's " + name, () -> {
+                // bench-shape files take minutes to write, i-quant files need llama.cpp: opt-in
+                Assumptions.assumeTrue(benchDir != null, "set -Dsirocco.bench-mixes=DIR (<model>-<mix>.gguf files, "
+                        + "made by src/test/golden-recipes/bench/make-bench-goldens.sh) to check these goldens");
+                Assumptions.assumeTrue(GoldenMixesTest.class.getResource("/golden/mixes/" + name + "-P1.json") != null,
+                        "no golden recorded for " + name);
+                Path file = Path.of(benchDir, name + ".gguf");
                 Assumptions.assumeTrue(Files.exists(file), "no " + file);
                 try (Model model = Model.load(file)) {
                     for (MatMul mm : KERNELS) {
-                        compare(model, mm, "bench-" + mix + "-P1");
+                        compare(model, mm, name + "-P1");
                     }
                 }
             }));
