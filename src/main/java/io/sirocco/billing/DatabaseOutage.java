@@ -24,8 +24,9 @@ public final class DatabaseOutage {
                 if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
                     return true;
                 }
-                String m = sql.getMessage();
-                if (m != null && (m.contains("Acquisition timeout") || m.contains("This connection has been closed"))) {
+                String m = sql.getMessage(); // Agroal says "Acquisition timeout …" or "Sorry, acquisition timeout!"
+                if (m != null && (m.toLowerCase(java.util.Locale.ROOT).contains("acquisition timeout")
+                        || m.contains("This connection has been closed"))) {
                     return true;
                 }
             }
