@@ -19,22 +19,31 @@ public class RequestPipeline {
     Admit admit;
     @Inject
     Queue queue;
+    @Inject
+    AdmissionGate gate;
 
     <Q, P extends Endpoint.Prepared> void handle(Call call, byte[] body, Endpoint<Q, P> endpoint)
             throws InterruptedException {
         call.refusalParams = endpoint::param;
-        authenticate.caller(call);
-        Q request = endpoint.validate(body);
-        ModelRegistry.Served model = resolve.served(call, endpoint.model(request), endpoint.kind());
-        limit.request(call);
-        model.engine().info().checkTextLength(endpoint.promptChars(request));
-        P prepared = endpoint.prepare(request, model);
-        limit.promptTokens(call, prepared.promptTokens());
-        if (BatchLines.answeredCheck(call, prepared.promptTokens(), prepared.maxNewTokens())) {
-            return;
+        Q request;
+        ModelRegistry.Served model;
+        P prepared;
+        Settlement settlement;
+        // The database steps (key, rate limits, budget) hold a place at the gate; batch lines have their own pace.
+        try (AdmissionGate.Pass pass = BatchLines.claims(call) ? () -> { } : gate.enter()) {
+            authenticate.caller(call);
+            request = endpoint.validate(body);
+            model = resolve.served(call, endpoint.model(request), endpoint.kind());
+            limit.request(call);
+            model.engine().info().checkTextLength(endpoint.promptChars(request));
+            prepared = endpoint.prepare(request, model);
+            limit.promptTokens(call, prepared.promptTokens());
+            if (BatchLines.answeredCheck(call, prepared.promptTokens(), prepared.maxNewTokens())) {
+                return;
+            }
+            settlement = admit.reserve(call, model.tier().id(), prepared.promptTokens(),
+                    prepared.maxNewTokens(), endpoint.tags(request));
         }
-        Settlement settlement = admit.reserve(call, model.tier().id(), prepared.promptTokens(),
-                prepared.maxNewTokens(), endpoint.tags(request));
         try {
             endpoint.run(new Endpoint.Job<>(call, request, prepared, model, settlement, queue));
         } finally {
