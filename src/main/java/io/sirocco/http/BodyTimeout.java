@@ -1,5 +1,6 @@
 package io.sirocco.http;
 
+import io.quarkus.vertx.http.runtime.security.SecurityHandlerPriorities;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,12 +18,17 @@ import java.time.Duration;
  * When the server is ready depends on the route. {@code /v1} (and {@code /logout}) are served by our own handlers
  * ahead of Quarkus' security, which read at once: their clock starts with the request. Every other route first waits
  * for Quarkus' authentication (a session check, perhaps a token refresh at Keycloak), during which the server reads
- * nothing; its clock starts again once authentication is done ({@link #AFTER_AUTHENTICATION}), so a whole body that
- * waited on a busy server is never answered 408.
+ * nothing; its clock stops there ({@link #BEFORE_SECURITY}) and starts again once authentication is done
+ * ({@link #AFTER_AUTHENTICATION}), so a whole body that waited on a busy server is never answered 408.
  */
 @ApplicationScoped
 public class BodyTimeout {
-    /** After Quarkus' authentication (filter order -200) and authorization (-100), before the REST handlers. */
+    /**
+     * Just before Quarkus' security filters (CORS -300, authentication -200, authorization -100: order = -priority).
+     * A request that gets here was not read by our own handlers ahead of them ({@code /v1}, {@code /logout}).
+     */
+    static final int BEFORE_SECURITY = -1 * SecurityHandlerPriorities.CORS - 1;
+    /** After Quarkus' authentication and authorization, before the REST handlers (default order 10000). */
     static final int AFTER_AUTHENTICATION = -50;
     private static final String TIMER = "sirocco.body-timer";
 
@@ -31,7 +37,17 @@ public class BodyTimeout {
 
     void install(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE + 1).handler(this::arm);
+        router.route().order(BEFORE_SECURITY).handler(this::pause);
         router.route().order(AFTER_AUTHENTICATION).handler(this::arm);
+    }
+
+    /** The server reads nothing while Quarkus authenticates: the clock stops until {@link #AFTER_AUTHENTICATION}. */
+    private void pause(RoutingContext rc) {
+        Long timer = rc.get(TIMER);
+        if (timer != null) {
+            rc.vertx().cancelTimer(timer);
+        }
+        rc.next();
     }
 
     /** (Re)starts the request's clock: the body has the whole timeout from now. */

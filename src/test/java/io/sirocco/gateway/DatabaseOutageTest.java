@@ -59,11 +59,14 @@ class DatabaseOutageTest extends ApiTestBase {
     public static class Profile extends FakeEngineProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            startPostgres(true);
+            if (pg == null) {
+                startPostgres(true);
+            }
             Map<String, String> m = new HashMap<>(super.getConfigOverrides());
             m.put("sirocco.test.hold-model-loading", "false");
             m.put("quarkus.datasource.jdbc.url", url());
             m.put("quarkus.datasource.jdbc.acquisition-timeout", "2s");
+            m.put("sirocco.billing.usage-spool-dir", DIR.resolve("usage-spool").toString()); // this database's rows only
             return m;
         }
     }

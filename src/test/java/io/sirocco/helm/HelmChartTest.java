@@ -137,6 +137,17 @@ class HelmChartTest {
         }
 
         @Test
+        void gatewaysKeepTheUsageSpoolOnASharedPersistentVolume() {
+            Deployment gateway = chart.one(Deployment.class, "sirocco-gateway");
+            assertEquals("sirocco-usage-spool", volume(gateway, "usage-spool").getPersistentVolumeClaim().getClaimName());
+            var mount = container(gateway).getVolumeMounts().stream().filter(m -> m.getName().equals("usage-spool"))
+                    .findFirst().orElseThrow();
+            assertEquals(mount.getMountPath(), env(container(gateway), "SIROCCO_USAGE_SPOOL_DIR").getValue());
+            var claim = chart.one(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class, "sirocco-usage-spool");
+            assertEquals(List.of("ReadWriteMany"), claim.getSpec().getAccessModes(), "every gateway replays the spool");
+        }
+
+        @Test
         void modelsAreMountedReadOnlyFromTheirVolume() {
             Deployment tiny = chart.one(Deployment.class, "sirocco-worker-mistral-tiny");
             Volume models = volume(tiny, "models");

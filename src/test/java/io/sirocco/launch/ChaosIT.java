@@ -387,6 +387,20 @@ class ChaosIT {
                 }
             }
         }
+        // ... and nothing refused is billed: a 503/429 has no row, or one that costs nothing.
+        List<String> refusedIds = all.stream().filter(o -> o.status() == 503 || o.status() == 429)
+                .map(Outcome::requestId).filter(java.util.Objects::nonNull).toList();
+        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
+                "select count(*), coalesce(sum(cost_eur), 0) from usage_ledger where request_id = ?")) {
+            for (String id : refusedIds) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertTrue(rs.getInt(1) <= 1 && rs.getBigDecimal(2).signum() == 0,
+                            "a refused request was billed: " + id + " rows " + rs.getInt(1) + " cost " + rs.getBigDecimal(2));
+                }
+            }
+        }
     }
 
     /** Waits until a request is answered again after {@code since}; returns how long that took. */
