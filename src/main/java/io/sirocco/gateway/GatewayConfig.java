@@ -43,7 +43,7 @@ public interface GatewayConfig {
         int concurrency();
 
         /** Requests waiting for one of those places; any more are answered 503 at once. */
-        @WithDefault("256")
+        @WithDefault("1024")
         int maxWaiting();
 
         /** The longest a request waits for a place (below the pool's acquisition timeout, 5 s). */

@@ -129,7 +129,7 @@ class DatabaseOutageTest extends ApiTestBase {
         String spooledRow = Files.readString(spooled);
 
         // A request that needs the database now: a fast 503 with Retry-After, not a 500 after a long wait.
-        Key other = new Key(UUID.randomUUID(), UUID.randomUUID(), "sk-unknown-" + UUID.randomUUID());
+        Key other = new Key(UUID.randomUUID(), UUID.randomUUID(), io.sirocco.accounts.KeySecrets.newSecret()); // unknown
         for (Key k : List.of(key, other)) {
             long start = System.nanoTime();
             HttpResponse<String> refused = chat(k);

@@ -351,7 +351,18 @@ class HelmChartTest {
     void gatewaysCanRunWithoutModelVolumes() {
         RenderedChart chart = RenderedChart.render(null, Map.of("gateway.mountModels", false));
         Deployment gateway = chart.one(Deployment.class, "sirocco-gateway");
-        assertEquals(List.of("config"), pod(gateway).getVolumes().stream().map(Volume::getName).toList());
+        assertEquals(List.of("config", "usage-spool"), pod(gateway).getVolumes().stream().map(Volume::getName).toList(),
+                "no model volume; the usage spool stays");
+    }
+
+    @Test
+    void theUsageSpoolCanUseAnExistingClaimOrAnEmptyDir() {
+        RenderedChart mine = RenderedChart.render(null, Map.of("gateway.usageSpool.persistence.existingClaim", "my-spool"));
+        assertEquals("my-spool", volume(mine.one(Deployment.class, "sirocco-gateway"), "usage-spool")
+                .getPersistentVolumeClaim().getClaimName());
+        assertTrue(mine.all(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class).isEmpty(), "no claim of its own");
+        RenderedChart off = RenderedChart.render(null, Map.of("gateway.usageSpool.persistence.enabled", false));
+        assertNotNull(volume(off.one(Deployment.class, "sirocco-gateway"), "usage-spool").getEmptyDir());
     }
 
     @Test
