@@ -118,10 +118,51 @@ static inline void unpack_iq4_xs(const uint8_t *blk, __m256i W[8], __m256i S[8],
     }
 }
 
+#if defined(__AVX512BW__) && defined(__AVX512VNNI__)
+/* AVX-512 builds: Q5_K and IQ4_XS chunk pairs straight from the block (as sirocco.c's unpack2_q4_K); same
+ * W, S and M as unpack_q5_K / unpack_iq4_xs */
+static inline void unpack2_q5_K(const uint8_t *blk, __m512i W2[4], __m512i S2[4], __m256i *M, float *da, float *db) {
+    *da = fp16_to_f32(load_u16(blk));
+    *db = fp16_to_f32(load_u16(blk + 2));
+    k4_scales_mins(blk + 4, S2, M);
+    const __m512i m4 = _mm512_set1_epi8(0x0f), one = _mm512_set1_epi8(1), shift = _mm512_loadu_si512(HALF_SHIFT4);
+    const __m512i half = _mm512_srli_epi16(shift, 2); /* 0 in the low half, 1 in the high half */
+    __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 16)));
+    for (int k = 0; k < 4; k++) {
+        __m512i b = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 48 + 32 * k)));
+        __m512i h = _mm512_and_si512(_mm512_srlv_epi16(qh, _mm512_add_epi16(half, _mm512_set1_epi16((short)(2 * k)))), one);
+        W2[k] = _mm512_or_si512(_mm512_and_si512(_mm512_srlv_epi16(b, shift), m4), _mm512_slli_epi16(h, 4));
+    }
+}
+
+static inline void unpack2_iq4_xs(const uint8_t *blk, __m512i W2[4], __m512i S2[4], __m256i *M, float *da, float *db) {
+    *da = fp16_to_f32(load_u16(blk));
+    *db = 0.f;
+    *M = _mm256_setzero_si256();
+    int16_t sc[16] = {0};
+    for (int j = 0; j < 8; j++) sc[j] = (int16_t)kq_scale_iq4_xs(blk, j);
+    __m512i s = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)sc));
+    for (int i = 0; i < 4; i++) S2[i] = _mm512_permutexvar_epi16(_mm512_loadu_si512(Q4K_SCALE_IDX[i]), s);
+    const __m512i table = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)kq_iq4_values));
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    /* 16-bit shift counts 0, 4, 0, 4 per 128-bit lane: chunk 2i = lo | hi nibbles of bytes 0-15, 2i+1 of 16-31 */
+    const __m512i shift = _mm512_set_epi64(0x0004000400040004LL, 0x0004000400040004LL, 0, 0,
+                                           0x0004000400040004LL, 0x0004000400040004LL, 0, 0);
+    for (int i = 0; i < 4; i++) {
+        __m512i v = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(blk + 8 + 32 * i)));
+        __m512i q = _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(1, 1, 0, 0));
+        W2[i] = _mm512_shuffle_epi8(table, _mm512_and_si512(_mm512_srlv_epi16(q, shift), m4));
+    }
+}
+
+Q8K_TILE_DOT512(tile_q5_K, unpack2_q5_K, pairs_u8s8, 176, 1)
+Q8K_TILE_DOT512(tile_iq4_xs, unpack2_iq4_xs, pairs_s8s8, 136, 0)
+#else
 Q8K_TILE_DOT(tile_q5_K, unpack_q5_K, pairs_u8s8, 176, 1)
+Q8K_TILE_DOT(tile_iq4_xs, unpack_iq4_xs, pairs_s8s8, 136, 0)
+#endif
 Q8K_TILE_DOT(tile_q3_K, unpack_q3_K, pairs_u8s8, 110, 1)
 Q8K_TILE_DOT(tile_q2_K, unpack_q2_K, pairs_u8s8, 84, 1)
-Q8K_TILE_DOT(tile_iq4_xs, unpack_iq4_xs, pairs_s8s8, 136, 0)
 
 /* IQ4_NL against Q8_0 activations: one block of 32, an exact int32 dot per block */
 static void tile_iq4_nl(const uint8_t *w, const int8_t *xq, const float *xd, int nb, int64_t cols, int n,

@@ -487,8 +487,46 @@ static inline void unpack_q6_K(const uint8_t *blk, __m256i W[8], __m256i S[8], _
     for (int j = 0; j < 8; j++) S[j] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * j + 1]), _mm_set1_epi16(sc[2 * j]));
 }
 
+#if defined(__AVX512BW__) && defined(__AVX512VNNI__)
+/*
+ * AVX-512 builds: the chunk pairs straight from the block. The scales become int16 lanes with one vpermw
+ * per pair (instead of eight broadcasts); Q4_K's 32 packed bytes of chunks 2k, 2k+1 are broadcast to both
+ * halves and shifted by 0 / 4 (vpsrlvw); Q6_K's ql and qh of chunks 2k, 2k+1 are 64 contiguous bytes and
+ * one qh vector shifted by 0 / 2. Same W, S and M as unpack_q4_K / unpack_q6_K above.
+ */
+static inline void unpack2_q4_K(const uint8_t *blk, __m512i W2[4], __m512i S2[4], __m256i *M, float *da, float *db) {
+    *da = fp16_to_f32(load_u16(blk));
+    *db = fp16_to_f32(load_u16(blk + 2));
+    k4_scales_mins(blk + 4, S2, M);
+    const __m512i m4 = _mm512_set1_epi8(0x0f), shift = _mm512_loadu_si512(HALF_SHIFT4);
+    for (int k = 0; k < 4; k++) {
+        __m512i b = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * k)));
+        W2[k] = _mm512_and_si512(_mm512_srlv_epi16(b, shift), m4);
+    }
+}
+
+static inline void unpack2_q6_K(const uint8_t *blk, __m512i W2[4], __m512i S2[4], __m256i *M, float *da, float *db) {
+    *da = *db = fp16_to_f32(load_u16(blk + 208));
+    __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(blk + 192)));
+    *M = _mm256_slli_epi16(sc16, 5);
+    for (int i = 0; i < 4; i++)
+        S2[i] = _mm512_permutexvar_epi16(_mm512_loadu_si512(Q6K_SCALE_IDX[i]), _mm512_castsi256_si512(sc16));
+    const __m512i m4 = _mm512_set1_epi8(0x0f), m3 = _mm512_set1_epi8(0x03), m30 = _mm512_set1_epi8(0x30);
+    for (int h = 0; h < 2; h++) {
+        __m512i ql = _mm512_loadu_si512(blk + 64 * h);
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+        __m512i qh2 = join256(qh, _mm256_srli_epi16(qh, 2));
+        W2[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_slli_epi16(_mm512_and_si512(qh2, m3), 4));
+        W2[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4), _mm512_and_si512(qh2, m30));
+    }
+}
+
+Q8K_TILE_DOT512(dot_tile_q4_K, unpack2_q4_K, pairs_u8s8, 144, 1)
+Q8K_TILE_DOT512(dot_tile_q6_K, unpack2_q6_K, pairs_u8s8, 210, 1)
+#else
 Q8K_TILE_DOT(dot_tile_q4_K, unpack_q4_K, pairs_u8s8, 144, 1)
 Q8K_TILE_DOT(dot_tile_q6_K, unpack_q6_K, pairs_u8s8, 210, 1)
+#endif
 Q8K_MATMUL(sr_matmul_q4_K, dot_tile_q4_K)
 Q8K_MATMUL(sr_matmul_q6_K, dot_tile_q6_K)
 #else

@@ -88,6 +88,102 @@ static inline void scales16(const int8_t *sc, __m256i S[8]) {
  *   d_x · (da · Σ_j Σ_lanes S[j]·(W[j]·X[j]) − db · Σ_g M[g]·bsum_x[g])
  * (HAS_M = 0 drops the second term). maddubs gives int16 pair sums and madd by S sums and scales them.
  */
+#if defined(__AVX512BW__) && defined(__AVX512VNNI__)
+/*
+ * AVX-512 VNNI builds: chunks 2i and 2i+1 side by side in one 512-bit register (their activations,
+ * elements 64i..64i+63, are contiguous), maddubs for the int16 pair sums and one vpdpwssd for
+ * "multiply by the scales, sum pairs and accumulate" (AVX2 needs madd + add). The two halves are added
+ * before the conversion, so each int32 lane holds exactly the AVX2 kernel's integer sum: same bits.
+ */
+static inline __m512i pairs_u8s8_512(__m512i w, __m512i x) {
+    return _mm512_maddubs_epi16(w, x);
+}
+
+/* the sign trick without vpsignb: |x| times w negated where x < 0 (where x = 0 the product is 0 anyway) */
+static inline __m512i pairs_s8s8_512(__m512i w, __m512i x) {
+    __m512i wneg = _mm512_mask_sub_epi8(w, _mm512_movepi8_mask(x), _mm512_setzero_si512(), w);
+    return _mm512_maddubs_epi16(_mm512_abs_epi8(x), wneg);
+}
+
+static inline __m512i join256(__m256i lo, __m256i hi) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+__attribute__((unused)) static const int16_t Q4K_SCALE_IDX[4][32] = {
+#define R(a) a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a
+    {R(0), R(1)}, {R(2), R(3)}, {R(4), R(5)}, {R(6), R(7)}
+#undef R
+};
+__attribute__((unused)) static const int16_t Q6K_SCALE_IDX[4][32] = {
+#define R(a) a, a, a, a, a, a, a, a
+    {R(0), R(1), R(2), R(3)}, {R(4), R(5), R(6), R(7)}, {R(8), R(9), R(10), R(11)}, {R(12), R(13), R(14), R(15)}
+#undef R
+};
+__attribute__((unused)) static const int16_t Q4K_MIN_IDX[16] = {8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15};
+__attribute__((unused)) static const int16_t HALF_SHIFT4[32] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4};
+
+/* Q4_K/Q5_K's 12 packed bytes (llama.cpp's kmask shuffle): S2[i] = the 6-bit scales of chunks 2i, 2i+1 in
+ * int16 lanes, M = the mins, one per 16-value group */
+static inline void k4_scales_mins(const uint8_t *packed, __m512i S2[4], __m256i *M) {
+    uint32_t u[4];
+    memcpy(u, packed, 12);
+    const uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
+    u[3] = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
+    uint32_t mins_lo = u[1] & k1;
+    u[1] = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
+    u[2] = mins_lo;
+    u[0] &= k1;
+    __m256i sm = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)u)); /* 8 scales, then 8 mins */
+    for (int i = 0; i < 4; i++)
+        S2[i] = _mm512_permutexvar_epi16(_mm512_loadu_si512(Q4K_SCALE_IDX[i]), _mm512_castsi256_si512(sm));
+    *M = _mm256_permutexvar_epi16(_mm256_loadu_si256((const __m256i *)Q4K_MIN_IDX), sm);
+}
+
+/* UNPACK2 gives the chunk pairs W2[i] = (W[2i], W[2i+1]) and their scales S2[i] directly */
+#define Q8K_TILE_DOT512(NAME, UNPACK2, PAIRS, BB, HAS_M)                                                  \
+    static void NAME(const uint8_t *w, const int8_t *xq, const float *xd, const int16_t *bs, int nb,       \
+                     int64_t cols, int n, float *out) {                                                    \
+        __m256 acc[TILE];                                                                                  \
+        for (int k = 0; k < TILE; k++) acc[k] = _mm256_setzero_ps();                                       \
+        for (int b = 0; b < nb; b++) {                                                                     \
+            __m512i W2[4], S2[4];                                                                          \
+            __m256i M;                                                                                     \
+            float da, db;                                                                                  \
+            UNPACK2(w + (int64_t)BB * b, W2, S2, &M, &da, &db);                                            \
+            for (int k = 0; k < TILE && k < n; k++) {                                                      \
+                const int8_t *x = xq + k * cols + QKK * b;                                                 \
+                __m512i isum = _mm512_setzero_si512();                                                     \
+                for (int i = 0; i < 4; i++)                                                                \
+                    isum = _mm512_dpwssd_epi32(isum, PAIRS##_512(W2[i], _mm512_loadu_si512(x + 64 * i)),   \
+                                               S2[i]);                                                     \
+                __m256i s = _mm256_add_epi32(_mm512_castsi512_si256(isum),                                 \
+                                             _mm512_extracti64x4_epi64(isum, 1));                          \
+                float dx = xd[k * nb + b];                                                                 \
+                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(da * dx), _mm256_cvtepi32_ps(s), acc[k]);          \
+                if (HAS_M) {                                                                               \
+                    __m256i bsv = _mm256_loadu_si256((const __m256i *)(bs + k * cols / 16 + 16 * b));      \
+                    acc[k] = _mm256_fnmadd_ps(_mm256_set1_ps(db * dx),                                     \
+                                              _mm256_cvtepi32_ps(_mm256_madd_epi16(bsv, M)), acc[k]);      \
+                }                                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
+        for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);                                                 \
+    }
+
+/* any type with a 256-bit UNPACK: its chunks joined in pairs (W2[i] = W[2i] | W[2i+1], S2 likewise) */
+#define Q8K_TILE_DOT(NAME, UNPACK, PAIRS, BB, HAS_M)                                                       \
+    static inline void NAME##_unpack2(const uint8_t *blk, __m512i W2[4], __m512i S2[4], __m256i *M,        \
+                                      float *da, float *db) {                                              \
+        __m256i W[8], S[8];                                                                                \
+        UNPACK(blk, W, S, M, da, db);                                                                      \
+        for (int i = 0; i < 4; i++) {                                                                      \
+            W2[i] = join256(W[2 * i], W[2 * i + 1]);                                                       \
+            S2[i] = join256(S[2 * i], S[2 * i + 1]);                                                       \
+        }                                                                                                  \
+    }                                                                                                      \
+    Q8K_TILE_DOT512(NAME, NAME##_unpack2, PAIRS, BB, HAS_M)
+#else
 #define Q8K_TILE_DOT(NAME, UNPACK, PAIRS, BB, HAS_M)                                                       \
     static void NAME(const uint8_t *w, const int8_t *xq, const float *xd, const int16_t *bs, int nb,       \
                      int64_t cols, int n, float *out) {                                                    \
@@ -114,6 +210,7 @@ static inline void scales16(const int8_t *sc, __m256i S[8]) {
         }                                                                                                  \
         for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);                                                 \
     }
+#endif
 #else
 /* scalar builds: one activation row per call, the same integer sums */
 #define Q8K_SCALAR_TILE(NAME, DOT, BB)                                                                     \

@@ -5,8 +5,12 @@
 #
 # Environment (all optional but LLAMA_BIN):
 #   LLAMA_BIN   directory holding your llama.cpp build's llama-bench and llama-batched-bench (required)
-#   BENCH_DIR   where the bench-shape files are (written by the project's writer when missing; default target/bench)
+#   BENCH_DIR   where the bench-shape files are (made when missing, see QUANTIZER; default target/bench)
 #   TYPES       files to compare (default "Q4_0 Q8_0 Q4_K_M IQ4_XS"; Q4_K_M and IQ4_XS are llama-quantize's mixes)
+#   QUANTIZER   who makes a missing file: "llama" (default when $LLAMA_BIN/llama-quantize exists) writes the F32
+#               bench shape once with the project's writer ($F32_FILE, default $BENCH_DIR/bench-F32.gguf, 3.2 GB)
+#               and runs `llama-quantize [--pure for Q4_0] F32 OUT TYPE` (file bench-TYPE.llama-quantize.gguf);
+#               "sirocco" writes bench-TYPE.gguf with `write-bench-model --type/--mix` (byte-identical mixes)
 #   THREADS     thread counts (default "1 2")
 #   ROUNDS      alternating rounds per file and thread count (default 3); each figure is the median of the rounds
 #   BATCHED     "1" to also run 16 streams (llama-batched-bench -npl 16 beside bench's 16-stream figure; default 1)
@@ -30,12 +34,28 @@ mkdir -p "$BENCH_DIR"
 LOG="$BENCH_DIR/side-by-side-$(date -u +%Y%m%dT%H%M%S).log"
 log() { echo "$*" | tee -a "$LOG" >&2; }
 
-file_for() { # the bench-shape file of a type or mix, written once
-  local f="$BENCH_DIR/bench-$1.gguf"
-  if [ ! -f "$f" ]; then
-    case "$1" in Q4_K_M|IQ4_XS|Q5_K_M|Q3_K_M|Q2_K|Q6_K) opt="--mix $1" ;; *) opt="--type $1" ;; esac
-    log "writing $f"
-    $J io.sirocco.engine.cli.EngineCli write-bench-model $opt --out "$f" >&2
+QUANTIZER=${QUANTIZER:-$([ -x "$LLAMA_BIN/llama-quantize" ] && echo llama || echo sirocco)}
+F32_FILE=${F32_FILE:-$BENCH_DIR/bench-F32.gguf}
+
+file_for() { # the bench-shape file of a type or mix, made once
+  local f opt
+  if [ "$QUANTIZER" = llama ]; then
+    f="$BENCH_DIR/bench-$1.llama-quantize.gguf"
+    if [ ! -f "$f" ]; then
+      if [ ! -f "$F32_FILE" ]; then
+        log "writing $F32_FILE"
+        $J io.sirocco.engine.cli.EngineCli write-bench-model --type F32 --out "$F32_FILE" >&2
+      fi
+      log "llama-quantize $F32_FILE -> $f ($1)"
+      "$LLAMA_BIN/llama-quantize" $([ "$1" = Q4_0 ] && echo --pure) "$F32_FILE" "$f" "$1" "$(nproc)" >>"$LOG" 2>&1
+    fi
+  else
+    f="$BENCH_DIR/bench-$1.gguf"
+    if [ ! -f "$f" ]; then
+      case "$1" in Q4_K_M|IQ4_XS|Q5_K_M|Q3_K_M|Q2_K|Q6_K) opt="--mix $1" ;; *) opt="--type $1" ;; esac
+      log "writing $f"
+      $J io.sirocco.engine.cli.EngineCli write-bench-model $opt --out "$f" >&2
+    fi
   fi
   echo "$f"
 }
@@ -53,6 +73,7 @@ print(pp, tg)'
 }
 
 llama_batched16() { # file threads -> aggregate decode tok/s at 16 sequences (128-token prompts, 64 tokens each)
+  [ -x "$LLAMA_BIN/llama-batched-bench" ] || { echo nan; return; }
   "$LLAMA_BIN/llama-batched-bench" -m "$1" -t "$2" -c 4096 -npp 128 -ntg 64 -npl 16 --output-format jsonl 2>>"$LOG" \
     | python3 -c '
 import json, sys
@@ -66,12 +87,15 @@ sirocco() { # file threads prompt gen streams -> the bench JSON
   $J io.sirocco.engine.cli.EngineCli bench -m "$1" -t "$2" -p "$3" -n "$4" -r 1 --streams "$5" --stream-mib 0 --json 2>>"$LOG"
 }
 
+ratio() { python3 -c 'import sys; a, b = map(float, sys.argv[1:]); print(a / b if b > 0 else "nan")' "$1" "$2"; }
+
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 median() { python3 -c 'import sys, statistics; v=[float(x) for x in sys.argv[1:] if x not in ("nan","")]; print(f"{statistics.median(v):.2f}" if v else "n/a")' "$@"; }
 
 log "side by side, $(date -u), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 log "llama.cpp: $LLAMA_BIN (commit $(git -C "$LLAMA_BIN" rev-parse --short HEAD 2>/dev/null || echo unknown))"
+log "files made by: $QUANTIZER"
 log "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ROWS=()
 for type in $TYPES; do
@@ -85,16 +109,16 @@ for type in $TYPES; do
       stg=$(echo "$sj" | json 'd["decode_tokens_per_s"]')
       read -r lpp512 _ < <(llama_pp_tg "$f" "$t" 512 0)
       spp512=$($J io.sirocco.engine.cli.EngineCli bench -m "$f" -t "$t" -p 512 -n 1 -r 1 --streams "" --stream-mib 0 --json 2>>"$LOG" | json 'd["prefill_tokens_per_s"]')
-      log "$type t=$t round $round: llama pp128 $lpp tg64 $ltg pp512 $lpp512 | sirocco pp128 $spp tg64 $stg pp512 $spp512 | load $(cut -d' ' -f1 /proc/loadavg)"
+      log "$type t=$t round $round: llama pp128 $lpp tg64 $ltg pp512 $lpp512 | sirocco pp128 $spp tg64 $stg pp512 $spp512 ($(echo "$sj" | json 'd["kernels"]')) | load $(cut -d' ' -f1 /proc/loadavg)"
       l_dec+=("$ltg"); s_dec+=("$stg"); l_pp+=("$lpp"); s_pp+=("$spp")
-      r_dec+=("$(python3 -c "print($stg/$ltg)")"); r_pp+=("$(python3 -c "print($spp/$lpp)")")
-      r_pp512+=("$(python3 -c "print($spp512/$lpp512)")")
+      r_dec+=("$(ratio "$stg" "$ltg")"); r_pp+=("$(ratio "$spp" "$lpp")")
+      r_pp512+=("$(ratio "$spp512" "$lpp512")")
       if [ "$BATCHED" = 1 ]; then
         lb=$(llama_batched16 "$f" "$t")
         sb=$(echo "$sj" | json 'd["batched"][0]["decode_tokens_per_s"]')
         log "$type t=$t round $round: 16 streams llama-batched-bench $lb | sirocco $sb"
         l_b+=("$lb"); s_b+=("$sb")
-        r_b16+=("$(python3 -c "print($sb/$lb)")"); s_b16x+=("$(python3 -c "print($sb/$stg)")")
+        r_b16+=("$(ratio "$sb" "$lb")"); s_b16x+=("$(ratio "$sb" "$stg")")
       fi
     done
     ROWS+=("| $type | $t | $(median "${l_dec[@]}") / $(median "${s_dec[@]}") | **$(median "${r_dec[@]}")×** | $(median "${l_pp[@]}") / $(median "${s_pp[@]}") | **$(median "${r_pp[@]}")×** | **$(median "${r_pp512[@]}")×** | $([ "$BATCHED" = 1 ] && echo "$(median "${l_b[@]}") / $(median "${s_b[@]}") | **$(median "${r_b16[@]}")×** | $(median "${s_b16x[@]}")×" || echo "— | — | —") |")

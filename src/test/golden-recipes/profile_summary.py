@@ -14,7 +14,7 @@ for line in open(sys.argv[1]):
     elif has('Transformer.moe') and not has('MatMul'): c = 'routing: softmax/top-k/gather (Java)'
     elif has('Dequantize'): c = 'embedding row dequantize'
     elif has('Sampler') : c = 'sampling'
-    elif has('WorkerPool$Helper.run') or has('WorkerPool.parallelFor') or has('LockSupport') or has('onSpinWait'): c = 'worker pool: spin/park/hand-off'
+    elif has('KernelThreads') or has('LockSupport') or has('onSpinWait'): c = 'worker pool: spin/park/hand-off'
     elif has('Transformer.forward') or has('Transformer.head'): c = 'forward pass, other Java (adds, copies, allocation)'
     elif has('GC') or has('G1') or has('gc'): c = 'GC'
     elif has('Compile') or has('C2') or has('C1'): c = 'JIT compiler'

@@ -15,8 +15,6 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,14 +33,15 @@ import java.util.concurrent.Future;
 
 /**
  * Creates a batch job from its input files, validating every line first: the JSONL, the {@code custom_id} (present,
- * unique), the line's URL, and the body as the live endpoint itself checks it (a check-only call through
- * {@link BatchLines}, which stops before admission). Any invalid line refuses the whole job with a 422 that names
+ * unique), the line's URL, and the body as the live endpoint itself checks it ({@link BatchLines#check}: the
+ * request pipeline up to admission, in this process). Any invalid line refuses the whole job with a 422 that names
  * the lines; nothing is stored and no token is spent. Lines are read one at a time and stored in the job's
  * transaction as they pass.
  */
 @ApplicationScoped
 public class BatchCreation {
-    static final Set<String> ENDPOINTS = Set.of("/v1/chat/completions", "/v1/embeddings", "/v1/fim/completions");
+    /** The endpoints a batch line may call (the console offers these). */
+    public static final Set<String> ENDPOINTS = Set.of("/v1/chat/completions", "/v1/embeddings", "/v1/fim/completions");
     /** At most this many invalid lines are listed in the refusal. */
     static final int MAX_LISTED_ERRORS = 20;
     private static final int CHECK_CHUNK = 32;
@@ -63,15 +62,16 @@ public class BatchCreation {
     @Inject
     io.sirocco.gateway.GatewayConfig gateway;
 
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    /** Checks lines side by side: tokenizing a chunk of lines is the slow part of creating a job. */
+    private final ExecutorService checks = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("sirocco-batch-check-", 0).factory());
 
     /** What a job is asked to do. {@code model}: Mistral's job-level model, put in lines that name none. */
-    record Request(String shape, String endpoint, String model, List<String> inputFileIds, String metadataJson,
+    public record Request(String shape, String endpoint, String model, List<String> inputFileIds, String metadataJson,
                    Duration timeout, String filesParam) {
     }
 
-    private record Checked(int lineNo, String customId, byte[] body, Future<HttpResponse<byte[]>> verdict) {
+    private record Checked(int lineNo, String customId, byte[] body, Future<BatchLines.Check> verdict) {
     }
 
     public BatchJob create(KeyPrincipal key, Request r) {
@@ -273,8 +273,8 @@ public class BatchCreation {
             throw new UncheckedIOException(e);
         }
         String requestId = requestId(jobId, no);
-        Future<HttpResponse<byte[]>> verdict = http.sendAsync(batchLines.request(r.endpoint(), key.keyId(), requestId,
-                true, bytes, Duration.ofMinutes(2)), HttpResponse.BodyHandlers.ofByteArray());
+        Future<BatchLines.Check> verdict = checks.submit(() -> batchLines.check(r.endpoint(), key.keyId(), requestId,
+                bytes));
         return new Checked(no, customId, bytes, verdict);
     }
 
@@ -286,25 +286,24 @@ public class BatchCreation {
     private void settle(List<Checked> pending, PreparedStatement insert, String jobId, Totals totals,
                         List<String> errors, int[] errorCount) throws SQLException {
         for (Checked ch : pending) {
-            HttpResponse<byte[]> resp;
+            BatchLines.Check verdict;
             try {
-                resp = ch.verdict().get();
+                verdict = ch.verdict().get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw ApiError.unavailable("interrupted", "the server is stopping; retry", 5);
             } catch (java.util.concurrent.ExecutionException e) {
                 throw new IllegalStateException("checking line " + ch.lineNo() + " failed", e.getCause());
             }
-            if (resp.statusCode() == 503) {
+            ApiError refusal = verdict.refusal();
+            if (refusal != null && refusal.status() == 503) {
                 throw ApiError.unavailable("models_loading", "the models are not ready to check the lines; retry", 5);
             }
-            JsonNode answer = readQuietly(resp.body());
-            if (resp.statusCode() != 200) {
-                String message = answer.path("error").path("message").asText("refused with HTTP " + resp.statusCode());
-                error(errors, errorCount, ch.lineNo(), message);
+            if (refusal != null) {
+                error(errors, errorCount, ch.lineNo(), refusal.getMessage());
                 continue;
             }
-            long est = answer.path("prompt_tokens").asLong() + answer.path("max_new_tokens").asLong();
+            long est = (long) verdict.estimate().promptTokens() + verdict.estimate().maxNewTokens();
             insert.setString(1, jobId);
             insert.setInt(2, ch.lineNo());
             insert.setString(3, ch.customId());
@@ -321,15 +320,6 @@ public class BatchCreation {
             insert.clearBatch();
         }
         pending.clear();
-    }
-
-    private static JsonNode readQuietly(byte[] body) {
-        try {
-            JsonNode n = JSON.readTree(body);
-            return n == null ? JSON.createObjectNode() : n;
-        } catch (IOException e) {
-            return JSON.createObjectNode();
-        }
     }
 
     private static Checked error(List<String> errors, int[] count, int line, String message) {

@@ -15,8 +15,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,13 +31,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs batch jobs' lines, from PostgreSQL, so a node that restarts picks up where it stopped. Each tick it takes
- * (by lease) up to {@code concurrency-per-model} unanswered lines per model and sends each to this node's own live
- * endpoint as a batch line ({@link BatchLines}): the lowest priority, the engine's background queue (continuous
- * batching with everything else, preempted by live work), batch prices, and the line's own request id, so a line
- * that runs again after a crash is billed once. An answer is stored once; a 402 pauses the job with its reason
- * until the retry interval; 429/503 and lost connections put the line back for a later tick. A job whose lines are
- * all answered (or that was cancelled or timed out, once its running lines are done) gets its output and error
- * files.
+ * (by lease) up to {@code concurrency-per-model} unanswered lines per model and runs each through the request
+ * pipeline in this process as a batch line ({@link BatchLines}): the lowest priority, the engine's background queue
+ * (continuous batching with everything else, preempted by live work), batch prices, and the line's own request id,
+ * so a line that runs again after a crash is billed once. An answer is stored once; a 402 pauses the job with its
+ * reason until the retry interval; 429/503 put the line back for a later tick. A cancelled job's running lines run to
+ * their end, so every ledger row of a job is a line with its answer. A node that stops cancels its running lines,
+ * as a live client's disconnect would; their leases lapse and they run again (billed once: the first row stays). A
+ * job whose lines are all answered (or that was cancelled or timed out, once its running lines are done) gets its
+ * output and error files.
  */
 @ApplicationScoped
 public class BatchRunner {
@@ -56,12 +57,10 @@ public class BatchRunner {
     @Inject
     BatchConfig config;
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     private final ExecutorService lines = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("sirocco-batch-line-", 0).factory());
-    /** Lines running on this node, per job (line numbers) and per model (counts). */
-    private final Map<String, Map<Integer, Boolean>> running = new ConcurrentHashMap<>();
+    /** Lines running on this node, per job (by line number) and per model (counts). */
+    private final Map<String, Map<Integer, BatchLines.Run>> running = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> perModel = new ConcurrentHashMap<>();
     private volatile boolean stopped;
     private Thread loop;
@@ -77,6 +76,7 @@ public class BatchRunner {
         if (loop != null) {
             loop.interrupt();
         }
+        running.values().forEach(job -> job.values().forEach(BatchLines.Run::cancel)); // their leases lapse
         lines.shutdownNow();
     }
 
@@ -136,13 +136,15 @@ public class BatchRunner {
             return;
         }
         jobs.markRunning(job.id());
-        Map<Integer, Boolean> mine = running.computeIfAbsent(job.id(), j -> new ConcurrentHashMap<>());
+        Map<Integer, BatchLines.Run> mine = running.computeIfAbsent(job.id(), j -> new ConcurrentHashMap<>());
         for (BatchJobs.Line line : taken) {
+            BatchLines.Run run = batchLines.start(job.endpoint(), job.keyId(), line.requestId(),
+                    line.body().getBytes(StandardCharsets.UTF_8));
             inFlight.incrementAndGet();
-            mine.put(line.lineNo(), true);
+            mine.put(line.lineNo(), run);
             lines.execute(() -> {
                 try {
-                    run(job, line);
+                    run(job, line, run);
                 } finally {
                     mine.remove(line.lineNo());
                     inFlight.decrementAndGet();
@@ -151,31 +153,29 @@ public class BatchRunner {
         }
     }
 
-    private void run(BatchJob job, BatchJobs.Line line) {
-        HttpResponse<String> resp;
+    private void run(BatchJob job, BatchJobs.Line line, BatchLines.Run run) {
+        Optional<BatchLines.Answer> answer;
         try {
-            resp = http.send(batchLines.request(job.endpoint(), job.keyId(), line.requestId(), false,
-                    line.body().getBytes(StandardCharsets.UTF_8), Duration.ofHours(1)),
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            LOG.debugf("batch line %s: %s; it runs again later", line.requestId(), e.toString());
-            giveBack(line);
-            return;
+            answer = run.run();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return; // stopping: the lease lapses and the line runs again
         }
-        int status = resp.statusCode();
-        switch (status) {
+        if (answer.isEmpty()) { // cancelled: this node is stopping, and the lease lapses
+            return;
+        }
+        BatchLines.Answer a = answer.get();
+        switch (a.status()) {
             case 402 -> {
-                String reason = message(resp.body(), "the organization's spending cap is reached");
+                String reason = message(a.body(), "the organization's spending cap is reached");
                 jobs.pause(job.id(), reason, config.budgetRetry());
                 giveBack(line);
             }
             case 429, 503 -> giveBack(line);
-            default -> jobs.answer(line, status, resp.body());
+            default -> jobs.answer(line, a.status(), a.body());
         }
     }
+
 
     private void giveBack(BatchJobs.Line line) {
         try {
@@ -196,7 +196,7 @@ public class BatchRunner {
     }
 
     private int runningHere(String jobId) {
-        Map<Integer, Boolean> mine = running.get(jobId);
+        Map<Integer, BatchLines.Run> mine = running.get(jobId);
         return mine == null ? 0 : mine.size();
     }
 

@@ -58,4 +58,53 @@ public interface ModelText {
     default int[] encodeFim(String prefix, String suffix) {
         throw new EngineException(info().name() + " has no fill-in-the-middle tokens");
     }
+
+    /**
+     * A model text that is another's: every method answers with {@link #text()}'s. Engines implement it to tokenize
+     * with the model they were opened on, and override only what they know better (a remote engine's facts).
+     */
+    interface Delegating extends ModelText {
+        /** The model text this one answers with. */
+        ModelText text();
+
+        @Override
+        default ModelInfo info() {
+            return text().info();
+        }
+
+        @Override
+        default int[] tokenize(String text, boolean addBos) {
+            return text().tokenize(text, addBos);
+        }
+
+        @Override
+        default String detokenize(int[] ids) {
+            return text().detokenize(ids);
+        }
+
+        @Override
+        default int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
+            return text().encodeChat(messages, safePrompt);
+        }
+
+        @Override
+        default int[] encodeChat(ChatInput chat) {
+            return text().encodeChat(chat);
+        }
+
+        @Override
+        default boolean rendersToolTokens() {
+            return text().rendersToolTokens();
+        }
+
+        @Override
+        default boolean supportsFim() {
+            return text().supportsFim();
+        }
+
+        @Override
+        default int[] encodeFim(String prefix, String suffix) {
+            return text().encodeFim(prefix, suffix);
+        }
+    }
 }

@@ -17,9 +17,11 @@ public class ApiRequests {
     /** One request on the API: its id, caller, and its JSON or error answer. */
     public static final class ApiRequest {
         private final Call call;
+        private final RoutingContext ctx;
 
-        private ApiRequest(Call call) {
+        private ApiRequest(Call call, RoutingContext ctx) {
             this.call = call;
+            this.ctx = ctx;
         }
 
         public String requestId() {
@@ -27,7 +29,7 @@ public class ApiRequests {
         }
 
         public RoutingContext context() {
-            return call.ctx;
+            return ctx;
         }
 
         public KeyPrincipal caller() {
@@ -47,7 +49,7 @@ public class ApiRequests {
 
     /** Starts handling a request: sets its {@code x-request-id}. */
     public ApiRequest open(RoutingContext ctx) {
-        return new ApiRequest(new Call(ctx));
+        return new ApiRequest(Call.http(ctx), ctx);
     }
 
     /** The caller's API key ({@code Authorization: Bearer …}), else an {@link ApiError} 401. */

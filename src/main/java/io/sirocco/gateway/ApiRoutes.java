@@ -56,18 +56,18 @@ public class ApiRoutes {
     }
 
     private void route(RoutingContext ctx) {
-        Call call = new Call(ctx);
+        Call call = Call.http(ctx);
         String path = ctx.normalizedPath();
         HttpMethod method = ctx.request().method();
         switch (path) {
-            case "/v1/chat/completions" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, chat));
-            case "/v1/fim/completions" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, fim));
-            case "/v1/embeddings" -> expect(call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, embeddings));
-            case "/v1/models" -> expect(call, method, HttpMethod.GET, (c, b) -> models.list(c));
+            case "/v1/chat/completions" -> expect(ctx, call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, chat));
+            case "/v1/fim/completions" -> expect(ctx, call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, fim));
+            case "/v1/embeddings" -> expect(ctx, call, method, HttpMethod.POST, (c, b) -> pipeline.handle(c, b, embeddings));
+            case "/v1/models" -> expect(ctx, call, method, HttpMethod.GET, (c, b) -> models.list(c));
             default -> {
                 if (path.startsWith("/v1/models/") && path.length() > "/v1/models/".length()) {
                     String id = path.substring("/v1/models/".length());
-                    expect(call, method, HttpMethod.GET, (c, b) -> models.get(c, id));
+                    expect(ctx, call, method, HttpMethod.GET, (c, b) -> models.get(c, id));
                 } else {
                     ErrorResponses.send(call, ApiError.notFound("no such endpoint: " + method + " " + path));
                 }
@@ -81,12 +81,12 @@ public class ApiRoutes {
      * budget, queue, billing, SSE framing and error bodies as the API, without a bearer key.
      */
     public void chatAs(RoutingContext ctx, KeyPrincipal key) {
-        Call call = new Call(ctx);
+        Call call = Call.http(ctx);
         call.key = key;
-        expect(call, ctx.request().method(), HttpMethod.POST, (c, b) -> pipeline.handle(c, b, chat));
+        expect(ctx, call, ctx.request().method(), HttpMethod.POST, (c, b) -> pipeline.handle(c, b, chat));
     }
 
-    private void expect(Call call, HttpMethod actual, HttpMethod wanted, Handler handler) {
+    private void expect(RoutingContext ctx, Call call, HttpMethod actual, HttpMethod wanted, Handler handler) {
         if (!actual.equals(wanted)) {
             call.response().putHeader("allow", wanted.name());
             ErrorResponses.send(call, ApiError.methodNotAllowed(actual + " is not allowed here; use " + wanted));
@@ -95,15 +95,15 @@ public class ApiRoutes {
         if (wanted.equals(HttpMethod.GET)) {
             dispatch(call, new byte[0], handler);
         } else {
-            readBody(call, handler);
+            readBody(ctx, call, handler);
         }
     }
 
     /** Reads the body up to the limit; a larger one is drained and answered 413. */
-    private void readBody(Call call, Handler handler) {
-        HttpServerRequest req = call.ctx.request();
-        if (call.ctx.body() != null && call.ctx.body().available()) {
-            Buffer b = call.ctx.body().buffer();
+    private void readBody(RoutingContext ctx, Call call, Handler handler) {
+        HttpServerRequest req = ctx.request();
+        if (ctx.body() != null && ctx.body().available()) {
+            Buffer b = ctx.body().buffer();
             byte[] bytes = b == null ? new byte[0] : b.getBytes();
             if (bytes.length > maxBodyBytes) {
                 ErrorResponses.send(call, ApiError.tooLarge(maxBodyBytes));
@@ -161,7 +161,7 @@ public class ApiRoutes {
                     throw ApiError.unavailable("models_loading", registry.notReadyReason(),
                             registry.failed() ? 60 : 5);
                 }
-                String charset = Utf8Text.charsetProblem(call.ctx.request().getHeader("content-type"));
+                String charset = Utf8Text.charsetProblem(call.reply().requestHeader("content-type"));
                 if (charset != null && body.length > 0) {
                     throw ApiError.malformed(charset);
                 }

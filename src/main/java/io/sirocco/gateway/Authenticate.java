@@ -7,25 +7,19 @@ import jakarta.inject.Inject;
 
 /**
  * Pipeline step 1: the caller's API key from {@code Authorization: Bearer <key>}, else 401. A call the console
- * already authenticated by its session ({@link ApiRoutes#chatAs}) arrives with its key set and keeps it.
+ * already authenticated by its session ({@link ApiRoutes#chatAs}), and a batch line (the job's key, {@link BatchLines}),
+ * arrive with their key set and keep it.
  */
 @ApplicationScoped
 class Authenticate {
     @Inject
     ApiKeys apiKeys;
-    @Inject
-    BatchLines batchLines;
 
     KeyPrincipal caller(Call call) {
         if (call.key != null) {
             return call.key;
         }
-        if (BatchLines.claims(call)) {
-            KeyPrincipal key = batchLines.caller(call);
-            call.key = key;
-            return key;
-        }
-        String header = call.ctx.request().getHeader("authorization");
+        String header = call.reply().requestHeader("authorization");
         if (header == null || header.isBlank()) {
             throw ApiError.unauthenticated("missing API key: send Authorization: Bearer <key>");
         }

@@ -47,14 +47,11 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         }
     }
 
-    @Override
-    public ModelTier.Kind kind() {
-        return ModelTier.Kind.CHAT;
-    }
+    private static final Shape SHAPE = new Shape(ModelTier.Kind.CHAT, "messages");
 
     @Override
-    public String param(EngineException.Kind kind) {
-        return kind == EngineException.Kind.KV_EXCEEDED ? "max_tokens" : "messages";
+    public Shape shape() {
+        return SHAPE;
     }
 
     @Override
@@ -254,7 +251,7 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         Map<String, Object> out = envelope(call, model.tier().id(), "chat.completion");
         out.put("choices", choices);
         out.put("usage", usage(r, null));
-        call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
+        call.reply().header("x-sirocco-cost-eur", usage.costEur().toPlainString());
         call.json(200, out);
     }
 
@@ -283,14 +280,14 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         }
         List<Generation> gens = startAll(call, model, engine, req, work, listeners);
         tokens.attach(gens);
-        tokens.deliver(call, token -> {
+        tokens.deliver(call, (token, frames) -> {
             ChoiceOutput out = outputs.get(token.choice());
             if (token.logprobs() != null) {
                 out.logprobs(token.logprobs());
             }
             String delta = out.next(token.delta());
             if (!delta.isEmpty()) {
-                event(call, withLogprobs(chunk(call, model.tier().id(), out.index, Map.of("content", delta), null),
+                frame(frames, withLogprobs(chunk(call, model.tier().id(), out.index, Map.of("content", delta), null),
                         out));
             }
         });
@@ -359,11 +356,16 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         return settlement.settle(r.promptTokens(), r.cachedTokens(), r.completionTokens(), status);
     }
 
-    /** {@code data: {json}\n\n}, exactly. */
+    /** Writes one SSE event. */
     private static void event(Call call, Object json) {
-        byte[] payload = StrictJson.write(json);
-        Buffer b = Buffer.buffer(payload.length + 8).appendString("data: ").appendBytes(payload).appendString("\n\n");
+        Buffer b = Buffer.buffer();
+        frame(b, json);
         call.response().write(b);
+    }
+
+    /** Appends one SSE event: {@code data: {json}\n\n}, exactly. */
+    static void frame(Buffer out, Object json) {
+        out.appendString("data: ").appendBytes(StrictJson.write(json)).appendString("\n\n");
     }
 
     private static Map<String, Object> envelope(Call call, String model, String object) {

@@ -36,14 +36,11 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
         }
     }
 
-    @Override
-    public ModelTier.Kind kind() {
-        return ModelTier.Kind.EMBEDDINGS;
-    }
+    private static final Shape SHAPE = new Shape(ModelTier.Kind.EMBEDDINGS, "input");
 
     @Override
-    public String param(EngineException.Kind kind) {
-        return "input";
+    public Shape shape() {
+        return SHAPE;
     }
 
     @Override
@@ -115,7 +112,7 @@ public class Embeddings implements Endpoint<Embeddings.Checked, Embeddings.Work>
                 return;
             }
             UsageEvent usage = job.settlement().settleFinished(job.prepared().promptTokens(), 0, 0);
-            call.response().putHeader("x-sirocco-cost-eur", usage.costEur().toPlainString());
+            call.reply().header("x-sirocco-cost-eur", usage.costEur().toPlainString());
             call.json(200, response(call, job.model().tier().id(), vectors, job.prepared().format(),
                     job.prepared().promptTokens()));
         } finally {

@@ -20,10 +20,19 @@ interface Endpoint<Q, P extends Endpoint.Prepared> {
         int maxNewTokens();
     }
 
-    ModelTier.Kind kind();
+    /** What kind of model an endpoint serves, and the request field that holds its prompt. */
+    record Shape(ModelTier.Kind kind, String promptField) {
+        /**
+         * The request field an engine refusal is about, for the error body: {@code max_tokens} when a generation
+         * does not fit the KV cache, the prompt's field otherwise.
+         */
+        String param(EngineException.Kind refusal) {
+            return refusal == EngineException.Kind.KV_EXCEEDED && kind == ModelTier.Kind.CHAT ? "max_tokens"
+                    : promptField;
+        }
+    }
 
-    /** The request field an engine refusal of {@code kind} is about, for the error body. */
-    String param(EngineException.Kind kind);
+    Shape shape();
 
     /** Step 2: parses and validates the body (400 / 422). */
     Q validate(byte[] body);

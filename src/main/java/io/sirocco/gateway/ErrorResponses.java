@@ -80,10 +80,11 @@ public final class ErrorResponses {
     /** Answers the call with the error, unless the response has already started (then it is only logged). */
     static void send(Call call, Throwable t) {
         ApiError e = map(t, call.requestId, call.refusalParams);
-        if (call.response().ended()) {
+        Call.Reply reply = call.reply();
+        if (reply.ended()) {
             return;
         }
-        if (call.response().headWritten()) { // mid-stream: an error event, then close the stream without [DONE]
+        if (reply.headWritten()) { // mid-stream: an error event, then close the stream without [DONE]
             try {
                 byte[] json = StrictJson.write(body(e));
                 call.response().end(io.vertx.core.buffer.Buffer.buffer("data: ").appendBytes(json).appendString("\n\n"));
@@ -93,11 +94,11 @@ public final class ErrorResponses {
             return;
         }
         if (e.retryAfterSeconds() != null) {
-            call.response().putHeader("retry-after", Long.toString(e.retryAfterSeconds()));
+            reply.header("retry-after", Long.toString(e.retryAfterSeconds()));
         }
         if (e.status() == 401) { // RFC 6750: name the scheme; say the token was bad when one was sent
-            boolean sent = call.ctx.request().getHeader("authorization") != null;
-            call.response().putHeader("www-authenticate",
+            boolean sent = reply.requestHeader("authorization") != null;
+            reply.header("www-authenticate",
                     sent ? "Bearer realm=\"sirocco\", error=\"invalid_token\"" : "Bearer realm=\"sirocco\"");
         }
         call.json(e.status(), body(e));

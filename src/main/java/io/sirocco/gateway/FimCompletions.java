@@ -21,14 +21,11 @@ public class FimCompletions implements Endpoint<FimCompletions.Checked, ChatComp
     record Checked(String prompt, String suffix, ChatValidation.Checked reply) {
     }
 
-    @Override
-    public ModelTier.Kind kind() {
-        return ModelTier.Kind.CHAT;
-    }
+    private static final Shape SHAPE = new Shape(ModelTier.Kind.CHAT, "prompt");
 
     @Override
-    public String param(EngineException.Kind kind) {
-        return kind == EngineException.Kind.KV_EXCEEDED ? "max_tokens" : "prompt";
+    public Shape shape() {
+        return SHAPE;
     }
 
     @Override

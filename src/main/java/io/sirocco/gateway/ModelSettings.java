@@ -29,7 +29,8 @@ public class ModelSettings {
                 own.flatMap(ModelsConfig.PerModel::kvCacheTokens).orElse(d.kvCacheTokens()),
                 own.flatMap(ModelsConfig.PerModel::maxContext).orElse(d.maxContext()),
                 own.flatMap(ModelsConfig.PerModel::useNative).orElse(d.useNative()),
-                own.flatMap(ModelsConfig.PerModel::prefixCacheTokens).orElse(d.prefixCacheTokens()));
+                own.flatMap(ModelsConfig.PerModel::prefixCacheTokens).orElse(d.prefixCacheTokens()),
+                own.flatMap(ModelsConfig.PerModel::backgroundPerStep).orElse(d.backgroundPerStep()));
         Path path = own.flatMap(ModelsConfig.PerModel::path).map(Path::of)
                 .orElse(dataDir.resolve("models").resolve(id + ".gguf"));
         return new Tier(path, engine, own.flatMap(ModelsConfig.PerModel::queueCapacity).orElse(d.queueCapacity()),

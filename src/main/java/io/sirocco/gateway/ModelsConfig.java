@@ -50,6 +50,13 @@ public interface ModelsConfig {
         @WithDefault("-1")
         int prefixCacheTokens();
 
+        /**
+         * Most batch (background) sequences in an engine step that also carries live work, taken in turns; with no
+         * live work batch sequences use the whole batch (0 = no cap).
+         */
+        @WithDefault("2")
+        int backgroundPerStep();
+
         /** Requests that may wait in a tier's queue. */
         @WithDefault("64")
         int queueCapacity();
@@ -77,6 +84,8 @@ public interface ModelsConfig {
         Optional<Boolean> useNative();
 
         Optional<Integer> prefixCacheTokens();
+
+        Optional<Integer> backgroundPerStep();
 
         Optional<Integer> queueCapacity();
 

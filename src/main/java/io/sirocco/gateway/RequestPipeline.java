@@ -5,7 +5,8 @@ import jakarta.inject.Inject;
 
 /**
  * The one path of every model request: authenticate → validate → resolve the model → limit → admit (reserve the
- * budget) → queue → run → settle. Each step is its own type; an {@link Endpoint} says only what differs.
+ * budget) → queue → run → settle. Each step is its own type; an {@link Endpoint} says only what differs. A live
+ * request and a batch line ({@link BatchLines}) take the same path; a batch line's {@link Call} says so.
  */
 @ApplicationScoped
 public class RequestPipeline {
@@ -20,25 +21,41 @@ public class RequestPipeline {
     @Inject
     Queue queue;
 
+    /** A request through step 4: valid, its model resolved, within its limits, its tokens counted. */
+    private record Ready<Q, P>(Q request, ModelRegistry.Served model, P prepared) {
+    }
+
+    /** Runs the whole path; the endpoint answers the call. */
     <Q, P extends Endpoint.Prepared> void handle(Call call, byte[] body, Endpoint<Q, P> endpoint)
             throws InterruptedException {
-        call.refusalParams = endpoint::param;
+        Ready<Q, P> ready = prepare(call, body, endpoint);
+        P prepared = ready.prepared();
+        Settlement settlement = admit.reserve(call, ready.model().tier().id(), prepared.promptTokens(),
+                prepared.maxNewTokens(), endpoint.tags(ready.request()));
+        try {
+            endpoint.run(new Endpoint.Job<>(call, ready.request(), prepared, ready.model(), settlement, queue));
+        } finally {
+            settlement.failIfOpen(prepared.promptTokens());
+        }
+    }
+
+    /**
+     * Steps 1–4 only: what the request would be admitted for, or the refusal the live path would give. Nothing is
+     * reserved and no token is generated (a batch job's lines are checked this way before the job is accepted).
+     */
+    <Q, P extends Endpoint.Prepared> Endpoint.Prepared check(Call call, byte[] body, Endpoint<Q, P> endpoint) {
+        return prepare(call, body, endpoint).prepared();
+    }
+
+    private <Q, P extends Endpoint.Prepared> Ready<Q, P> prepare(Call call, byte[] body, Endpoint<Q, P> endpoint) {
+        call.refusalParams = endpoint.shape()::param;
         authenticate.caller(call);
         Q request = endpoint.validate(body);
-        ModelRegistry.Served model = resolve.served(call, endpoint.model(request), endpoint.kind());
+        ModelRegistry.Served model = resolve.served(call, endpoint.model(request), endpoint.shape().kind());
         limit.request(call);
         model.engine().info().checkTextLength(endpoint.promptChars(request));
         P prepared = endpoint.prepare(request, model);
         limit.promptTokens(call, prepared.promptTokens());
-        if (BatchLines.answeredCheck(call, prepared.promptTokens(), prepared.maxNewTokens())) {
-            return;
-        }
-        Settlement settlement = admit.reserve(call, model.tier().id(), prepared.promptTokens(),
-                prepared.maxNewTokens(), endpoint.tags(request));
-        try {
-            endpoint.run(new Endpoint.Job<>(call, request, prepared, model, settlement, queue));
-        } finally {
-            settlement.failIfOpen(prepared.promptTokens());
-        }
+        return new Ready<>(request, model, prepared);
     }
 }

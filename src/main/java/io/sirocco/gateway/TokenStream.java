@@ -3,6 +3,7 @@ package io.sirocco.gateway;
 import io.sirocco.engine.Generation;
 import io.sirocco.engine.TokenListener;
 import io.sirocco.engine.TokenLogprobs;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
 import java.time.Duration;
@@ -20,7 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The delivery stage of one streamed reply, off the engine's scheduler thread (and, scaled out, off the RabbitMQ
  * consumer thread). The engine's listeners only append each token to a bounded buffer; the request's own thread
- * takes them from there, frames and writes them, and waits for the socket to drain between writes.
+ * takes them from there, frames them and writes all that are waiting with one socket write, and waits for the socket
+ * to drain between writes.
  * <ul>
  * <li>A full buffer ({@code capacity} tokens waiting for the client) pauses the reply's generations: the scheduler
  * keeps their KV cache and runs the rest of the batch without them. They resume once the client has taken half.</li>
@@ -36,12 +38,14 @@ final class TokenStream {
     record Token(int choice, String delta, TokenLogprobs logprobs) {
     }
 
-    /** Writes one token to the client (on the request's thread). */
+    /** Frames one token for the client into {@code out} (on the request's thread); it may append nothing. */
     interface Writer {
-        void write(Token token);
+        void write(Token token, Buffer out);
     }
 
     private final int capacity;
+    /** Most tokens framed into one socket write. */
+    private final int perWrite;
     private final Duration stallTimeout;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -57,6 +61,12 @@ final class TokenStream {
 
     /** {@code held}: a count shared by all streams, of the tokens waiting in their buffers. */
     TokenStream(int capacity, Duration stallTimeout, AtomicLong held) {
+        this(capacity, stallTimeout, held, Integer.MAX_VALUE);
+    }
+
+    /** {@code perWrite}: at most this many tokens in one socket write (1 writes each token on its own). */
+    TokenStream(int capacity, Duration stallTimeout, AtomicLong held, int perWrite) {
+        this.perWrite = Math.max(1, perWrite);
         this.capacity = Math.max(2, capacity);
         this.stallTimeout = stallTimeout;
         this.held = held;
@@ -139,14 +149,15 @@ final class TokenStream {
     }
 
     /**
-     * On the request's thread: hands each token to {@code writer} until every attached generation has ended,
-     * waiting for the socket to drain after each write. Once the client has gone or stalled, what is left is
-     * drained without being written.
+     * On the request's thread: until every attached generation has ended, takes the tokens waiting in the buffer,
+     * has {@code writer} frame each, writes them to the socket at once, and waits for it to drain. Once the client has
+     * gone or stalled, what is left is drained without being written.
      */
     void deliver(Call call, Writer writer) throws InterruptedException {
+        List<Token> taken = new ArrayList<>();
         try {
             while (true) {
-                Token token;
+                taken.clear();
                 List<Generation> toResume = List.of();
                 lock.lock();
                 try {
@@ -156,8 +167,10 @@ final class TokenStream {
                     if (buffer.isEmpty()) {
                         return;
                     }
-                    token = buffer.pollFirst();
-                    held.decrementAndGet();
+                    while (!buffer.isEmpty() && taken.size() < perWrite) {
+                        taken.add(buffer.pollFirst());
+                    }
+                    held.addAndGet(-taken.size());
                     if (paused && buffer.size() <= capacity / 2) {
                         paused = false;
                         toResume = List.copyOf(generations);
@@ -170,13 +183,19 @@ final class TokenStream {
                     continue; // drain what is left without writing it
                 }
                 try {
-                    writer.write(token);
+                    Buffer out = Buffer.buffer();
+                    for (Token token : taken) {
+                        writer.write(token, out);
+                    }
+                    if (out.length() > 0) {
+                        call.response().write(out);
+                    }
                 } catch (RuntimeException e) {
                     broken = true; // the connection broke under us: nobody is left to read the rest
                     cancelAll();
                     continue;
                 }
-                delivered++;
+                delivered += taken.size();
                 if (!awaitDrained(call)) {
                     stalled = true;
                     cancelAll();

@@ -9,7 +9,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * A fixed pool of kernel threads, created once (never per step). {@link #parallelFor} splits a range
  * into a few contiguous chunks per thread, handed out dynamically; the caller works too and waits only
  * for chunks a helper has claimed. Between jobs the helpers spin for {@link #SPIN_NANOS} before they
- * park: a decode step hands ~90 small jobs to the pool back to back, and waking a parked thread for
+ * park: a decode step hands ~40 small jobs to the pool back to back (5 per layer), and waking a parked thread for
  * each would cost more than many of the jobs themselves.
  */
 public final class KernelThreads implements AutoCloseable {
@@ -21,6 +21,12 @@ public final class KernelThreads implements AutoCloseable {
     private static final int CHUNKS_PER_THREAD = 4;
     /** How long an idle helper polls for the next job before parking. */
     static final long SPIN_NANOS = 200_000;
+    /**
+     * How long the caller, its own chunks done, polls for the helpers' last chunks before it parks. Parking
+     * and being unparked costs two futex calls and a wake-up (tens of µs) on each of a decode step's ~40
+     * hand-offs, about as long as the helper's remaining chunk.
+     */
+    static final long CALLER_SPIN_NANOS = 50_000;
 
     private final int threads;
     private final Helper[] helpers;
@@ -68,8 +74,13 @@ public final class KernelThreads implements AutoCloseable {
                 }
             }
             job.work();
+            long parkAfter = System.nanoTime() + CALLER_SPIN_NANOS;
             while (job.remaining.get() > 0) {
-                LockSupport.park(job);
+                if (System.nanoTime() < parkAfter) {
+                    Thread.onSpinWait(); // a helper's last chunk usually ends within microseconds: no futex round trip
+                } else {
+                    LockSupport.park(job);
+                }
             }
             current = null;
             if (job.failure.get() != null) {

@@ -30,7 +30,7 @@ public final class MatMul {
 
     public void apply(Matrix w, Activations x, float[] y) {
         check(w, x);
-        pool.parallelFor(w.rows(), grain(w.rowBytes(), x), (r0, r1) -> kernels.matmul(w, r0, r1, x, y, w.rows()));
+        pool.parallelFor(w.rows(), grain(w.rowBytes() * Math.max(1, x.count)), (r0, r1) -> kernels.matmul(w, r0, r1, x, y, w.rows()));
     }
 
     /**
@@ -39,21 +39,32 @@ public final class MatMul {
      * {@link #apply}, so the results are the same bits.
      */
     public float[][] applyEach(Activations x, Matrix... ws) {
+        Activations[] xs = new Activations[ws.length];
+        java.util.Arrays.fill(xs, x);
+        return applyAll(ws, xs);
+    }
+
+    /**
+     * {@code y[i] = ws[i] · xs[i]} in one hand-off to the pool (the MoE experts of a step: each expert's gate and
+     * up, then each expert's down, with its own tokens): the rows of all products are split as one range. Each
+     * row is computed as by {@link #apply}, so the results are the same bits.
+     */
+    public float[][] applyAll(Matrix[] ws, Activations[] xs) {
         int[] start = new int[ws.length + 1];
         float[][] ys = new float[ws.length][];
-        long rowBytes = 0;
+        long bytesPerRow = 0;
         for (int i = 0; i < ws.length; i++) {
-            check(ws[i], x);
-            ys[i] = new float[x.count * ws[i].rows()];
+            check(ws[i], xs[i]);
+            ys[i] = new float[xs[i].count * ws[i].rows()];
             start[i + 1] = start[i] + ws[i].rows();
-            rowBytes = Math.max(rowBytes, ws[i].rowBytes());
+            bytesPerRow = Math.max(bytesPerRow, ws[i].rowBytes() * Math.max(1, xs[i].count));
         }
-        pool.parallelFor(start[ws.length], grain(rowBytes, x), (r0, r1) -> {
+        pool.parallelFor(start[ws.length], grain(bytesPerRow), (r0, r1) -> {
             for (int i = 0; i < ws.length; i++) {
                 int from = Math.max(r0, start[i]);
                 int to = Math.min(r1, start[i + 1]);
                 if (from < to) {
-                    kernels.matmul(ws[i], from - start[i], to - start[i], x, ys[i], ws[i].rows());
+                    kernels.matmul(ws[i], from - start[i], to - start[i], xs[i], ys[i], ws[i].rows());
                 }
             }
         });
@@ -68,8 +79,8 @@ public final class MatMul {
         x.prepare(w.type());
     }
 
-    private static int grain(long rowBytes, Activations x) {
-        long bytesPerRow = rowBytes * Math.max(1, x.count);
+    /** Rows per chunk, for rows of bytesPerRow weight bytes times tokens. */
+    private static int grain(long bytesPerRow) {
         return (int) Math.max(ROW_GRAIN, (MIN_BYTES_PER_THREAD / bytesPerRow + ROW_GRAIN - 1) / ROW_GRAIN * ROW_GRAIN);
     }
 }

@@ -219,19 +219,43 @@ public final class Transformer {
 
     /** x[rows[t]] += weights[t] · down(silu(gate·h) ⊙ up·h) for each row t of h (rows/weights null: all rows, weight 1). */
     private void ffn(LlamaWeights.Ffn f, Activations h, float[] x, int[] rows, float[] weights) {
-        float[][] gateUp = mm.applyEach(h, f.gate(), f.up());
-        float[] gate = gateUp[0];
-        float[] up = gateUp[1];
-        if (gate.length < SILU_PARALLEL_MIN) {
-            swiglu(gate, up, 0, gate.length);
-        } else { // batched steps: the exps are a few % of the step, worth splitting across the pool
-            mm.pool().parallelFor(gate.length, 2048, (from, to) -> swiglu(gate, up, from, to));
+        ffns(new LlamaWeights.Ffn[]{f}, new Activations[]{h}, x, new int[][]{rows}, new float[][]{weights});
+    }
+
+    /**
+     * {@link #ffn} for several FFNs (a step's MoE experts) with two hand-offs to the pool in all: every gate and
+     * up, then every down. Results are added to x in the order of fs, as one ffn call after another would.
+     */
+    private void ffns(LlamaWeights.Ffn[] fs, Activations[] hs, float[] x, int[][] rows, float[][] weights) {
+        int m = fs.length;
+        Matrix[] gateUp = new Matrix[2 * m];
+        Activations[] gateUpIn = new Activations[2 * m];
+        for (int i = 0; i < m; i++) {
+            gateUp[2 * i] = fs[i].gate();
+            gateUp[2 * i + 1] = fs[i].up();
+            gateUpIn[2 * i] = gateUpIn[2 * i + 1] = hs[i];
         }
-        float[] down = mm.apply(f.down(), new Activations(gate, h.count, f.gate().rows()));
+        float[][] gu = mm.applyAll(gateUp, gateUpIn);
+        Matrix[] down = new Matrix[m];
+        Activations[] downIn = new Activations[m];
+        for (int i = 0; i < m; i++) {
+            float[] gate = gu[2 * i];
+            float[] up = gu[2 * i + 1];
+            if (gate.length < SILU_PARALLEL_MIN) {
+                swiglu(gate, up, 0, gate.length);
+            } else { // batched steps: the exps are a few % of the step, worth splitting across the pool
+                mm.pool().parallelFor(gate.length, 2048, (from, to) -> swiglu(gate, up, from, to));
+            }
+            down[i] = fs[i].down();
+            downIn[i] = new Activations(gate, hs[i].count, fs[i].gate().rows());
+        }
+        float[][] downs = mm.applyAll(down, downIn);
         int e = c.nEmbd();
-        for (int t = 0; t < h.count; t++) {
-            int row = rows == null ? t : rows[t];
-            VecMath.axpy(weights == null ? 1f : weights[t], down, t * e, x, row * e, e);
+        for (int i = 0; i < m; i++) {
+            for (int t = 0; t < hs[i].count; t++) {
+                int row = rows[i] == null ? t : rows[i][t];
+                VecMath.axpy(weights[i] == null ? 1f : weights[i][t], downs[i], t * e, x, row * e, e);
+            }
         }
     }
 
@@ -272,15 +296,27 @@ public final class Transformer {
             }
         }
         moeLayerSteps.incrementAndGet();
+        int used = 0;
+        for (int ex = 0; ex < nx; ex++) {
+            used += counts[ex] == 0 ? 0 : 1;
+        }
+        LlamaWeights.Ffn[] fs = new LlamaWeights.Ffn[used];
+        Activations[] subs = new Activations[used];
+        int[][] rows = new int[used][];
+        float[][] ws = new float[used][];
+        int u = 0;
         for (int ex = 0; ex < nx; ex++) {
             if (counts[ex] == 0) {
                 continue;
             }
             moeDistinctExperts.incrementAndGet();
             expertCounts.addAndGet(l * nx + ex, counts[ex]);
-            Activations sub = h.gather(tokens[ex], counts[ex]);
-            ffn(layer.experts()[ex], sub, x, tokens[ex], weights[ex]);
+            fs[u] = layer.experts()[ex];
+            subs[u] = h.gather(tokens[ex], counts[ex]);
+            rows[u] = tokens[ex];
+            ws[u++] = weights[ex];
         }
+        ffns(fs, subs, x, rows, ws); // every used expert in two hand-offs, added to x in expert order
     }
 
     private static void softmax(float[] in, int off, float[] out, int n) {

@@ -1,6 +1,5 @@
 package io.sirocco.engine.runtime;
 
-import io.sirocco.engine.ChatMessage;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.EngineOptions;
@@ -8,6 +7,7 @@ import io.sirocco.engine.EngineStats;
 import io.sirocco.engine.Generation;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.ModelInfo;
+import io.sirocco.engine.ModelText;
 import io.sirocco.engine.TokenListener;
 import io.sirocco.engine.kernels.Kernels;
 import io.sirocco.engine.kernels.MatMul;
@@ -15,7 +15,6 @@ import io.sirocco.engine.kernels.KernelThreads;
 import io.sirocco.engine.model.KvCache;
 import io.sirocco.engine.model.Model;
 import io.sirocco.engine.model.Transformer;
-import io.sirocco.engine.ChatInput;
 import io.sirocco.engine.TemplateCompiler;
 import io.sirocco.engine.tokenizer.ChatEncoder;
 import io.sirocco.engine.grammar.Grammar;
@@ -34,7 +33,7 @@ import java.util.function.Function;
  * fills the whole context (no room for one generated token), or one needing more KV positions than the
  * pool holds. Reaching the context while generating ends with {@code MODEL_LENGTH}.
  */
-public final class LocalEngine implements Engine {
+public final class LocalEngine implements Engine, ModelText.Delegating {
     private final Model model;
     private final TextModel text;
     private final ModelInfo info;
@@ -57,7 +56,7 @@ public final class LocalEngine implements Engine {
         this.kv = new KvCache(model.config.nLayer(), model.config.kvDim(), info.kvCacheTokens(),
                 o.prefixCacheTokens(), model.config.name() + "/" + model.file.fileSize());
         this.transformer = new Transformer(model.config, model.weights, new MatMul(kernels, pool), kv, model.vocabSize());
-        this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences());
+        this.scheduler = new Scheduler(transformer, kv, model.tokenizer, o.maxSequences(), o.backgroundPerStep());
         this.thread = new Thread(scheduler, "sirocco-scheduler-" + model.config.name());
         thread.setDaemon(true);
         thread.start();
@@ -89,49 +88,15 @@ public final class LocalEngine implements Engine {
         }
     }
 
+    /** The model's facts, tokenizer and templates. */
+    @Override
+    public ModelText text() {
+        return text;
+    }
+
     /** Which kernel implementation runs (e.g. native-avx2 or java-vector). */
     public String kernelName() {
         return kernelName;
-    }
-
-    @Override
-    public ModelInfo info() {
-        return info;
-    }
-
-    @Override
-    public int[] tokenize(String text, boolean addBos) {
-        return this.text.tokenize(text, addBos);
-    }
-
-    @Override
-    public String detokenize(int[] ids) {
-        return text.detokenize(ids);
-    }
-
-    @Override
-    public int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
-        return text.encodeChat(messages, safePrompt);
-    }
-
-    @Override
-    public int[] encodeChat(ChatInput input) {
-        return text.encodeChat(input);
-    }
-
-    @Override
-    public boolean rendersToolTokens() {
-        return text.rendersToolTokens();
-    }
-
-    @Override
-    public boolean supportsFim() {
-        return text.supportsFim();
-    }
-
-    @Override
-    public int[] encodeFim(String prefix, String suffix) {
-        return text.encodeFim(prefix, suffix);
     }
 
     @Override
@@ -195,7 +160,12 @@ public final class LocalEngine implements Engine {
     }
 
     /** This engine for background work: the scheduler's background queue; everything else is the engine's. */
-    private final class Background implements Engine {
+    private final class Background implements Engine, ModelText.Delegating {
+        @Override
+        public ModelText text() {
+            return LocalEngine.this;
+        }
+
         @Override
         public Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener) {
             return LocalEngine.this.generate(promptTokens, params, listener, true);
@@ -209,41 +179,6 @@ public final class LocalEngine implements Engine {
         @Override
         public Engine background() {
             return this;
-        }
-
-        @Override
-        public ModelInfo info() {
-            return LocalEngine.this.info();
-        }
-
-        @Override
-        public int[] tokenize(String text, boolean addBos) {
-            return LocalEngine.this.tokenize(text, addBos);
-        }
-
-        @Override
-        public String detokenize(int[] ids) {
-            return LocalEngine.this.detokenize(ids);
-        }
-
-        @Override
-        public int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
-            return LocalEngine.this.encodeChat(messages, safePrompt);
-        }
-
-        @Override
-        public int[] encodeChat(ChatInput input) {
-            return LocalEngine.this.encodeChat(input);
-        }
-
-        @Override
-        public boolean supportsFim() {
-            return LocalEngine.this.supportsFim();
-        }
-
-        @Override
-        public int[] encodeFim(String prefix, String suffix) {
-            return LocalEngine.this.encodeFim(prefix, suffix);
         }
 
         @Override

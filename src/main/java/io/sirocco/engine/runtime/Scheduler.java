@@ -9,8 +9,11 @@ import io.sirocco.engine.tokenizer.Tokenizer;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -19,6 +22,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * admit waiting ones FIFO while fewer than {@code maxSequences} run and the pool has their blocks,
  * then run one forward pass holding one decode token per decoding sequence plus prefill chunks,
  * under a token budget. A sequence paused by its reader keeps its blocks but sits out the decode steps.
+ * Background (batch) sequences fill what live work leaves: they are admitted only while no live sequence waits,
+ * preempted when a live one needs the room, and a step that carries live work takes at most
+ * {@code backgroundPerStep} of them, in turns, so batch work never makes a live step much longer.
  */
 final class Scheduler implements Runnable {
     /** Tokens per forward step (decode tokens plus prefill chunks). */
@@ -28,6 +34,10 @@ final class Scheduler implements Runnable {
     private final KvCache kv;
     private final Tokenizer tokenizer;
     private final int maxSequences;
+    /** Most background sequences in a step with live work (0 = no cap). */
+    private final int backgroundPerStep;
+    /** Where the next capped step starts taking background sequences, so each gets its turn. */
+    private int backgroundTurn;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
@@ -37,11 +47,12 @@ final class Scheduler implements Runnable {
     private volatile int runningCount;
     private volatile boolean closed;
 
-    Scheduler(Transformer transformer, KvCache kv, Tokenizer tokenizer, int maxSequences) {
+    Scheduler(Transformer transformer, KvCache kv, Tokenizer tokenizer, int maxSequences, int backgroundPerStep) {
         this.transformer = transformer;
         this.kv = kv;
         this.tokenizer = tokenizer;
         this.maxSequences = Math.max(1, maxSequences);
+        this.backgroundPerStep = Math.max(0, backgroundPerStep);
     }
 
     void submit(Sequence s) {
@@ -215,8 +226,9 @@ final class Scheduler implements Runnable {
         int budget = STEP_TOKENS;
         List<Sequence> members = new ArrayList<>();
         List<int[]> spans = new ArrayList<>(); // per member: first batch index, token count
+        Set<Sequence> takenBackground = backgroundThisStep();
         for (Sequence s : running) {
-            if (!s.prefilling() && s.nextToken >= 0 && s.runnable()) {
+            if (!s.prefilling() && s.nextToken >= 0 && s.runnable() && joins(s, takenBackground)) {
                 s.history[s.processed] = s.nextToken;
                 spans.add(new int[]{batch.add(s.nextToken, s.processed, s.table, true, false), 1});
                 members.add(s);
@@ -224,7 +236,7 @@ final class Scheduler implements Runnable {
             }
         }
         for (Sequence s : running) {
-            if (s.prefilling() && budget > 0) {
+            if (s.prefilling() && budget > 0 && joins(s, takenBackground)) {
                 int n = Math.min(budget, s.prompt.length - s.processed);
                 boolean last = s.processed + n == s.prompt.length;
                 int first = -1;
@@ -275,6 +287,41 @@ final class Scheduler implements Runnable {
             }
         }
         runningCount = running.size();
+    }
+
+    /**
+     * The background sequences this step takes when it also carries live work and more background sequences want
+     * to run than {@code backgroundPerStep}: the next ones in turn. Null when every runnable sequence may join.
+     */
+    private Set<Sequence> backgroundThisStep() {
+        if (backgroundPerStep == 0) {
+            return null;
+        }
+        List<Sequence> background = new ArrayList<>();
+        boolean live = false;
+        for (Sequence s : running) {
+            if (s.runnable() && (s.prefilling() || s.nextToken >= 0)) {
+                if (s.background) {
+                    background.add(s);
+                } else {
+                    live = true;
+                }
+            }
+        }
+        if (!live || background.size() <= backgroundPerStep) {
+            return null;
+        }
+        Set<Sequence> taken = Collections.newSetFromMap(new IdentityHashMap<>());
+        int start = backgroundTurn % background.size();
+        for (int i = 0; i < backgroundPerStep; i++) {
+            taken.add(background.get((start + i) % background.size()));
+        }
+        backgroundTurn = start + backgroundPerStep;
+        return taken;
+    }
+
+    private static boolean joins(Sequence s, Set<Sequence> taken) {
+        return taken == null || !s.background || taken.contains(s);
     }
 
     private FinishReason sample(Sequence s, Transformer.Output out, int lastIndex) {

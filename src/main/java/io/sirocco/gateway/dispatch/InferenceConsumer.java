@@ -225,8 +225,7 @@ public final class InferenceConsumer implements AutoCloseable {
         int[] prompt;
         GenerationParams params;
         try {
-            prompt = request.promptTokens() != null ? request.promptTokens()
-                    : engine.encodeChat(request.messages(), request.safePrompt());
+            prompt = request.promptTokens();
             params = request.params() == null ? null : request.params().toGenerationParams();
         } catch (EngineException | IllegalArgumentException e) { // a GrammarException is an EngineException
             a.reject(e.getMessage());

@@ -1,7 +1,5 @@
 package io.sirocco.gateway.dispatch;
 
-import io.sirocco.engine.ChatInput;
-import io.sirocco.engine.ChatMessage;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.EngineException;
 import io.sirocco.engine.EngineStats;
@@ -27,7 +25,7 @@ import java.util.function.Supplier;
  * workers announce them, and generations run by workers through RabbitMQ. The gateway thus counts prompt tokens exactly for rate limits and
  * budgets before a request leaves it. Failures of the trip surface as {@link EngineException}s of their kind.
  */
-public final class RemoteEngine implements Engine {
+public final class RemoteEngine implements Engine, ModelText.Delegating {
     private final String model;
     private final ModelText text;
     private final Supplier<Optional<Dispatcher>> dispatcher;
@@ -53,45 +51,16 @@ public final class RemoteEngine implements Engine {
         return priority;
     }
 
+    /** The model's tokenizer and template, read from the file's header. */
+    @Override
+    public ModelText text() {
+        return text;
+    }
+
     /** The model's facts as its workers announce them; the file's header until one has. */
     @Override
     public ModelInfo info() {
         return dispatcher.get().flatMap(d -> d.announced(model)).map(Dispatcher.Announced::info).orElse(text.info());
-    }
-
-    @Override
-    public int[] tokenize(String s, boolean addBos) {
-        return text.tokenize(s, addBos);
-    }
-
-    @Override
-    public String detokenize(int[] ids) {
-        return text.detokenize(ids);
-    }
-
-    @Override
-    public int[] encodeChat(List<ChatMessage> messages, boolean safePrompt) {
-        return text.encodeChat(messages, safePrompt);
-    }
-
-    @Override
-    public int[] encodeChat(ChatInput chat) {
-        return text.encodeChat(chat);
-    }
-
-    @Override
-    public boolean rendersToolTokens() {
-        return text.rendersToolTokens();
-    }
-
-    @Override
-    public boolean supportsFim() {
-        return text.supportsFim();
-    }
-
-    @Override
-    public int[] encodeFim(String prefix, String suffix) {
-        return text.encodeFim(prefix, suffix);
     }
 
     /**

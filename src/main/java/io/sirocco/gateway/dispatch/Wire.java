@@ -3,7 +3,6 @@ package io.sirocco.gateway.dispatch;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sirocco.engine.ChatMessage;
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.GenerationParams;
 import io.sirocco.engine.ModelInfo;
@@ -22,15 +21,13 @@ public final class Wire {
     }
 
     /**
-     * A generation to run. The prompt is either token ids (the gateway tokenizes with the model's tokenizer) or chat
-     * messages, which the worker encodes with the model's template.
+     * Work to run: a generation of {@code promptTokens} (the gateway tokenized it with the model's tokenizer and chat
+     * template) with {@code params}, or the embeddings of {@code embedInputs}.
      */
-    public record Request(String requestId, String model, int[] promptTokens, List<ChatMessage> messages,
-                          boolean safePrompt, Params params, List<int[]> embedInputs) {
+    public record Request(String requestId, String model, int[] promptTokens, Params params, List<int[]> embedInputs) {
         public Request {
-            int kinds = (promptTokens != null ? 1 : 0) + (messages != null ? 1 : 0) + (embedInputs != null ? 1 : 0);
-            if (kinds != 1) {
-                throw new IllegalArgumentException("a request carries prompt tokens, chat messages or embedding inputs");
+            if ((promptTokens == null) == (embedInputs == null)) {
+                throw new IllegalArgumentException("a request carries prompt tokens or embedding inputs");
             }
         }
 
@@ -41,16 +38,11 @@ public final class Wire {
         /** {@code topLogprobs}: stream each token's log-probabilities with that many alternatives; null for none. */
         public static Request generate(String requestId, String model, int[] promptTokens, GenerationParams params,
                                        Integer topLogprobs) {
-            return new Request(requestId, model, promptTokens, null, false, Params.of(params, topLogprobs), null);
-        }
-
-        public static Request chat(String requestId, String model, List<ChatMessage> messages, boolean safePrompt,
-                                   GenerationParams params) {
-            return new Request(requestId, model, null, messages, safePrompt, Params.of(params, null), null);
+            return new Request(requestId, model, promptTokens, Params.of(params, topLogprobs), null);
         }
 
         public static Request embed(String requestId, String model, List<int[]> inputs) {
-            return new Request(requestId, model, null, null, false, null, inputs);
+            return new Request(requestId, model, null, null, inputs);
         }
     }
 

@@ -213,6 +213,53 @@ class KernelsTest {
         }
     }
 
+    /** The CPU flags of /proc/cpuinfo (empty where there is none): what the kernel says, not what sr_features says. */
+    static java.util.Set<String> cpuFlags() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("flags")) {
+                    return java.util.Set.of(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: no independent view of the CPU
+        }
+        return java.util.Set.of();
+    }
+
+    /** The /proc/cpuinfo flags each native variant needs (build.sh's -m options). */
+    static List<String> flagsOf(String variant) {
+        return switch (variant) {
+            case "generic" -> List.of();
+            case "avx2" -> List.of("avx2", "fma", "f16c");
+            case "avx512vnni" -> List.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni");
+            case "avx512vbmi" -> List.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
+                    "avx512vbmi");
+            default -> throw new IllegalArgumentException(variant);
+        };
+    }
+
+    /**
+     * Each instruction-set path this CPU can run is packaged, loads and is among {@link #implementations()}
+     * (so the kernel tests above run it); a path the CPU lacks is skipped with the flags it would need. The best
+     * one is the one the engine picks.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"generic", "avx2", "avx512vnni", "avx512vbmi"})
+    void everyInstructionSetPathThisCpuHasIsUnderTest(String variant) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(gccOnPath(), "no gcc: native kernels are optional");
+        java.util.Set<String> flags = cpuFlags();
+        org.junit.jupiter.api.Assumptions.assumeTrue(!flags.isEmpty(), "no /proc/cpuinfo: cannot tell what this CPU runs");
+        List<String> missing = flagsOf(variant).stream().filter(f -> !flags.contains(f)).toList();
+        org.junit.jupiter.api.Assumptions.assumeTrue(missing.isEmpty(), "this CPU lacks " + missing + ": the " + variant
+                + " kernels are not run here" + (variant.equals("avx512vbmi") ? " (src/test/c/zmm-check.sh checks them under SIMDe)" : ""));
+        assertTrue(NativeKernels.usableVariants().contains(variant), variant + " not usable: " + NativeKernels.usableVariants());
+        assertTrue(implementations().stream().anyMatch(k -> k.name().equals("native-" + variant)));
+        List<String> runnable = NativeKernels.VARIANTS.stream()
+                .filter(v -> flagsOf(v).stream().allMatch(flags::contains)).toList();
+        assertEquals("native-" + runnable.get(runnable.size() - 1), Kernels.best(true).name(), "the engine's pick");
+    }
+
     static boolean gccOnPath() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (new java.io.File(dir, "gcc").canExecute()) {

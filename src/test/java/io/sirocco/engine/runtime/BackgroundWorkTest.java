@@ -72,4 +72,39 @@ class BackgroundWorkTest {
             assertEquals(List.of("liveA", "liveB", "background"), finished);
         }
     }
+
+    /**
+     * The per-step cap, counted in steps rather than time: a live generation of 200 tokens runs 200 steps. Four
+     * background generations of 60 tokens need 4 × 61 background turns; capped to one per step while the live one
+     * runs, they cannot all finish before it. Uncapped, each joins every step and they all finish 140 steps early.
+     */
+    @Test
+    void aStepWithLiveWorkTakesAtMostTheCapOfBackgroundSequences() throws Exception {
+        assertTrue(liveFinishesBeforeSomeBackground(1), "capped: background sequences take turns, one per step");
+        assertFalse(liveFinishesBeforeSomeBackground(0), "uncapped: every background sequence joins every step");
+    }
+
+    private static boolean liveFinishesBeforeSomeBackground(int backgroundPerStep) throws Exception {
+        try (Engine engine = LocalEngine.open(GoldenPack.model("dense-a", GgmlType.Q8_0),
+                new EngineOptions(1, 5, 4096, 4096, true, 0, backgroundPerStep))) {
+            GenerationParams live = new GenerationParams(0f, 1f, 200, List.of(), 0L, 0f, 0f, 200, null);
+            GenerationParams batch = new GenerationParams(0f, 1f, 60, List.of(), 0L, 0f, 0f, 60, null);
+            List<String> finished = new CopyOnWriteArrayList<>();
+            Generation l = engine.generate(P1, live, null);
+            l.result().thenRun(() -> finished.add("live"));
+            List<Generation> background = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Generation b = engine.background().generate(P1, batch, null);
+                b.result().thenRun(() -> finished.add("background"));
+                background.add(b);
+            }
+            assertEquals(FinishReason.LENGTH, l.result().get(120, TimeUnit.SECONDS).finishReason());
+            for (Generation b : background) {
+                GenerationResult r = b.result().get(120, TimeUnit.SECONDS);
+                assertEquals(60, r.completionTokens(), "every background generation finishes in full");
+                assertEquals(0, ((BackgroundGeneration) b).preemptions(), "five slots: nothing is preempted");
+            }
+            return finished.indexOf("live") < finished.lastIndexOf("background");
+        }
+    }
 }

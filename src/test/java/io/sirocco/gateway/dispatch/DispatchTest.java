@@ -2,10 +2,10 @@ package io.sirocco.gateway.dispatch;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import io.sirocco.engine.ChatMessage;
 import io.sirocco.engine.Engine;
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.GenerationParams;
+import io.sirocco.engine.grammar.Grammar;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -193,11 +193,11 @@ class DispatchTest {
     void aPromptTheModelRefusesIsRejectedWithoutGenerating() throws Exception {
         ScriptedEngine engine = new ScriptedEngine(0, 5);
         worker(engine, 1);
-        Wire.Request bad = Wire.Request.chat("bad", model, List.of(new ChatMessage("assistant", "hi")), false,
-                GenerationParams.greedy(3));
+        Wire.Request bad = new Wire.Request("bad-" + model, model, new int[]{1, 2, 3}, new Wire.Params(0f, 1f, 3,
+                List.of(), null, 0f, 0f, 0, new Grammar.Spec(null, null, null), null), null);
         RemoteResult r = gateway.submit(bad, 0, Duration.ofSeconds(10), (i, d) -> { }).result().get(5, TimeUnit.SECONDS);
         assertEquals(RemoteResult.Outcome.REJECTED, r.outcome());
-        assertTrue(r.error().contains("last message must be from the user"), r.error());
+        assertTrue(r.error().contains("needs a kind"), r.error());
         assertTrue(engine.started.isEmpty());
     }
 
@@ -285,8 +285,10 @@ class DispatchTest {
         };
     }
 
+    /** A chat as the gateway sends it: tokenized on the gateway side (here by the scripted engine: one per word). */
     private Wire.Request chat(String id, String text, int maxTokens) {
-        return Wire.Request.chat(id + "-" + model, model, List.of(new ChatMessage("user", text)), false,
+        return Wire.Request.generate(id + "-" + model, model,
+                ScriptedEngine.encode(text),
                 GenerationParams.greedy(maxTokens));
     }
 

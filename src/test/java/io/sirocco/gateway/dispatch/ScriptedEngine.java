@@ -47,9 +47,14 @@ final class ScriptedEngine implements Engine {
         if (messages.isEmpty() || !"user".equals(messages.getLast().role())) {
             throw new EngineException("the last message must be from the user");
         }
-        String all = String.join(" ", messages.stream().map(ChatMessage::content).toList()).trim();
+        return encode(String.join(" ", messages.stream().map(ChatMessage::content).toList()));
+    }
+
+    /** BOS + one token per word. */
+    static int[] encode(String text) {
+        String all = text.trim();
         int words = all.isEmpty() ? 0 : all.split("\\s+").length;
-        return java.util.stream.IntStream.rangeClosed(1, words + 1).toArray(); // BOS + one per word
+        return java.util.stream.IntStream.rangeClosed(1, words + 1).toArray();
     }
 
     @Override
