@@ -137,6 +137,17 @@ class HelmChartTest {
         }
 
         @Test
+        void gatewaysKeepTheUsageSpoolOnASharedPersistentVolume() {
+            Deployment gateway = chart.one(Deployment.class, "sirocco-gateway");
+            assertEquals("sirocco-usage-spool", volume(gateway, "usage-spool").getPersistentVolumeClaim().getClaimName());
+            var mount = container(gateway).getVolumeMounts().stream().filter(m -> m.getName().equals("usage-spool"))
+                    .findFirst().orElseThrow();
+            assertEquals(mount.getMountPath(), env(container(gateway), "SIROCCO_USAGE_SPOOL_DIR").getValue());
+            var claim = chart.one(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class, "sirocco-usage-spool");
+            assertEquals(List.of("ReadWriteMany"), claim.getSpec().getAccessModes(), "every gateway replays the spool");
+        }
+
+        @Test
         void modelsAreMountedReadOnlyFromTheirVolume() {
             Deployment tiny = chart.one(Deployment.class, "sirocco-worker-mistral-tiny");
             Volume models = volume(tiny, "models");
@@ -345,7 +356,18 @@ class HelmChartTest {
     void gatewaysCanRunWithoutModelVolumes() {
         RenderedChart chart = RenderedChart.render(null, Map.of("gateway.mountModels", false));
         Deployment gateway = chart.one(Deployment.class, "sirocco-gateway");
-        assertEquals(List.of("config"), pod(gateway).getVolumes().stream().map(Volume::getName).toList());
+        assertEquals(List.of("config", "usage-spool"), pod(gateway).getVolumes().stream().map(Volume::getName).toList(),
+                "no model volume; the usage spool stays");
+    }
+
+    @Test
+    void theUsageSpoolCanUseAnExistingClaimOrAnEmptyDir() {
+        RenderedChart mine = RenderedChart.render(null, Map.of("gateway.usageSpool.persistence.existingClaim", "my-spool"));
+        assertEquals("my-spool", volume(mine.one(Deployment.class, "sirocco-gateway"), "usage-spool")
+                .getPersistentVolumeClaim().getClaimName());
+        assertTrue(mine.all(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class).isEmpty(), "no claim of its own");
+        RenderedChart off = RenderedChart.render(null, Map.of("gateway.usageSpool.persistence.enabled", false));
+        assertNotNull(volume(off.one(Deployment.class, "sirocco-gateway"), "usage-spool").getEmptyDir());
     }
 
     @Test
