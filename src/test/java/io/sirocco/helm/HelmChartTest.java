@@ -168,6 +168,9 @@ class HelmChartTest {
                 assertSecretRef(c, "SIROCCO_DB_PASSWORD", "sirocco-postgresql", "password");
                 assertSecretRef(c, "SIROCCO_OIDC_SECRET", "sirocco-keycloak", "client-secret");
                 assertSecretRef(c, "SIROCCO_SESSION_SECRET", "sirocco-keycloak", "session-secret");
+                assertSecretRef(c, "SIROCCO_WEBHOOK_SECRET_KEY", "sirocco-keycloak", "webhook-secret-key");
+                assertTrue(env(c, "SIROCCO_WEBHOOK_SECRET_KEY").getValueFrom().getSecretKeyRef().getOptional(),
+                        "an operator's Secret without the webhook key still starts the pods (secrets then in clear)");
                 assertSecretRef(c, "SIROCCO_RABBITMQ_PASSWORD", "sirocco-rabbitmq", "password");
                 assertEquals("sirocco", c.getEnvFrom().getFirst().getConfigMapRef().getName());
             }
@@ -270,6 +273,7 @@ class HelmChartTest {
             Secret kc = chart.one(Secret.class, "sirocco-keycloak");
             assertEquals("kc-secret-from-values", decode(kc.getData().get("client-secret")));
             assertEquals("session-secret-from-values", decode(kc.getData().get("session-secret")));
+            assertEquals("webhook-key-from-values-0123456789abcdef", decode(kc.getData().get("webhook-secret-key")));
             assertTrue(chart.find(Secret.class, "sirocco-rabbitmq").isEmpty(), "rabbitmq uses the operator's Secret");
             for (Deployment d : chart.all(Deployment.class)) {
                 Container c = container(d);
@@ -281,6 +285,7 @@ class HelmChartTest {
             // The clear-text values appear nowhere but in the Secrets (base64 there).
             assertFalse(chart.yaml.contains("pg-password-from-values"));
             assertFalse(chart.yaml.contains("session-secret-from-values"));
+            assertFalse(chart.yaml.contains("webhook-key-from-values"));
             assertFalse(chart.yaml.contains("kc-secret-from-values"));
             Map<String, String> config = chart.one(ConfigMap.class, "sirocco").getData();
             assertEquals("https://sso.example.com/realms/sirocco", config.get("QUARKUS_OIDC_AUTH_SERVER_URL"));
