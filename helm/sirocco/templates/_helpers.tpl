@@ -97,6 +97,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
     secretKeyRef:
       name: {{ include "sirocco.keycloak.secretName" . }}
       key: {{ .Values.keycloak.sessionSecretKey }}
+- name: SIROCCO_WEBHOOK_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "sirocco.keycloak.secretName" . }}
+      key: {{ .Values.keycloak.webhookEncryptionKey }}
+      optional: true
 - name: SIROCCO_RABBITMQ_PASSWORD
   valueFrom:
     secretKeyRef:

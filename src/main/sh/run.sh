@@ -22,6 +22,8 @@ export SIROCCO_DEMO_API_KEY="$(cat "$DATA/demo-api-key")"
 
 # The secret that encrypts sign-in state and session cookies: random per installation, kept with the data.
 export SIROCCO_SESSION_SECRET="${SIROCCO_SESSION_SECRET:-$(ensure_secret "$DATA/session-secret")}"
+# The key that encrypts the alert webhooks' signing secrets in the database: per installation, kept with the data.
+export SIROCCO_WEBHOOK_SECRET_KEY="${SIROCCO_WEBHOOK_SECRET_KEY:-$(ensure_secret "$DATA/webhook-secret-key")}"
 
 PORT="${QUARKUS_HTTP_PORT:-8080}"
 # Only this machine can reach the service unless SIROCCO_HOST says otherwise (0.0.0.0: every interface).

@@ -8,7 +8,11 @@
 //  - the landing page's prices equal the price book before and after a scheduled change (PRICES_BEFORE/AFTER,
 //    CHANGE_AT);
 //  - the waitlist form shows inline messages, and only the mailed status page the queue position;
-//  - a playground turn streams in (several updates of the answer) and shows its stats and cost.
+//  - a playground turn streams in (several updates of the answer) and shows its stats and cost;
+//  - every /docs guide is audited, and on every audited page each same-site link opens for its viewer and each
+//    anchor exists (no page shows a link its viewer cannot open);
+//  - a batch job made through /console/batch from a file picked in the browser finishes and its output downloads;
+//  - the developer, also a billing member of a second org, gets the org switcher (audited at both widths).
 // Env: BASE_URL, KEYCLOAK_URL, CUSTOMER_USER/CUSTOMER_PASSWORD (an org owner), DEVELOPER_USER and BILLING_USER
 // (teammates in that org, same password), SCREENSHOT_DIR, PRICES_BEFORE, PRICES_AFTER (JSON
 // {model: [input, cached, output]}), CHANGE_AT (epoch ms), CHROMIUM. Prints one JSON line: {failures, checks,
@@ -30,14 +34,14 @@ const WIDTHS = [1280, 390];
 const AREAS = { anonymous: null, customer: '/console/', developer: '/console/', billing: '/console/', admin: '/admin/' };
 const MUST_SHOW = {
   anonymous: ['/', '/docs', '/signin'],
-  customer: ['/console/playground', '/console/keys', '/console/usage', '/console/invoices'],
-  developer: ['/console/playground', '/console/keys', '/console/usage'],
+  customer: ['/console/playground', '/console/batch', '/console/keys', '/console/usage', '/console/invoices'],
+  developer: ['/console/playground', '/console/batch', '/console/keys', '/console/usage'],
   billing: ['/console/usage', '/console/invoices'],
-  admin: ['/admin/waitlist', '/admin/orgs', '/admin/billing'],
+  admin: ['/admin/waitlist', '/admin/orgs', '/admin/billing', '/admin/batch'],
 };
 const MUST_NOT_SHOW = {
   developer: ['/console/invoices', '/console/team'],
-  billing: ['/console/playground', '/console/keys', '/console/team'],
+  billing: ['/console/playground', '/console/batch', '/console/keys', '/console/team'],
 };
 const NOT_PAGES = ['/signin', '/logout'];
 
@@ -109,7 +113,32 @@ async function audit(page, role, path, width, navigate = true) {
       .map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }));
   });
   check(`${name} has no serious or critical axe violation`, violations.length === 0, violations);
+  if (width === WIDTHS[0]) await linksOpen(page, role, path);
   if (failures.length > before) await screenshot(page, `${role}${path}-${width}`);
+}
+
+// Every same-site link on the page opens for this viewer (200; /signin and /logout excepted), and one with an
+// anchor lands on an element with that id: no page shows a link its viewer cannot open. Each link once per role.
+const linksSeen = {};
+async function linksOpen(page, role, path) {
+  const seen = linksSeen[role] || (linksSeen[role] = new Set());
+  const hrefs = await page.$$eval('a[href]', as => as.map(a => a.getAttribute('href')));
+  for (const href of new Set(hrefs)) {
+    if (!href.startsWith('/') && !href.startsWith('#') && !href.startsWith(BASE)) continue;
+    const [target, anchor] = href.replace(BASE, '').split('#');
+    if (target === '' || target === path.split(' ')[0]) {
+      if (anchor) check(`${role} ${path}: #${anchor} is on the page`, await page.$(`[id="${anchor}"]`) !== null, href);
+      continue;
+    }
+    if (NOT_PAGES.includes(target) || seen.has(href)) continue;
+    seen.add(href);
+    const r = await page.request.get(BASE + target);
+    if (!check(`${role} ${path}: the link ${href} opens`, r.status() === 200, r.status())) continue;
+    if (anchor) {
+      const body = await r.text();
+      check(`${role} ${path}: the link ${href} lands on its anchor`, body.includes(`id="${anchor}"`), href);
+    }
+  }
 }
 
 async function navLinks(page) {
@@ -217,6 +246,42 @@ async function playground(page) {
   return turn;
 }
 
+// A batch job made through the console's form from a file picked in the browser: it is listed, finishes, and its
+// output downloads with one result per line.
+async function batch(page) {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(BASE + '/console/batch');
+  const jsonl = [0, 1].map(i => JSON.stringify({ custom_id: `pages-${i}`,
+    body: { max_tokens: 2, temperature: 0, messages: [{ role: 'user', content: `Line ${i}` }] } })).join('\n') + '\n';
+  await page.setInputFiles('#batch-file', { name: 'pages.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(jsonl) });
+  await page.selectOption('#batch-model', 'mistral-tiny');
+  await page.click('#create-batch button[type=submit]');
+  await page.waitForSelector('#notice, #form-error', { timeout: 60000 }); // the answer page: created, or why not
+  const text = async sel => { const el = await page.$(sel); return el ? (await el.textContent()).trim() : ''; };
+  const notice = await text('#notice');
+  const made = notice.match(/Job (batch_[0-9a-f]+) created: 2 requests queued/);
+  if (!check('the console creates a batch job from an uploaded file', made !== null,
+    notice || await text('#form-error'))) return;
+  const row = `tr[data-job-id="${made[1]}"]`;
+  const until = Date.now() + 120000;
+  let status = '';
+  while (Date.now() < until) {
+    await page.goto(BASE + '/console/batch');
+    const tr = await page.$(row);
+    status = tr ? await tr.getAttribute('data-status') : 'not listed';
+    if (status === 'succeeded') break;
+    await new Promise(r => setTimeout(r, 1000));
+  }
+  check('the batch job finishes', status === 'succeeded', status);
+  const link = await page.$(`${row} a.output`);
+  const output = link ? await link.getAttribute('href') : null;
+  if (check('the finished job links its output', output !== null)) {
+    const r = await page.request.get(BASE + output);
+    const lines = (await r.text()).split('\n').filter(l => l.trim());
+    check('the output downloads with one result per line', r.status() === 200 && lines.length === 2, lines);
+  }
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -226,13 +291,17 @@ try {
   const anonymous = await (await browser.newContext()).newPage();
   samePrices('the landing prices are the price book now', await priceRows(anonymous), JSON.parse(process.env.PRICES_BEFORE));
   const statusPath = await waitlist(anonymous);
-  const publicPages = [...new Set([...await navigation(anonymous, 'anonymous', '/'), '/waitlist', statusPath])];
+  await anonymous.goto(BASE + '/docs');
+  const guides = await anonymous.$$eval('nav.toc a[href^="/docs"]', as => as.map(a => a.getAttribute('href')));
+  check('/docs lists the guides', guides.length >= 3, guides);
+  const publicPages = [...new Set([...await navigation(anonymous, 'anonymous', '/'), ...guides, '/waitlist', statusPath])];
   for (const width of WIDTHS) {
     for (const path of publicPages) await audit(anonymous, 'anonymous', path, width);
   }
 
   const customer = await signIn(await browser.newContext(), process.env.CUSTOMER_USER, process.env.CUSTOMER_PASSWORD);
   result.playground = await playground(customer);
+  await batch(customer);
   const consolePages = await navigation(customer, 'customer', '/console/playground');
   for (const width of WIDTHS) {
     for (const path of consolePages) await audit(customer, 'customer', path, width);
@@ -248,6 +317,10 @@ try {
     if (!user) continue;
     const mate = await signIn(await browser.newContext(), user, process.env.CUSTOMER_PASSWORD);
     const own = await navigation(mate, role, MUST_SHOW[role][0]);
+    if (role === 'developer') { // a member of two orgs: the navigation's switcher, audited too
+      check('a member of two orgs gets the switcher', await mate.$('#org-switch') !== null);
+      for (const width of WIDTHS) await audit(mate, role, own[0], width);
+    }
     await refused(mate, role, [...consolePages.filter(p => !own.includes(p)), ...adminPages]);
   }
   await refused(customer, 'customer', adminPages);

@@ -13,7 +13,7 @@ import java.util.Set;
  */
 public enum OrgRole {
     OWNER(EnumSet.allOf(Permission.class)),
-    DEVELOPER(EnumSet.of(Permission.KEYS, Permission.PLAYGROUND, Permission.USAGE)),
+    DEVELOPER(EnumSet.of(Permission.KEYS, Permission.PLAYGROUND, Permission.BATCH, Permission.USAGE)),
     BILLING(EnumSet.of(Permission.USAGE, Permission.INVOICES));
 
     private final Set<Permission> permissions;

@@ -6,6 +6,8 @@ public enum Permission {
     KEYS,
     /** Call the models from the console's playground (billed to the org). */
     PLAYGROUND,
+    /** See the org's batch jobs, upload input files, create and cancel jobs, download results (billed to the org). */
+    BATCH,
     /** See the org's usage and download it as CSV. */
     USAGE,
     /** See and download the org's invoices. */

@@ -42,14 +42,19 @@ public class Webhooks {
     public record Saved(Webhook webhook, String secret) {
     }
 
-    /** A webhook with its secret, for signing. */
-    record Target(String url, String secret) {
+    /** A webhook with its stored secret; {@link #secret()} opens it for signing ({@link WebhookSecretSeal}). */
+    record Target(UUID orgId, String url, String stored, WebhookSecretSeal seal) {
+        String secret() {
+            return seal.open(orgId, stored);
+        }
     }
 
     @Inject
     AgroalDataSource db;
     @Inject
     AuditLog audit;
+    @Inject
+    WebhookSecretSeal seal;
     @ConfigProperty(name = "sirocco.alerts.webhook.allow-private-addresses", defaultValue = "false")
     boolean allowPrivate;
 
@@ -71,7 +76,8 @@ public class Webhooks {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, orgId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Target(rs.getString(1), rs.getString(2))) : Optional.empty();
+                return rs.next() ? Optional.of(new Target(orgId, rs.getString(1), rs.getString(2), seal))
+                        : Optional.empty();
             }
         } catch (SQLException e) {
             throw new IllegalStateException("could not read the webhook", e);
@@ -89,7 +95,7 @@ public class Webhooks {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, orgId);
             ps.setString(2, uri.toString());
-            ps.setString(3, secret);
+            ps.setString(3, seal.seal(orgId, secret));
             ps.setString(4, actor);
             ps.executeUpdate();
         } catch (SQLException e) {

@@ -40,7 +40,8 @@ import java.util.concurrent.Future;
  */
 @ApplicationScoped
 public class BatchCreation {
-    static final Set<String> ENDPOINTS = Set.of("/v1/chat/completions", "/v1/embeddings", "/v1/fim/completions");
+    /** The endpoints a batch line may call (the console offers these). */
+    public static final Set<String> ENDPOINTS = Set.of("/v1/chat/completions", "/v1/embeddings", "/v1/fim/completions");
     /** At most this many invalid lines are listed in the refusal. */
     static final int MAX_LISTED_ERRORS = 20;
     private static final int CHECK_CHUNK = 32;
@@ -66,7 +67,7 @@ public class BatchCreation {
             Thread.ofVirtual().name("sirocco-batch-check-", 0).factory());
 
     /** What a job is asked to do. {@code model}: Mistral's job-level model, put in lines that name none. */
-    record Request(String shape, String endpoint, String model, List<String> inputFileIds, String metadataJson,
+    public record Request(String shape, String endpoint, String model, List<String> inputFileIds, String metadataJson,
                    Duration timeout, String filesParam) {
     }
 

@@ -29,7 +29,8 @@ import java.util.concurrent.ThreadLocalRandom;
 @ApplicationScoped
 public class Files {
     static final String BATCH = "batch";
-    static final String REQUESTS = "batch_request";
+    /** The sample type of an uploaded input file (the others are the result and error files Sirocco writes). */
+    public static final String REQUESTS = "batch_request";
     static final String RESULTS = "batch_result";
     static final String ERRORS = "batch_error";
 

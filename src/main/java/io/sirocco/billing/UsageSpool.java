@@ -23,6 +23,10 @@ import java.util.stream.Stream;
  * file under {@code <data-dir>/usage-spool/} (written to a temporary name, synced, then renamed, so a crash leaves
  * no half file), and written to the ledger once the database is back (every 2 s; the ledger is idempotent by
  * request id, so a row written twice is recorded once). Nothing already answered is lost while PostgreSQL restarts.
+ * <p>
+ * The directory must outlive the process ({@code sirocco.billing.usage-spool-dir}; in Kubernetes a persistent
+ * volume, see docs/operations.md). Several gateways may share one: file names are request ids, a row replayed by two
+ * of them is still recorded once, and a file another gateway has just replayed is skipped.
  */
 @ApplicationScoped
 public class UsageSpool {
@@ -38,9 +42,16 @@ public class UsageSpool {
     ObjectMapper json;
     @ConfigProperty(name = "sirocco.data-dir", defaultValue = "data")
     String dataDir;
+    @ConfigProperty(name = "sirocco.billing.usage-spool-dir")
+    java.util.Optional<String> spoolDir;
+
+    /** Where waiting rows are kept: {@code sirocco.billing.usage-spool-dir}, else {@code <data-dir>/usage-spool}. */
+    public Path directory() {
+        return spoolDir.filter(s -> !s.isBlank()).map(Path::of).orElseGet(() -> Path.of(dataDir, "usage-spool"));
+    }
 
     private Path dir() {
-        return Path.of(dataDir, "usage-spool");
+        return directory();
     }
 
     /** Keeps one row durably; throws when even that is impossible (then the caller reports the failure). */
@@ -70,7 +81,7 @@ public class UsageSpool {
     void replay() {
         for (Path f : files()) {
             try {
-                Spooled s = json.readValue(f.toFile(), Spooled.class);
+                Spooled s = json.readValue(Files.readAllBytes(f), Spooled.class);
                 ledger.recordAll(s.event(), s.prices(), s.tags() == null ? RequestTags.NONE : s.tags());
                 Files.deleteIfExists(f);
                 LOG.infof("request %s: ledger row written from the spool", s.event().requestId());
@@ -79,6 +90,8 @@ public class UsageSpool {
                     return; // still away: try again later
                 }
                 LOG.errorf(e, "could not replay %s; it stays in the spool", f);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // another gateway sharing the directory replayed it first
             } catch (IOException e) {
                 LOG.errorf(e, "unreadable spool file %s", f);
             }

@@ -6,6 +6,9 @@ import io.sirocco.accounts.Member;
 import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.web.Actors;
+import io.sirocco.accounts.web.ChosenOrg;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.jwt.JsonWebToken;
@@ -25,6 +28,8 @@ public class ConsoleCaller {
     SecurityIdentity identity;
     @Inject
     Organizations organizations;
+    @Inject
+    CurrentVertxRequest request;
 
     public String userId() {
         if (identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getSubject() != null) {
@@ -38,14 +43,12 @@ public class ConsoleCaller {
         return Actors.of(identity);
     }
 
-    /** The caller's first org: the one the console pages show. */
+    /** The org the console pages show: the one the caller chose in the navigation, else their first ({@link ChosenOrg}). */
     public Member primary() {
-        List<Member> memberships = organizations.membershipsOf(userId());
-        if (memberships.isEmpty()) {
-            throw new AccountsException(403, "no_organization", null,
-                    "Your account is not a member of any organization yet. Accept your invitation first.");
-        }
-        return memberships.getFirst();
+        RoutingContext rc = request.getCurrent();
+        return ChosenOrg.among(organizations.membershipsOf(userId()), rc == null ? null : rc.request())
+                .orElseThrow(() -> new AccountsException(403, "no_organization", null,
+                        "Your account is not a member of any organization yet. Accept your invitation first."));
     }
 
     /** The caller's membership of this org, or 404 (never reveals whether another org exists). */

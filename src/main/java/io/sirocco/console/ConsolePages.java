@@ -8,6 +8,7 @@ import io.sirocco.accounts.Member;
 import io.sirocco.accounts.Organization;
 import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.Permission;
+import io.sirocco.accounts.web.ChosenOrg;
 import io.sirocco.accounts.web.Csrf;
 import io.sirocco.accounts.web.Viewer;
 import jakarta.annotation.security.RolesAllowed;
@@ -55,6 +56,26 @@ public class ConsolePages {
     @GET
     public Response home() {
         return Response.seeOther(URI.create(viewer.consoleHome())).build();
+    }
+
+    /**
+     * The navigation's organization switcher: makes {@code org} the one the console shows (a cookie, {@link ChosenOrg})
+     * and goes to the console's first page for the caller's role there. An org the caller is not in is a 404.
+     */
+    @POST
+    @Path("org")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response chooseOrg(@CookieParam(Csrf.COOKIE) String csrfCookie, @FormParam(Csrf.FIELD) String csrfField,
+                              @FormParam("org") String org) {
+        csrf.verify(csrfCookie, csrfField);
+        UUID orgId;
+        try {
+            orgId = UUID.fromString(org == null ? "" : org.strip());
+        } catch (IllegalArgumentException e) {
+            throw AccountsException.invalid("org", "Choose one of your organizations.");
+        }
+        Member m = caller.of(orgId);
+        return Response.seeOther(URI.create("/console")).cookie(ChosenOrg.cookie(m)).build();
     }
 
     @GET

@@ -10,6 +10,7 @@ import io.sirocco.accounts.Member;
 import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.web.Actors;
+import io.sirocco.accounts.web.ChosenOrg;
 import io.sirocco.accounts.web.Csrf;
 import io.sirocco.accounts.web.CsrfRejectedException;
 import io.sirocco.gateway.ApiRoutes;
@@ -24,7 +25,6 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.logging.Logger;
 
-import java.util.List;
 
 /**
  * {@code POST /console/playground/chat}: the playground's calls to {@code /v1/chat/completions}, authenticated by the
@@ -74,18 +74,19 @@ public class PlaygroundRoute {
         }
         String userId = jwt.getSubject();
         String actor = Actors.of(identity);
+        Cookie chosen = ctx.request().getCookie(ChosenOrg.COOKIE);
+        String chosenOrg = chosen == null ? null : chosen.getValue();
         ctx.request().pause(); // the body stays unread until the API handler takes it
         Context context = ctx.vertx().getOrCreateContext();
         Thread.ofVirtual().name("playground-key").start(() -> {
             KeyPrincipal key;
             try {
-                List<Member> memberships = organizations.membershipsOf(userId);
-                if (memberships.isEmpty()) {
+                Member m = ChosenOrg.among(organizations.membershipsOf(userId), chosenOrg).orElse(null);
+                if (m == null) {
                     context.runOnContext(v -> refuse(ctx, 403, "no_organization",
                             "Your account is not a member of any organization yet. Accept your invitation first."));
                     return;
                 }
-                Member m = memberships.getFirst();
                 if (!m.may(Permission.PLAYGROUND)) {
                     AccountsException no = AccountsException.forbidden(m.orgRole(), Permission.PLAYGROUND);
                     context.runOnContext(v -> refuse(ctx, 403, no.code(), no.getMessage()));

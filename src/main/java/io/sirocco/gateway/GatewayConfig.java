@@ -23,6 +23,8 @@ public interface GatewayConfig {
 
     QueueSettings queue();
 
+    AdmissionSettings admission();
+
     StreamSettings stream();
 
     interface QueueSettings {
@@ -32,6 +34,21 @@ public interface GatewayConfig {
          */
         @WithDefault("30s")
         Duration timeout();
+    }
+
+    /** {@link AdmissionGate}: how many requests run their database steps at once, and how many may wait. */
+    interface AdmissionSettings {
+        /** Requests in their database steps at once; keep it below the pool's size (quarkus.datasource.jdbc.max-size, 20). */
+        @WithDefault("16")
+        int concurrency();
+
+        /** Requests waiting for one of those places; any more are answered 503 at once. */
+        @WithDefault("1024")
+        int maxWaiting();
+
+        /** The longest a request waits for a place (below the pool's acquisition timeout, 5 s). */
+        @WithDefault("2s")
+        Duration waitTime();
     }
 
     interface StreamSettings {

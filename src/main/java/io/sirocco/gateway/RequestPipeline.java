@@ -20,6 +20,8 @@ public class RequestPipeline {
     Admit admit;
     @Inject
     Queue queue;
+    @Inject
+    AdmissionGate gate;
 
     /** A request through step 4: valid, its model resolved, within its limits, its tokens counted. */
     private record Ready<Q, P>(Q request, ModelRegistry.Served model, P prepared) {
@@ -28,10 +30,15 @@ public class RequestPipeline {
     /** Runs the whole path; the endpoint answers the call. */
     <Q, P extends Endpoint.Prepared> void handle(Call call, byte[] body, Endpoint<Q, P> endpoint)
             throws InterruptedException {
-        Ready<Q, P> ready = prepare(call, body, endpoint);
+        Ready<Q, P> ready;
+        Settlement settlement;
+        // The database steps (key, rate limits, budget) hold a place at the gate; batch lines have their own pace.
+        try (AdmissionGate.Pass pass = call.isBatchLine() ? () -> { } : gate.enter()) {
+            ready = prepare(call, body, endpoint);
+            settlement = admit.reserve(call, ready.model().tier().id(), ready.prepared().promptTokens(),
+                    ready.prepared().maxNewTokens(), endpoint.tags(ready.request()));
+        }
         P prepared = ready.prepared();
-        Settlement settlement = admit.reserve(call, ready.model().tier().id(), prepared.promptTokens(),
-                prepared.maxNewTokens(), endpoint.tags(ready.request()));
         try {
             endpoint.run(new Endpoint.Job<>(call, ready.request(), prepared, ready.model(), settlement, queue));
         } finally {

@@ -1,6 +1,7 @@
 package io.sirocco.gateway;
 
 import io.sirocco.billing.Admission;
+import io.sirocco.billing.DatabaseOutage;
 import io.sirocco.billing.Metering;
 import io.sirocco.billing.UsageEvent;
 import io.sirocco.billing.UsageStatus;
@@ -12,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ones are ignored), releases the rest of the reservation and adds the completion tokens to the rate limit.
  */
 final class Settlement {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Settlement.class);
     private final Metering metering;
     private final RateLimits rateLimits;
     private final GatewayMetrics metrics;
@@ -41,10 +43,27 @@ final class Settlement {
             }
             event = metering.settle(admission, promptTokens, cachedTokens, completionTokens, status);
             if (!call.isBatchLine()) {
-                rateLimits.addTokens(call.key, completionTokens);
+                countTokens(completionTokens);
             }
         }
         return event;
+    }
+
+    /**
+     * Counts the completion toward the key's tokens per minute. The request is answered and its usage recorded (or
+     * spooled) by now: a database outage here loses one minute's count, never the answer (a 503 for an answer the
+     * ledger bills would charge a client for what it never received).
+     */
+    private void countTokens(int completionTokens) {
+        try {
+            rateLimits.addTokens(call.key, completionTokens);
+        } catch (RuntimeException e) {
+            if (!DatabaseOutage.causedBy(e)) {
+                throw e;
+            }
+            LOG.warnf("request %s: its %d completion tokens were not counted toward the key's rate limit (the "
+                    + "database is away)", admission.requestId(), completionTokens);
+        }
     }
 
     /** Completed, or aborted when the client left before the answer was written. */

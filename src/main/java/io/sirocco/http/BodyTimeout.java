@@ -1,5 +1,6 @@
 package io.sirocco.http;
 
+import io.quarkus.vertx.http.runtime.security.SecurityHandlerPriorities;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,25 +10,61 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.time.Duration;
 
 /**
- * A request must arrive whole within {@code sirocco.http.body-timeout} of its start: a client that sends headers
- * and then trickles (or stops sending) its body is answered 408 and disconnected, before any authentication, so
+ * A request body must arrive whole within {@code sirocco.http.body-timeout} of the server being ready to read it: a
+ * client that sends headers and then trickles (or stops sending) its body is answered 408 and disconnected, so
  * partial bodies cannot hold connections open. Streaming responses are not limited: the timer only looks at the
  * request, and is cancelled when the response ends.
+ * <p>
+ * When the server is ready depends on the route. {@code /v1} (and {@code /logout}) are served by our own handlers
+ * ahead of Quarkus' security, which read at once: their clock starts with the request. Every other route first waits
+ * for Quarkus' authentication (a session check, perhaps a token refresh at Keycloak), during which the server reads
+ * nothing; its clock stops there ({@link #BEFORE_SECURITY}) and starts again once authentication is done
+ * ({@link #AFTER_AUTHENTICATION}), so a whole body that waited on a busy server is never answered 408.
  */
 @ApplicationScoped
 public class BodyTimeout {
+    /**
+     * Just before Quarkus' security filters (CORS -300, authentication -200, authorization -100: order = -priority).
+     * A request that gets here was not read by our own handlers ahead of them ({@code /v1}, {@code /logout}).
+     */
+    static final int BEFORE_SECURITY = -1 * SecurityHandlerPriorities.CORS - 1;
+    /** After Quarkus' authentication and authorization, before the REST handlers (default order 10000). */
+    static final int AFTER_AUTHENTICATION = -50;
+    private static final String TIMER = "sirocco.body-timer";
 
     @ConfigProperty(name = "sirocco.http.body-timeout", defaultValue = "60s")
     Duration timeout;
 
     void install(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE + 1).handler(this::arm);
+        router.route().order(BEFORE_SECURITY).handler(this::pause);
+        router.route().order(AFTER_AUTHENTICATION).handler(this::arm);
     }
 
+    /** The server reads nothing while Quarkus authenticates: the clock stops until {@link #AFTER_AUTHENTICATION}. */
+    private void pause(RoutingContext rc) {
+        Long timer = rc.get(TIMER);
+        if (timer != null) {
+            rc.vertx().cancelTimer(timer);
+        }
+        rc.next();
+    }
+
+    /** (Re)starts the request's clock: the body has the whole timeout from now. */
     private void arm(RoutingContext rc) {
-        if (!rc.request().isEnded() && announcesBody(rc.request())) {
-            long timer = rc.vertx().setTimer(timeout.toMillis(), id -> expire(rc));
-            rc.addEndHandler(v -> rc.vertx().cancelTimer(timer));
+        if (!rc.request().isEnded() && announcesBody(rc.request()) && !rc.response().ended()) {
+            Long previous = rc.get(TIMER);
+            if (previous != null) {
+                rc.vertx().cancelTimer(previous);
+            } else {
+                rc.addEndHandler(v -> {
+                    Long t = rc.get(TIMER);
+                    if (t != null) {
+                        rc.vertx().cancelTimer(t);
+                    }
+                });
+            }
+            rc.put(TIMER, rc.vertx().setTimer(timeout.toMillis(), id -> expire(rc)));
         }
         rc.next();
     }

@@ -16,12 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 class NavigationTest extends AccountsTestBase {
 
-    static final List<String> CONSOLE = List.of("/console/playground", "/console/keys", "/console/usage",
+    static final List<String> CONSOLE = List.of("/console/playground", "/console/batch", "/console/keys", "/console/usage",
             "/console/invoices", "/console/team");
     /** What each team role sees (docs/accounts.md, io.sirocco.accounts.OrgRole). */
-    static final List<String> DEVELOPER = List.of("/console/playground", "/console/keys", "/console/usage");
+    static final List<String> DEVELOPER = List.of("/console/playground", "/console/batch", "/console/keys",
+            "/console/usage");
     static final List<String> BILLING = List.of("/console/usage", "/console/invoices");
-    static final List<String> ADMIN = List.of("/admin/waitlist", "/admin/orgs", "/admin/billing");
+    static final List<String> ADMIN = List.of("/admin/waitlist", "/admin/orgs", "/admin/billing", "/admin/batch");
     static final Pattern NAV = Pattern.compile("<nav aria-label=\"Main\">(.*?)</nav>", Pattern.DOTALL);
     static final Pattern HREF = Pattern.compile("href=\"([^\"]+)\"");
 

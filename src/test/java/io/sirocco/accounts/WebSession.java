@@ -94,6 +94,31 @@ public final class WebSession {
                 .POST(HttpRequest.BodyPublishers.ofString(form(fields))), false);
     }
 
+    /**
+     * POSTs a multipart form as a browser does: text fields, and one file field ({@code fileField}, skipped when
+     * {@code fileName} is null) without following redirects.
+     */
+    public Page postMultipart(String pathOrUrl, Map<String, String> fields, String fileField, String fileName,
+                              byte[] content) {
+        String boundary = "----sirocco" + Long.toHexString(System.nanoTime());
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        for (var f : fields.entrySet()) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey()
+                    + "\"\r\n\r\n" + f.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        if (fileName != null) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + fileField
+                    + "\"; filename=\"" + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(content);
+            body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return send(HttpRequest.newBuilder(resolve(pathOrUrl))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())), false);
+    }
+
     /** POSTs a JSON body with extra headers, without following redirects (the console's script calls). */
     public Page postJson(String pathOrUrl, String json, Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(resolve(pathOrUrl)).header("Content-Type", "application/json")

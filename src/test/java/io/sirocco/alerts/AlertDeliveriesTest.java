@@ -83,6 +83,9 @@ class AlertDeliveriesTest {
                     developer);
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
             String secret = webhooks.save(org, url, "test").secret();
+            String stored = storedSecret(org);
+            assertTrue(stored.startsWith("v1:") && !stored.contains(secret.substring("whsec_".length())),
+                    "the secret is encrypted at rest (%test sets sirocco.alerts.webhook.secret-key): " + stored);
 
             // 1000 in + 100 out on mistral-small = 0.00078 EUR against a 0.0009 cap: 86.7 %, the 80 % alert
             accounts.setOrgCap(org, new BigDecimal("0.0009"));
@@ -130,6 +133,16 @@ class AlertDeliveriesTest {
         assertThrows(IllegalArgumentException.class, () -> webhooks.save(org, "ftp://example.com/x", "t"));
         assertThrows(IllegalArgumentException.class, () -> webhooks.save(org, "http://user:pw@example.com/", "t"));
         assertThrows(IllegalArgumentException.class, () -> webhooks.save(org, "", "t"));
+    }
+
+    private String storedSecret(UUID org) throws Exception {
+        try (var c = db.getConnection(); var ps = c.prepareStatement("select secret from alert_webhooks where org_id = ?")) {
+            ps.setObject(1, org);
+            try (var rs = ps.executeQuery()) {
+                assertTrue(rs.next());
+                return rs.getString(1);
+            }
+        }
     }
 
     /** An independent check of the documented scheme: hex HMAC-SHA256 of "t.body" with the secret. */

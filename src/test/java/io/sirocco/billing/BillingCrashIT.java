@@ -1,13 +1,11 @@
 package io.sirocco.billing;
 
-import io.sirocco.accounts.KeySecrets;
+import io.sirocco.launch.PackagedApp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,10 +14,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,7 +26,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -41,26 +35,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * row with the cost it was told, and no reservation of the dead process may survive the restart.
  */
 class BillingCrashIT {
-    private static final String DB_URL = System.getenv().getOrDefault("SIROCCO_DB_URL",
-            "jdbc:postgresql://127.0.0.1:5432/sirocco");
+    private static final String DB_URL = PackagedApp.DB_URL;
     private static final String NODE = "crash-it-" + UUID.randomUUID().toString().substring(0, 8);
     private static final Pattern STREAM_COST = Pattern.compile("\"cost_eur\"\\s*:\\s*\"([0-9.]+)\"");
 
-    private Process app;
+    private PackagedApp app;
 
     @AfterEach
     void stop() {
-        if (app != null && app.isAlive()) {
-            app.destroy();
+        if (app != null) {
+            app.stop();
         }
     }
 
     @Test
     void everyReceivedResponseHasExactlyOneLedgerRowAfterKill9() throws Exception {
-        int port = freePort();
-        app = start(port);
-        waitReady(port);
-        String key = newKey();
+        app = new PackagedApp("billing-crash-it", NODE);
+        app.start();
+        int port = app.port();
+        String key = PackagedApp.newKey("crash test " + NODE);
 
         Map<String, String> received = new ConcurrentHashMap<>(); // request id -> cost the client was told
         AtomicBoolean running = new AtomicBoolean(true);
@@ -84,15 +77,13 @@ class BillingCrashIT {
         while (received.size() < 40 && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        app.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
-        assertTrue(app.waitFor(30, TimeUnit.SECONDS));
+        app.kill9();
         running.set(false);
         clients.shutdownNow();
         assertTrue(clients.awaitTermination(30, TimeUnit.SECONDS));
         assertTrue(received.size() >= 40, "only " + received.size() + " responses before the kill");
 
-        app = start(port);
-        waitReady(port);
+        app.start();
         try (Connection c = DriverManager.getConnection(DB_URL, "postgres", "")) {
             for (Map.Entry<String, String> r : received.entrySet()) {
                 try (PreparedStatement ps = c.prepareStatement(
@@ -137,73 +128,6 @@ class BillingCrashIT {
             }
         } else {
             received.put(id, res.headers().firstValue("x-sirocco-cost-eur").orElseThrow());
-        }
-    }
-
-    private Process start(int port) throws IOException {
-        File jar = new File("target/quarkus-app/quarkus-run.jar"); // Quarkus' fast-jar launcher
-        assertTrue(jar.isFile(), "run mvn package first: " + jar);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules=jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Xmx1g",
-                "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
-                "-Dsirocco.billing.node-id=" + NODE, "-jar", jar.getAbsolutePath()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(new File("target/billing-crash-it.log"));
-        pb.environment().put("SIROCCO_DB_URL", DB_URL);
-        pb.environment().put("SIROCCO_DATA", new File("target/billing-crash-it-data").getAbsolutePath());
-        // the service needs a Keycloak client secret to start (./sirocco test passes its Keycloak's); unused here
-        pb.environment().putIfAbsent("SIROCCO_OIDC_SECRET", "it-without-keycloak");
-        return pb.start();
-    }
-
-    private void waitReady(int port) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (System.nanoTime() < deadline) {
-            assertTrue(app.isAlive(), "the app exited; see target/billing-crash-it.log");
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("the app did not become ready; see target/billing-crash-it.log");
-    }
-
-    /** An org and an API key, written directly (hash only, like accounts does). */
-    private static String newKey() throws SQLException {
-        String secret = KeySecrets.newSecret();
-        UUID org = UUID.randomUUID();
-        try (Connection c = DriverManager.getConnection(DB_URL, "postgres", "")) {
-            try (PreparedStatement ps = c.prepareStatement("insert into organizations (id, name) values (?, ?)")) {
-                ps.setObject(1, org);
-                ps.setString(2, "crash test " + NODE);
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "insert into api_keys (id, org_id, name, key_prefix, key_hash) values (?,?,?,?,?)")) {
-                ps.setObject(1, UUID.randomUUID());
-                ps.setObject(2, org);
-                ps.setString(3, "crash test");
-                ps.setString(4, KeySecrets.displayPrefix(secret));
-                ps.setString(5, KeySecrets.hash(secret));
-                ps.executeUpdate();
-            }
-        }
-        assertNotNull(secret);
-        return secret;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

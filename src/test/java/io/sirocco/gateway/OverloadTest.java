@@ -56,7 +56,11 @@ class OverloadTest extends ApiTestBase {
     }
 
     /** How one request ended: its kind, the HTTP status, and a failure description when it was not clean. */
-    record Outcome(String kind, int status, String problem, long firstTokenNanos, int chunks) {
+    record Outcome(String kind, int status, String problem, long firstTokenNanos, int chunks, String code,
+                   long answerNanos) {
+        Outcome(String kind, int status, String problem, long firstTokenNanos, int chunks) {
+            this(kind, status, problem, firstTokenNanos, chunks, null, 0);
+        }
     }
 
     @Test
@@ -94,6 +98,10 @@ class OverloadTest extends ApiTestBase {
             assertEquals(STREAMS + QUEUED + BURST, outcomes.size());
             assertTrue(outcomes.stream().anyMatch(o -> o.kind().equals("burst") && o.status() == 429),
                     "the burst above the key's rate limit met 429s");
+            // Load is shed before the database pool (AdmissionGate): the pool never times out with the database up.
+            List<Outcome> poolTimeouts = outcomes.stream().filter(o -> "database_unavailable".equals(o.code())).toList();
+            assertTrue(poolTimeouts.isEmpty(), poolTimeouts.size() + " requests waited for the database pool until its "
+                    + "timeout instead of being shed at once");
         } finally {
             sampler.shutdownNow();
         }
@@ -128,7 +136,7 @@ class OverloadTest extends ApiTestBase {
             if (r.headers().firstValue("retry-after").isEmpty()) {
                 return new Outcome(kind, status, status + " without Retry-After: " + text, 0, 0);
             }
-            return errorBody(text) ? new Outcome(kind, status, null, 0, 0)
+            return errorBody(text) ? new Outcome(kind, status, null, 0, 0, errorCode(text), System.nanoTime() - start)
                     : new Outcome(kind, status, status + " without an error body: " + text, 0, 0);
         }
         if (status != 200) {
@@ -157,6 +165,14 @@ class OverloadTest extends ApiTestBase {
                 + (data.isEmpty() ? "" : data.getLast()), first[0], chunks);
     }
 
+    private static String errorCode(String text) {
+        try {
+            return JSON.readTree(text).path("error").path("code").asText(null);
+        } catch (Exception ex) {
+            return null;
+        }
+    }
+
     private static boolean errorBody(String text) {
         try {
             JsonNode e = JSON.readTree(text).path("error");
@@ -179,6 +195,15 @@ class OverloadTest extends ApiTestBase {
                         + "RSS %d MiB at start, %d MiB at peak%n",
                 outcomes.size(), seconds, byKind, answered / seconds, chunks / seconds,
                 percentile(ttft, 0.50) / 1e6, percentile(ttft, 0.99) / 1e6, ttft.size(), startRss >> 20, peakRss >> 20);
+        Map<String, List<Long>> refusals = outcomes.stream().filter(o -> o.code() != null).collect(Collectors.groupingBy(
+                o -> o.status() + " " + o.code(), java.util.TreeMap::new,
+                Collectors.mapping(Outcome::answerNanos, Collectors.toList())));
+        refusals.forEach((code, times) -> {
+            List<Long> sorted = new ArrayList<>(times);
+            Collections.sort(sorted);
+            System.out.printf("overload: %d × %s, answered after p50 %.0f ms, p99 %.0f ms%n", sorted.size(), code,
+                    percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6);
+        });
     }
 
     private static double percentile(List<Long> sorted, double p) {

@@ -137,6 +137,17 @@ class HelmChartTest {
         }
 
         @Test
+        void gatewaysKeepTheUsageSpoolOnASharedPersistentVolume() {
+            Deployment gateway = chart.one(Deployment.class, "sirocco-gateway");
+            assertEquals("sirocco-usage-spool", volume(gateway, "usage-spool").getPersistentVolumeClaim().getClaimName());
+            var mount = container(gateway).getVolumeMounts().stream().filter(m -> m.getName().equals("usage-spool"))
+                    .findFirst().orElseThrow();
+            assertEquals(mount.getMountPath(), env(container(gateway), "SIROCCO_USAGE_SPOOL_DIR").getValue());
+            var claim = chart.one(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class, "sirocco-usage-spool");
+            assertEquals(List.of("ReadWriteMany"), claim.getSpec().getAccessModes(), "every gateway replays the spool");
+        }
+
+        @Test
         void modelsAreMountedReadOnlyFromTheirVolume() {
             Deployment tiny = chart.one(Deployment.class, "sirocco-worker-mistral-tiny");
             Volume models = volume(tiny, "models");
@@ -157,6 +168,9 @@ class HelmChartTest {
                 assertSecretRef(c, "SIROCCO_DB_PASSWORD", "sirocco-postgresql", "password");
                 assertSecretRef(c, "SIROCCO_OIDC_SECRET", "sirocco-keycloak", "client-secret");
                 assertSecretRef(c, "SIROCCO_SESSION_SECRET", "sirocco-keycloak", "session-secret");
+                assertSecretRef(c, "SIROCCO_WEBHOOK_SECRET_KEY", "sirocco-keycloak", "webhook-secret-key");
+                assertTrue(env(c, "SIROCCO_WEBHOOK_SECRET_KEY").getValueFrom().getSecretKeyRef().getOptional(),
+                        "an operator's Secret without the webhook key still starts the pods (secrets then in clear)");
                 assertSecretRef(c, "SIROCCO_RABBITMQ_PASSWORD", "sirocco-rabbitmq", "password");
                 assertEquals("sirocco", c.getEnvFrom().getFirst().getConfigMapRef().getName());
             }
@@ -259,6 +273,7 @@ class HelmChartTest {
             Secret kc = chart.one(Secret.class, "sirocco-keycloak");
             assertEquals("kc-secret-from-values", decode(kc.getData().get("client-secret")));
             assertEquals("session-secret-from-values", decode(kc.getData().get("session-secret")));
+            assertEquals("webhook-key-from-values-0123456789abcdef", decode(kc.getData().get("webhook-secret-key")));
             assertTrue(chart.find(Secret.class, "sirocco-rabbitmq").isEmpty(), "rabbitmq uses the operator's Secret");
             for (Deployment d : chart.all(Deployment.class)) {
                 Container c = container(d);
@@ -270,6 +285,7 @@ class HelmChartTest {
             // The clear-text values appear nowhere but in the Secrets (base64 there).
             assertFalse(chart.yaml.contains("pg-password-from-values"));
             assertFalse(chart.yaml.contains("session-secret-from-values"));
+            assertFalse(chart.yaml.contains("webhook-key-from-values"));
             assertFalse(chart.yaml.contains("kc-secret-from-values"));
             Map<String, String> config = chart.one(ConfigMap.class, "sirocco").getData();
             assertEquals("https://sso.example.com/realms/sirocco", config.get("QUARKUS_OIDC_AUTH_SERVER_URL"));
@@ -340,7 +356,18 @@ class HelmChartTest {
     void gatewaysCanRunWithoutModelVolumes() {
         RenderedChart chart = RenderedChart.render(null, Map.of("gateway.mountModels", false));
         Deployment gateway = chart.one(Deployment.class, "sirocco-gateway");
-        assertEquals(List.of("config"), pod(gateway).getVolumes().stream().map(Volume::getName).toList());
+        assertEquals(List.of("config", "usage-spool"), pod(gateway).getVolumes().stream().map(Volume::getName).toList(),
+                "no model volume; the usage spool stays");
+    }
+
+    @Test
+    void theUsageSpoolCanUseAnExistingClaimOrAnEmptyDir() {
+        RenderedChart mine = RenderedChart.render(null, Map.of("gateway.usageSpool.persistence.existingClaim", "my-spool"));
+        assertEquals("my-spool", volume(mine.one(Deployment.class, "sirocco-gateway"), "usage-spool")
+                .getPersistentVolumeClaim().getClaimName());
+        assertTrue(mine.all(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class).isEmpty(), "no claim of its own");
+        RenderedChart off = RenderedChart.render(null, Map.of("gateway.usageSpool.persistence.enabled", false));
+        assertNotNull(volume(off.one(Deployment.class, "sirocco-gateway"), "usage-spool").getEmptyDir());
     }
 
     @Test

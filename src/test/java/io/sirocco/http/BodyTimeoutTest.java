@@ -11,7 +11,10 @@ import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A client that sends part of a body and stops is answered 408 and disconnected (test timeout: 8 s). */
+/**
+ * A client that sends part of a body and stops is answered 408 and disconnected; a client whose whole body waited on
+ * the server (slow authentication) is not. Test timeout: {@code %test.sirocco.http.body-timeout}.
+ */
 @QuarkusTest
 class BodyTimeoutTest {
 
@@ -32,6 +35,21 @@ class BodyTimeoutTest {
                 assertTrue(answer.contains("request_timeout"), answer);
                 assertTrue(seconds < 20, path + " held for " + seconds + " s");
             }
+        }
+    }
+
+    @Test
+    void aWholeBodyThatWaitedOnTheServerIsNotCutOff() throws Exception {
+        String body = "{\"email\":\"body-timeout-" + System.nanoTime() + "@example.com\",\"name\":\"Slow Server\"}";
+        try (Socket s = new Socket("localhost", RestAssured.port)) {
+            s.setSoTimeout(60_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /api/waitlist HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + SlowAuthentication.HEADER + ": 1\r\nConnection: close\r\nContent-Length: "
+                    + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 2"), "the body arrived at once; the server was slow: " + answer);
         }
     }
 }

@@ -7,6 +7,7 @@ import io.quarkus.mailer.MockMailbox;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.sirocco.accounts.Fixtures;
+import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.SignupRateLimiter;
 import io.sirocco.billing.PriceBook;
 import io.restassured.http.ContentType;
@@ -42,7 +43,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * this one test server (an org owner, a developer and a billing teammate, an admin, an anonymous visitor): each role's pages at 1280 and 390 px with no serious or critical axe violation (screenshots
  * under {@code target/pages-browser/} on failure), each role's links and refusals, the waitlist form's inline
  * messages and the mailed queue position, the landing prices against the price book before and after a scheduled
- * change, and a playground turn that streams and whose shown cost is its usage-ledger row's.
+ * change, a playground turn that streams and whose shown cost is its usage-ledger row's, every /docs guide, a batch
+ * job made through the console's form, the org switcher of a member of two orgs, and that every same-site link on
+ * every audited page opens for its viewer.
  */
 @QuarkusTest
 class PagesBrowserTest {
@@ -61,6 +64,8 @@ class PagesBrowserTest {
     PriceBook priceBook;
     @Inject
     SignupRateLimiter signupLimit;
+    @Inject
+    Organizations organizations;
 
     @AfterEach
     void dropTestPrices() throws SQLException {
@@ -79,6 +84,10 @@ class PagesBrowserTest {
         Fixtures.Customer customer = Fixtures.customer(base, mailbox, "pages");
         String developer = teammate(customer, "developer");
         String billing = teammate(customer, "billing");
+        // The developer is also a billing member of a second org, so the navigation shows them the org switcher.
+        Fixtures.Customer second = Fixtures.customer(base, mailbox, "pages2");
+        organizations.addMember(second.orgId(), Fixtures.subject(Fixtures.token(developer, Fixtures.PASSWORD)),
+                developer, "billing");
 
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("""
                 insert into price_book (model, input_eur_per_mtok, output_eur_per_mtok, cached_input_eur_per_mtok,

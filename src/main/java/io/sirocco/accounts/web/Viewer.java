@@ -1,7 +1,11 @@
 package io.sirocco.accounts.web;
 
 import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.qute.TemplateData;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.sirocco.accounts.Member;
+import io.sirocco.accounts.Organization;
+import io.vertx.ext.web.RoutingContext;
 import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.Permission;
 import jakarta.enterprise.context.RequestScoped;
@@ -9,12 +13,15 @@ import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Who is looking at a page, for the navigation in {@code base.html} ({@code inject:viewer}): each page shows only
  * the links its viewer may open. Public pages (/, /waitlist, /docs) run without a session, so they see an anonymous viewer.
- * A customer's console links follow their role in their org ({@link #may}, the same rule the routes check).
+ * A customer's console links follow their role in the org they chose ({@link #may}, the same rule the routes check;
+ * {@link ChosenOrg}); a customer in several orgs gets a switcher ({@link #getOrganizations}).
  */
 @Named("viewer")
 @RequestScoped
@@ -27,6 +34,10 @@ public class Viewer {
     @Inject
     Organizations organizations;
 
+    @Inject
+    CurrentVertxRequest request;
+
+    private List<Member> memberships;
     private Optional<Member> membership;
 
     public boolean isSignedIn() {
@@ -60,10 +71,39 @@ public class Viewer {
         return may("keys") ? "/console/keys" : "/console/usage";
     }
 
+    /** One of the customer's organizations, for the navigation's switcher. */
+    @TemplateData
+    public record OrgChoice(UUID id, String name, String role, boolean current) {
+    }
+
+    /**
+     * The customer's organizations when they belong to more than one (the switcher shows then), the chosen one
+     * marked current; empty otherwise.
+     */
+    public List<OrgChoice> getOrganizations() {
+        List<Member> all = memberships();
+        if (all.size() < 2) {
+            return List.of();
+        }
+        UUID current = membership().map(Member::orgId).orElse(null);
+        return all.stream().map(m -> new OrgChoice(m.orgId(),
+                organizations.find(m.orgId()).map(Organization::name).orElse(m.orgId().toString()), m.role(),
+                m.orgId().equals(current))).toList();
+    }
+
+    private List<Member> memberships() {
+        if (memberships == null) {
+            memberships = isCustomer() && identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getSubject() != null
+                    ? organizations.membershipsOf(jwt.getSubject()) : List.of();
+        }
+        return memberships;
+    }
+
+    /** The membership the console shows ({@link ChosenOrg}). */
     private Optional<Member> membership() {
         if (membership == null) {
-            membership = identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getSubject() != null
-                    ? organizations.membershipsOf(jwt.getSubject()).stream().findFirst() : Optional.empty();
+            RoutingContext rc = request.getCurrent();
+            membership = ChosenOrg.among(memberships(), rc == null ? null : rc.request());
         }
         return membership;
     }

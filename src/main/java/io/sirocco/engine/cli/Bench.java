@@ -119,9 +119,14 @@ final class Bench {
                                     + "per layer per step%n", streamCounts[i], r.decodeTokensPerS(),
                             r.decodeTokensPerS() / single.decodeTokensPerS(), r.distinctExperts());
                 }
-                out.printf(Locale.ROOT, "weights read per decoded token %.1f MB: %.2f GB/s; bandwidth (triad) %.2f GB/s "
-                                + "with 1 thread, %.2f GB/s with %d: %.1f %% of the bandwidth limit%n",
-                        bytesPerToken / 1e6, decodeGbPerS, bw1, bwN, threads, 100 * roofline);
+                if (streamMib > 0) {
+                    out.printf(Locale.ROOT, "weights read per decoded token %.1f MB: %.2f GB/s; bandwidth (triad) %.2f GB/s "
+                                    + "with 1 thread, %.2f GB/s with %d: %.1f %% of the bandwidth limit%n",
+                            bytesPerToken / 1e6, decodeGbPerS, bw1, bwN, threads, 100 * roofline);
+                } else {
+                    out.printf(Locale.ROOT, "weights read per decoded token %.1f MB: %.2f GB/s; bandwidth not measured "
+                            + "(--stream-mib 0)%n", bytesPerToken / 1e6, decodeGbPerS);
+                }
                 out.printf(Locale.ROOT, "load %.1f ms in this fresh JVM, %.1f ms loading it again; peak RSS %.1f MiB "
                         + "(file %.1f MiB)%n", loadMs, warmLoadMs, rssMb, fileMb);
             }

@@ -21,12 +21,16 @@ import java.util.concurrent.TimeUnit;
  * Cost of constrained decoding (docs/benchmarks.md). Without arguments: CPU microseconds per token of
  * mask + accept on the pack's 32,000-token vocabulary with random logits, for a schema and JSON mode,
  * first request (cold caches) and again (warm). With {@code --model F.gguf}: decode tokens/s through the
- * engine (first to last streamed token), free vs. the schema vs. JSON mode, single stream, greedy; round 0
- * is the first use of the schema in the JVM (cold masks), later rounds reuse it.
+ * engine (first to last streamed token, wall time and process CPU time per token), free vs. the schema vs.
+ * JSON mode, single stream, greedy; round 0 is the first use of the schema in the JVM (cold masks), later
+ * rounds reuse it.
  */
 public final class GrammarBench {
     /** Thread CPU time: on a shared, loaded machine it measures our work, not our waiting for a core. */
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+    /** Process CPU time (all engine threads): per decoded token it is steadier than wall time under load. */
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     static final String SCHEMA = """
             {"type":"object","properties":{
               "name":{"type":"string","maxLength":24},
@@ -124,16 +128,21 @@ public final class GrammarBench {
                     GenerationParams p = new GenerationParams(0f, 1f, 96, List.of(), 0L, g);
                     long[] first = {0};
                     long[] last = {0};
+                    long[] cpuFirst = {0};
+                    long[] cpuLast = {0};
                     GenerationResult r = e.generate(prompt, p, (id, d) -> {
                         last[0] = System.nanoTime();
+                        cpuLast[0] = PROCESS.getProcessCpuTime();
                         if (first[0] == 0) {
                             first[0] = last[0];
+                            cpuFirst[0] = cpuLast[0];
                         }
                     }).result().get(10, TimeUnit.MINUTES);
                     double s = (last[0] - first[0]) / 1e9;
-                    System.out.printf("round %d %-11s: %3d tokens, decode %.1f tok/s (%.2f ms/token), %s%n", round, mode,
-                            r.completionTokens(), (r.completionTokens() - 1) / s, s * 1e3 / (r.completionTokens() - 1),
-                            r.finishReason());
+                    int steps = r.completionTokens() - 1;
+                    System.out.printf("round %d %-11s: %3d tokens, decode %.1f tok/s (%.2f ms/token), process CPU %.2f ms/token, %s%n",
+                            round, mode, r.completionTokens(), steps / s, s * 1e3 / steps,
+                            (cpuLast[0] - cpuFirst[0]) / 1e6 / steps, r.finishReason());
                 }
             }
         }

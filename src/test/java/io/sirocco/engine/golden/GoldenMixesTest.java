@@ -38,6 +38,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GoldenMixesTest {
     static final double TOP10_TOLERANCE = 0.5;
+    /**
+     * Router flips (golden README §9, effect 2) seen on the bench shape, with the bound their top-10 Δ must still
+     * keep: golden name and kernel family → bound. bench-Q3_K_M, Java kernels: at the last layer and the last
+     * prompt token the engine picks experts [3, 7] where the native kernels (and, by their logits, llama.cpp)
+     * pick [3, 6]; the last-layer hidden state differs through activation-rounding ties of the 3-bit model.
+     * Forcing [3, 6] there brings the Java top-10 Δ to 0.44 (docs/engine.md). Any other file or kernel keeps 0.5.
+     */
+    static final Map<String, Double> ROUTER_FLIPS = Map.of("bench-Q3_K_M-P1 java", 1.0);
     static final KernelThreads POOL = new KernelThreads(2);
     static final List<MatMul> KERNELS = List.of(new MatMul(Kernels.best(true), POOL), new MatMul(Kernels.best(false), POOL));
     static final List<SyntheticModel.Weights> WEIGHTS = SyntheticModel.generate(ModelSpec.MOE_A);
@@ -123,7 +131,9 @@ class GoldenMixesTest {
         String summary = name + " (" + mm.kernels().name() + "): top-10 max " + String.format("%.3g", worst)
                 + fullLogits(name, logits);
         System.out.println(summary);
-        assertTrue(worst <= TOP10_TOLERANCE, summary);
+        String family = mm.kernels().name().startsWith("java") ? "java" : "native";
+        double bound = ROUTER_FLIPS.getOrDefault(name + " " + family, TOP10_TOLERANCE);
+        assertTrue(worst <= bound, summary + (bound > TOP10_TOLERANCE ? " (known router flip, bound " + bound + ")" : ""));
 
         int[] greedy = GoldenPack.ints(g.get("greedy_ids"));
         List<Object> top1 = (List<Object>) g.get("greedy_top1_logit");

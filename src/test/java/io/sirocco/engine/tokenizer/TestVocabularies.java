@@ -236,17 +236,7 @@ public final class TestVocabularies {
                     case "tokenizer.ggml.tokens" -> w.putStrings(k, tokens);
                     case "tokenizer.ggml.token_type" -> w.putI32s(k, t);
                     case "tokenizer.chat_template" -> { }
-                    default -> {
-                        switch (v) {
-                            case String s -> w.putString(k, s);
-                            case Long l -> w.putU32(k, l);
-                            case Float x -> w.putF32(k, x);
-                            case Boolean b -> w.putBool(k, b);
-                            case String[] a -> w.putStrings(k, a);
-                            case float[] a -> w.putF32s(k, a);
-                            default -> throw new IllegalArgumentException(k + ": " + v.getClass());
-                        }
-                    }
+                    default -> copyMetadata(w, k, v);
                 }
             });
             w.putString("tokenizer.chat_template", template);
@@ -255,6 +245,33 @@ public final class TestVocabularies {
                 w.addTensor(name, x.type(), x.ne(), x.data().toArray(ValueLayout.JAVA_BYTE));
             }
             w.write(dst);
+        }
+    }
+
+    /** A copy of {@code src} whose tensor {@code name} has the bytes {@code edit} returns; all else unchanged. */
+    public static void withTensor(Path src, Path dst, String name, java.util.function.UnaryOperator<byte[]> edit) {
+        try (GgufFile f = GgufFile.open(src)) {
+            GgufWriter w = new GgufWriter();
+            f.metadata().forEach((k, v) -> copyMetadata(w, k, v));
+            for (String n : f.tensorNames()) {
+                GgufTensor x = f.tensor(n);
+                byte[] data = x.data().toArray(ValueLayout.JAVA_BYTE);
+                w.addTensor(n, x.type(), x.ne(), n.equals(name) ? edit.apply(data) : data);
+            }
+            w.write(dst);
+        }
+    }
+
+    private static void copyMetadata(GgufWriter w, String k, Object v) {
+        switch (v) {
+            case String s -> w.putString(k, s);
+            case Long l -> w.putU32(k, l);
+            case Float x -> w.putF32(k, x);
+            case Boolean b -> w.putBool(k, b);
+            case String[] a -> w.putStrings(k, a);
+            case float[] a -> w.putF32s(k, a);
+            case long[] a when k.equals("tokenizer.ggml.token_type") -> w.putI32s(k, Arrays.stream(a).mapToInt(x -> (int) x).toArray());
+            default -> throw new IllegalArgumentException(k + ": " + v.getClass());
         }
     }
 }

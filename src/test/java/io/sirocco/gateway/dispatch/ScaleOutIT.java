@@ -2,6 +2,8 @@ package io.sirocco.gateway.dispatch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
 import io.sirocco.accounts.KeySecrets;
 import io.sirocco.engine.demo.DemoModels;
 import org.junit.jupiter.api.AfterAll;
@@ -47,7 +49,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * RabbitMQ vhost and a fresh PostgreSQL database. Concurrent streams go through both gateways; the worker is killed
  * with SIGKILL mid-run and restarted. Every request must complete or end cleanly, the requests still queued must be
  * served by the restarted worker, the ledger must hold exactly one row per request, and a key's rate limit must
- * hold across both gateways together.
+ * hold across both gateways together. Then the broker drops every connection of the run's vhost
+ * ({@code rabbitmqctl close_all_connections}): both roles must reconnect by themselves, with the same JVMs. Tool
+ * calls and json_schema replies generated on the worker validate against their schemas, as in-process.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScaleOutIT {
@@ -111,6 +115,7 @@ class ScaleOutIT {
         final int gateway;
         volatile int status;
         volatile String requestId;
+        volatile String retryAfter;
         volatile long firstContentNanos;
         volatile int contentChunks;
         volatile String finishReason;
@@ -129,14 +134,14 @@ class ScaleOutIT {
 
         boolean cleanError() {
             boolean streamedError = status == 200 && "error".equals(finishReason) && error != null;
-            boolean httpError = (status == 429 || status == 503) && error != null;
+            boolean httpError = (status == 429 || status == 503) && retryAfter != null && error != null;
             return streamedError || httpError;
         }
 
         @Override
         public String toString() {
             return "gateway " + gateway + " status " + status + " id " + requestId + " chunks " + contentChunks
-                    + " finish " + finishReason + " done " + done + " error " + error + " body " + body;
+                    + " finish " + finishReason + " retry-after " + retryAfter + " done " + done + " error " + error + " body " + body;
         }
     }
 
@@ -207,6 +212,171 @@ class ScaleOutIT {
         rateLimitHoldsAcrossBothGateways();
     }
 
+    /**
+     * A forced tool call and a json_schema reply, generated on the worker JVM and relayed by each gateway JVM: the
+     * same guarantees as in-process (the grammar travels with the request): the call's arguments and the reply
+     * validate against their schemas, the streamed call carries the same arguments as the unstreamed one (same
+     * seed), and each request has its ledger row.
+     */
+    @Test
+    void toolCallsAndJsonSchemaRepliesAreValidThroughTheWorker() throws Exception {
+        String key = newKey(100);
+        String args = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":12},"
+                + "\"days\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":7}},\"required\":[\"city\",\"days\"],"
+                + "\"additionalProperties\":false}";
+        String toolBody = "{\"model\":\"mistral-tiny\",\"max_tokens\":200,\"temperature\":0.8,\"random_seed\":7,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Oslo?\"}],\"tool_choice\":\"any\","
+                + "\"parallel_tool_calls\":false,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+                + "\"parameters\":" + args + "}}]}";
+        List<String> requestIds = new ArrayList<>();
+        HttpResponse<String> r = http.send(post(gatewayPorts[0], key, "/v1/chat/completions", toolBody),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        requestIds.add(r.headers().firstValue("x-request-id").orElseThrow());
+        JsonNode choice = JSON.readTree(r.body()).path("choices").path(0);
+        assertEquals("tool_calls", choice.path("finish_reason").asText(), r.body());
+        JsonNode call = choice.path("message").path("tool_calls").path(0);
+        assertEquals("get_weather", call.path("function").path("name").asText(), r.body());
+        assertEquals(9, call.path("id").asText().length(), "Mistral's 9-character ids: " + r.body());
+        assertValid(args, call.path("function").path("arguments").asText());
+
+        HttpResponse<String> s = http.send(post(gatewayPorts[1], key, "/v1/chat/completions",
+                toolBody.replace("{\"model\"", "{\"stream\":true,\"model\"")), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, s.statusCode(), s.body());
+        requestIds.add(s.headers().firstValue("x-request-id").orElseThrow());
+        JsonNode streamedCall = null;
+        for (String line : s.body().split("\n")) {
+            if (line.startsWith("data: {")) {
+                JsonNode delta = JSON.readTree(line.substring(6)).path("choices").path(0).path("delta");
+                if (delta.has("tool_calls")) {
+                    streamedCall = delta.path("tool_calls").path(0);
+                }
+            }
+        }
+        assertTrue(streamedCall != null, s.body());
+        assertEquals(call.path("function").path("arguments").asText(), streamedCall.path("function").path("arguments").asText(),
+                "the same seed gives the same call through either gateway, streamed or not");
+        assertTrue(s.body().contains("\"finish_reason\":\"tool_calls\"") && s.body().endsWith("data: [DONE]\n\n"), s.body());
+
+        String person = "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"maxLength\":10},"
+                + "\"tags\":{\"type\":\"array\",\"items\":{\"enum\":[\"a\",\"b\"]},\"maxItems\":3},"
+                + "\"ok\":{\"type\":\"boolean\"}},\"required\":[\"name\",\"tags\",\"ok\"],\"additionalProperties\":false}";
+        for (int seed = 1; seed <= 2; seed++) {
+            HttpResponse<String> j = http.send(post(gatewayPorts[seed % 2], key, "/v1/chat/completions",
+                    "{\"model\":\"mistral-tiny\",\"max_tokens\":150,\"temperature\":1,\"random_seed\":" + seed
+                            + ",\"messages\":[{\"role\":\"user\",\"content\":\"A person\"}],\"response_format\":{\"type\":"
+                            + "\"json_schema\",\"json_schema\":{\"name\":\"p\",\"strict\":true,\"schema\":" + person + "}}}"),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, j.statusCode(), j.body());
+            requestIds.add(j.headers().firstValue("x-request-id").orElseThrow());
+            JsonNode c = JSON.readTree(j.body()).path("choices").path(0);
+            assertEquals("stop", c.path("finish_reason").asText(), j.body());
+            assertValid(person, c.path("message").path("content").asText());
+        }
+        try (Connection c = DriverManager.getConnection(DB_URL, "postgres", "");
+             PreparedStatement ps = c.prepareStatement(
+                     "select count(*) from usage_ledger where status = 'completed' and request_id = ?")) {
+            for (String id : requestIds) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertEquals(1, rs.getInt(1), "one completed ledger row for " + id);
+                }
+            }
+        }
+    }
+
+    private static void assertValid(String schema, String document) throws IOException {
+        var errors = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(schema)
+                .validate(JSON.readTree(document));
+        assertTrue(errors.isEmpty(), document + ": " + errors);
+    }
+
+    private static HttpRequest post(int port, String key, String path, String body) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(200)).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    /**
+     * The broker closes every connection of the run's vhost while clients keep sending: the gateways (automatic
+     * recovery) and the worker ({@link Reconnector}) connect again by themselves, with the same JVMs. Requests sent
+     * meanwhile end cleanly (a 200, a 503/429 with Retry-After, or a stream's error chunk), and within a bound
+     * both gateways serve again.
+     */
+    @Test
+    void bothRolesReconnectAfterTheBrokerDropsTheirConnections() throws Exception {
+        String vhost = System.getenv().getOrDefault("SIROCCO_RABBITMQ_VHOST", "/");
+        org.junit.jupiter.api.Assumptions.assumeFalse(vhost.equals("/"),
+                "closing every connection of the default vhost would disturb others: run with SIROCCO_RABBITMQ_VHOST");
+        String key = newKey(100_000);
+        for (int port : gatewayPorts) {
+            assertEquals(200, http.send(chat(port, key, false, 4), HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+        Set<Long> pids = new java.util.HashSet<>();
+        processes.stream().filter(Process::isAlive).forEach(p -> pids.add(p.pid()));
+        long workerLogBefore = java.nio.file.Files.size(Path.of("target/scaleout-it-worker.log"));
+
+        List<Outcome> during = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
+        ExecutorService clients = Executors.newFixedThreadPool(2);
+        List<Future<?>> running = new ArrayList<>();
+        for (int g = 0; g < 2; g++) {
+            int gateway = g;
+            running.add(clients.submit(() -> {
+                while (sending.get()) {
+                    Outcome o = new Outcome(gateway);
+                    stream(gatewayPorts[gateway], key, o, 8);
+                    during.add(o);
+                    if (!o.completed()) {
+                        Thread.sleep(200);
+                    }
+                }
+                return null;
+            }));
+        }
+        Thread.sleep(1_000);
+        long closedAt = System.nanoTime();
+        Process close = new ProcessBuilder("rabbitmqctl", "close_all_connections", "-p", vhost, "ScaleOutIT: broker drop")
+                .redirectErrorStream(true).start();
+        String closeOutput = new String(close.getInputStream().readAllBytes());
+        assertTrue(close.waitFor(60, TimeUnit.SECONDS) && close.exitValue() == 0, "rabbitmqctl: " + closeOutput);
+
+        // Both gateways serve again within the bound (requests reach the worker only once all three reconnected).
+        long deadline = closedAt + TimeUnit.SECONDS.toNanos(60);
+        Set<Integer> servedAfter = ConcurrentHashMap.newKeySet();
+        while (servedAfter.size() < 2) {
+            assertTrue(System.nanoTime() < deadline, "not served again within 60 s of the drop: " + during);
+            for (Outcome o : during) {
+                if (o.completed() && o.firstContentNanos > closedAt + TimeUnit.SECONDS.toNanos(1)) {
+                    servedAfter.add(o.gateway);
+                }
+            }
+            Thread.sleep(100);
+        }
+        sending.set(false);
+        for (Future<?> f : running) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+        clients.shutdown();
+        for (Outcome o : during) {
+            assertTrue(o.completed() || o.cleanError(), "neither completed nor a clean error: " + o);
+        }
+        for (Process p : processes) {
+            if (pids.contains(p.pid())) {
+                assertTrue(p.isAlive(), "a JVM exited instead of reconnecting: pid " + p.pid());
+            }
+        }
+        String workerLog = java.nio.file.Files.readString(Path.of("target/scaleout-it-worker.log"))
+                .substring((int) workerLogBefore);
+        assertTrue(workerLog.contains("worker lost RabbitMQ") && workerLog.contains("worker reconnected to RabbitMQ"),
+                "the worker noticed the drop and reconnected on its own: " + workerLog);
+        waitReady(workerPort, "worker (after the drop)");
+        for (int i = 0; i < 2; i++) {
+            waitReady(gatewayPorts[i], "gateway-" + (i + 1) + " (after the drop)");
+        }
+    }
+
     private void embeddingsAreComputedOnTheWorker(String key) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPorts[1] + "/v1/embeddings"))
                 .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + key)
@@ -245,10 +415,15 @@ class ScaleOutIT {
     // --- the client ------------------------------------------------------------------------------------------
 
     private void stream(int port, String key, Outcome o) throws Exception {
-        HttpResponse<java.util.stream.Stream<String>> r = http.send(chat(port, key, true, MAX_TOKENS),
+        stream(port, key, o, MAX_TOKENS);
+    }
+
+    private void stream(int port, String key, Outcome o, int maxTokens) throws Exception {
+        HttpResponse<java.util.stream.Stream<String>> r = http.send(chat(port, key, true, maxTokens),
                 HttpResponse.BodyHandlers.ofLines());
         o.status = r.statusCode();
         o.requestId = r.headers().firstValue("x-request-id").orElse(null);
+        o.retryAfter = r.headers().firstValue("retry-after").orElse(null);
         StringBuilder body = new StringBuilder();
         Iterator<String> lines = r.body().iterator();
         while (lines.hasNext()) {
