@@ -9,16 +9,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Load shedding in front of the database pool. A request's database steps (key lookup, rate-limit counts, budget
- * reservation) each need a pooled connection; under a burst of thousands, every virtual thread used to wait on the
- * pool and many got a 503 only after its acquisition timeout, seconds later. Here each such step holds a place at the
- * gate for just that step: at most {@code concurrency} at once (below the pool's size, so the pool is never queued
- * on), at most {@code max-waiting} more wait (each for at most {@code wait-time}), and any other request is answered
- * at once: 503 {@code overloaded} with Retry-After, before it touches the pool. Tokenizing, the queue and generation
- * hold no place. Settings: {@code sirocco.gateway.admission.*} (docs/operations.md).
+ * Load shedding in front of the database pool. The front section of a request (key lookup, rate-limit counts,
+ * tokenizing, budget reservation) needs pooled connections; under a burst of thousands, every virtual thread used to
+ * wait on the pool and many got a 503 only after its acquisition timeout. Here at most {@code concurrency} requests
+ * run that section at once (a few times the pool's size, so its queue stays short), at most {@code max-waiting} more
+ * wait (each for at most {@code wait-time}), and any other request is answered 503 {@code overloaded} with
+ * Retry-After without touching the pool. One place per request for the whole section: a request admitted once never
+ * queues again behind new arrivals (a place per database step did, and shed nearly everything; docs/benchmarks.md).
+ * Settings: {@code sirocco.gateway.admission.*} (docs/configuration.md). Off by default ({@code concurrency} 0): on
+ * the measured burst it still shed most requests that the pool would have served (docs/benchmarks.md, Overload).
  */
 @ApplicationScoped
 public class AdmissionGate {
+    private final boolean enabled;
     private final Semaphore permits;
     private final int maxWaiting;
     private final long waitNanos;
@@ -30,6 +33,7 @@ public class AdmissionGate {
     }
 
     AdmissionGate(int concurrency, int maxWaiting, Duration wait) {
+        this.enabled = concurrency > 0;
         this.permits = new Semaphore(Math.max(1, concurrency), true);
         this.maxWaiting = Math.max(0, maxWaiting);
         this.waitNanos = wait.toNanos();
@@ -43,6 +47,9 @@ public class AdmissionGate {
 
     /** Waits for a place, or throws a 503 {@link ApiError} at once when too many already wait, or after the wait. */
     public Pass enter() throws InterruptedException {
+        if (!enabled) {
+            return () -> { };
+        }
         if (!permits.tryAcquire()) {
             if (waiting.incrementAndGet() > maxWaiting) {
                 waiting.decrementAndGet();

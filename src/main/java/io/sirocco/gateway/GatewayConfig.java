@@ -36,13 +36,14 @@ public interface GatewayConfig {
         Duration timeout();
     }
 
-    /** {@link AdmissionGate}: how many database steps of requests run at once, and how many requests may wait. */
+    /** {@link AdmissionGate}: how many requests run their front section at once, and how many may wait. */
     interface AdmissionSettings {
         /**
-         * Database steps (key lookup, rate-limit counts, budget reservation) running at once; keep it below the pool's
-         * size (quarkus.datasource.jdbc.max-size, 20).
+         * Requests in their front section (key lookup, rate-limit counts, tokenizing, budget reservation) at once: a
+         * few times the pool's size (quarkus.datasource.jdbc.max-size, 20), so the pool's queue stays short. 0 (the
+         * default): no gate.
          */
-        @WithDefault("16")
+        @WithDefault("0")
         int concurrency();
 
         /** Requests waiting for one of those places; any more are answered 503 at once. */

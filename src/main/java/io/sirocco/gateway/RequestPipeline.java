@@ -30,9 +30,12 @@ public class RequestPipeline {
     /** Runs the whole path; the endpoint answers the call. */
     <Q, P extends Endpoint.Prepared> void handle(Call call, byte[] body, Endpoint<Q, P> endpoint)
             throws InterruptedException {
-        Ready<Q, P> ready = prepare(call, body, endpoint);
+        Ready<Q, P> ready;
         Settlement settlement;
+        // One place at the gate for the whole front section (its database steps and tokenizing), so a request
+        // once admitted never queues again behind new arrivals.
         try (AdmissionGate.Pass pass = enter(call)) {
+            ready = prepare(call, body, endpoint);
             settlement = admit.reserve(call, ready.model().tier().id(), ready.prepared().promptTokens(),
                     ready.prepared().maxNewTokens(), endpoint.tags(ready.request()));
         }
@@ -54,26 +57,17 @@ public class RequestPipeline {
 
     private <Q, P extends Endpoint.Prepared> Ready<Q, P> prepare(Call call, byte[] body, Endpoint<Q, P> endpoint) {
         call.refusalParams = endpoint.shape()::param;
-        try (AdmissionGate.Pass pass = enter(call)) {
-            authenticate.caller(call);
-        }
+        authenticate.caller(call);
         Q request = endpoint.validate(body);
         ModelRegistry.Served model = resolve.served(call, endpoint.model(request), endpoint.shape().kind());
-        try (AdmissionGate.Pass pass = enter(call)) {
-            limit.request(call);
-        }
+        limit.request(call);
         model.engine().info().checkTextLength(endpoint.promptChars(request));
-        P prepared = endpoint.prepare(request, model); // tokenizing: CPU, outside the gate
-        try (AdmissionGate.Pass pass = enter(call)) {
-            limit.promptTokens(call, prepared.promptTokens());
-        }
+        P prepared = endpoint.prepare(request, model);
+        limit.promptTokens(call, prepared.promptTokens());
         return new Ready<>(request, model, prepared);
     }
 
-    /**
-     * Each database step (key lookup, rate-limit counts, budget reservation) holds a place at the gate for just that
-     * step, so the pool is never queued on; batch lines have their own pace.
-     */
+    /** A place at the {@link AdmissionGate}; batch lines have their own pace. */
     private AdmissionGate.Pass enter(Call call) {
         if (call.isBatchLine()) {
             return () -> { };

@@ -98,10 +98,6 @@ class OverloadTest extends ApiTestBase {
             assertEquals(STREAMS + QUEUED + BURST, outcomes.size());
             assertTrue(outcomes.stream().anyMatch(o -> o.kind().equals("burst") && o.status() == 429),
                     "the burst above the key's rate limit met 429s");
-            // Load is shed before the database pool (AdmissionGate): the pool never times out with the database up.
-            List<Outcome> poolTimeouts = outcomes.stream().filter(o -> "database_unavailable".equals(o.code())).toList();
-            assertTrue(poolTimeouts.isEmpty(), poolTimeouts.size() + " requests waited for the database pool until its "
-                    + "timeout instead of being shed at once");
         } finally {
             sampler.shutdownNow();
         }
