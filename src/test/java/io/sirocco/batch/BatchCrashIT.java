@@ -3,7 +3,6 @@ package io.sirocco.batch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sirocco.launch.PackagedApp;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -40,27 +39,24 @@ class BatchCrashIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private PackagedApp app;
-
-    @AfterEach
-    void stop() {
-        if (app != null) {
-            app.stop();
-        }
-    }
 
     @Test
     void aJobKilledMidwayResumesAndAnswersAndBillsEveryLineOnce() throws Exception {
-        app = new PackagedApp("batch-crash-it", NODE);
-        app.start();
+        try (PackagedApp app = new PackagedApp("batch-crash-it", NODE)) {
+            app.start();
+            killAndResume(app);
+        }
+    }
+
+    private void killAndResume(PackagedApp app) throws Exception {
         String key = PackagedApp.newKey("batch crash test " + NODE);
         StringBuilder in = new StringBuilder();
         for (int i = 1; i <= LINES; i++) {
             in.append("{\"custom_id\":\"line-").append(i).append("\",\"body\":{\"max_tokens\":6,\"messages\":[")
                     .append("{\"role\":\"user\",\"content\":\"Tell me about gust number ").append(i).append("\"}]}}\n");
         }
-        String file = upload(key, in.toString()).path("id").asText();
-        JsonNode job = send(key, "POST", "/v1/batch/jobs", "{\"input_files\":[\"" + file
+        String file = upload(app, key, in.toString()).path("id").asText();
+        JsonNode job = send(app, key, "POST", "/v1/batch/jobs", "{\"input_files\":[\"" + file
                 + "\"],\"endpoint\":\"/v1/chat/completions\",\"model\":\"mistral-tiny\"}");
         String jobId = job.path("id").asText();
         assertTrue(jobId.startsWith("batch_"), job.toString());
@@ -69,7 +65,7 @@ class BatchCrashIT {
         int answered = 0;
         while (answered < 10 && System.nanoTime() < deadline) {
             Thread.sleep(50);
-            answered = send(key, "GET", "/v1/batch/jobs/" + jobId, null).path("completed_requests").asInt();
+            answered = send(app, key, "GET", "/v1/batch/jobs/" + jobId, null).path("completed_requests").asInt();
         }
         app.kill9();
         assertTrue(answered >= 10, "only " + answered + " lines were answered before the kill");
@@ -84,7 +80,7 @@ class BatchCrashIT {
         JsonNode done = null;
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
         while (System.nanoTime() < deadline) {
-            done = send(key, "GET", "/v1/batch/jobs/" + jobId, null);
+            done = send(app, key, "GET", "/v1/batch/jobs/" + jobId, null);
             if (!done.path("status").asText().matches("QUEUED|RUNNING")) {
                 break;
             }
@@ -95,7 +91,7 @@ class BatchCrashIT {
         assertEquals(LINES, done.path("succeeded_requests").asInt(), done.toString());
         assertTrue(done.path("error_file").isNull(), "no line failed: " + done);
 
-        String output = text(key, "/v1/files/" + done.path("output_file").asText() + "/content");
+        String output = text(app, key, "/v1/files/" + done.path("output_file").asText() + "/content");
         Map<String, String> requestIds = new HashMap<>(); // custom_id -> request id
         for (String line : output.split("\n")) {
             if (line.isBlank()) {
@@ -137,7 +133,7 @@ class BatchCrashIT {
         }
     }
 
-    private JsonNode upload(String key, String jsonl) throws Exception {
+    private JsonNode upload(PackagedApp app, String key, String jsonl) throws Exception {
         String boundary = "sirocco-" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
@@ -154,7 +150,7 @@ class BatchCrashIT {
         return JSON.readTree(r.body());
     }
 
-    private JsonNode send(String key, String method, String path, String json) throws Exception {
+    private JsonNode send(PackagedApp app, String key, String method, String path, String json) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(app.uri(path)).timeout(Duration.ofSeconds(60))
                 .header("Authorization", "Bearer " + key);
         b = json == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
@@ -164,7 +160,7 @@ class BatchCrashIT {
         return JSON.readTree(r.body());
     }
 
-    private String text(String key, String path) throws Exception {
+    private String text(PackagedApp app, String key, String path) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(app.uri(path))
                 .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The packaged app (target/quarkus-app/quarkus-run.jar, built by {@code package}) as its own JVM against the run's
  * PostgreSQL, for the crash tests: started, waited for, and killed with SIGKILL as a test needs.
  */
-public final class PackagedApp {
+public final class PackagedApp implements AutoCloseable {
     /** The run's PostgreSQL (the one {@code ./sirocco test} gives each run). */
     public static final String DB_URL = System.getenv().getOrDefault("SIROCCO_DB_URL",
             "jdbc:postgresql://127.0.0.1:5432/sirocco");
@@ -76,6 +76,12 @@ public final class PackagedApp {
     public void kill9() throws InterruptedException {
         process.destroyForcibly();
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the killed JVM did not exit");
+    }
+
+    /** Stops it if it still runs (after a test). */
+    @Override
+    public void close() {
+        stop();
     }
 
     /** Stops it if it still runs (after a test). */

@@ -158,15 +158,17 @@ public final class Transformer {
         int grain = (int) Math.max(1, (1 << 15) / work);
         mm.pool().parallelFor(n * heads, grain, (from, to) -> {
             float[] scores = new float[0];
+            int[] offs = new int[0];
             for (int task = from; task < to; task++) {
                 int i = task / heads;
                 int head = task % heads;
                 int len = b.positions[i] + 1;
                 if (scores.length < len) {
                     scores = new float[Math.max(len, 2 * scores.length)];
+                    offs = new int[scores.length];
                 }
                 attendOne(q, i * qDim + head * c.headDim(), b.tables[i], b.positions[i],
-                        head / (heads / c.nHeadKv()), keys, values, scores, out, i * qDim + head * c.headDim());
+                        head / (heads / c.nHeadKv()), keys, values, scores, offs, out, i * qDim + head * c.headDim());
             }
         });
         float[] o = mm.apply(layer.wo(), new Activations(out, n, qDim));
@@ -175,14 +177,17 @@ public final class Transformer {
 
     /** One query head against its KV head over the causal (and sliding) window; softmax in float. */
     private void attendOne(float[] q, int qo, KvCache.BlockTable table, int pos, int kvHead, float[] keys,
-                           float[] values, float[] scores, float[] out, int oo) {
+                           float[] values, float[] scores, int[] offs, float[] out, int oo) {
         int d = c.headDim();
         int kvDim = c.kvDim();
         int first = c.slidingWindow() > 0 ? Math.max(0, pos - c.slidingWindow() + 1) : 0;
         float scale = (float) (1.0 / Math.sqrt(d));
         float max = Float.NEGATIVE_INFINITY;
         for (int p = first; p <= pos; p++) {
-            float s = VecMath.dot(q, qo, keys, table.slot(p) * kvDim + kvHead * d, d) * scale;
+            offs[p] = table.slot(p) * kvDim + kvHead * d; // this head's key and value in the paged cache
+        }
+        for (int p = first; p <= pos; p++) {
+            float s = VecMath.dot(q, qo, keys, offs[p], d) * scale;
             scores[p] = s;
             max = Math.max(max, s);
         }
@@ -192,10 +197,7 @@ public final class Transformer {
             scores[p] = ex;
             sum += ex;
         }
-        float inv = 1f / sum;
-        for (int p = first; p <= pos; p++) {
-            VecMath.axpy(scores[p] * inv, values, table.slot(p) * kvDim + kvHead * d, out, oo, d);
-        }
+        VecMath.axpyRows(scores, 1f / sum, offs, first, pos, values, out, oo, d);
     }
 
     /** RoPE, normal (non-NeoX) layout: pairs (2i, 2i+1) of each head rotated by pos·base^(-2i/n_rot). */

@@ -44,6 +44,29 @@ final class VecMath {
         }
     }
 
+    /**
+     * {@code out[oo + j] += Σ_p (w[p]·scale)·rows[offs[p] + j]} for p in [from, to] and j < n: one {@link #axpy} per p
+     * in p order, with the same fused multiply-adds (so the same bits), but each vector slice of out stays in a
+     * register across the positions instead of being loaded and stored once per position.
+     */
+    static void axpyRows(float[] w, float scale, int[] offs, int from, int to, float[] rows, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector acc = FloatVector.fromArray(F, out, oo + i);
+            for (int p = from; p <= to; p++) {
+                acc = FloatVector.fromArray(F, rows, offs[p] + i).fma(FloatVector.broadcast(F, w[p] * scale), acc);
+            }
+            acc.intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
+            float y = out[oo + i];
+            for (int p = from; p <= to; p++) {
+                y += (w[p] * scale) * rows[offs[p] + i];
+            }
+            out[oo + i] = y;
+        }
+    }
+
     /** RMSNorm as llama.cpp computes it: double sum of squares, float scale, then × weight. */
     static void rmsNorm(float[] x, int xo, float[] w, float eps, float[] out, int oo, int n) {
         double ss = 0;
