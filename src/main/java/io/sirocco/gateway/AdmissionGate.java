@@ -9,12 +9,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Load shedding in front of the database pool. The first steps of a request (key lookup, rate-limit count, budget
+ * Load shedding in front of the database pool. A request's database steps (key lookup, rate-limit counts, budget
  * reservation) each need a pooled connection; under a burst of thousands, every virtual thread used to wait on the
- * pool and most got a 503 only after its acquisition timeout, seconds later. Here at most {@code concurrency}
- * requests run those steps at once, at most {@code max-waiting} more wait (each for at most {@code wait}), and any
- * other is answered at once: 503 {@code overloaded} with Retry-After, before it touches the pool.
- * Settings: {@code sirocco.gateway.admission.*} (docs/operations.md).
+ * pool and many got a 503 only after its acquisition timeout, seconds later. Here each such step holds a place at the
+ * gate for just that step: at most {@code concurrency} at once (below the pool's size, so the pool is never queued
+ * on), at most {@code max-waiting} more wait (each for at most {@code wait-time}), and any other request is answered
+ * at once: 503 {@code overloaded} with Retry-After, before it touches the pool. Tokenizing, the queue and generation
+ * hold no place. Settings: {@code sirocco.gateway.admission.*} (docs/operations.md).
  */
 @ApplicationScoped
 public class AdmissionGate {

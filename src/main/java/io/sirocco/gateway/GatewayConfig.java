@@ -36,18 +36,21 @@ public interface GatewayConfig {
         Duration timeout();
     }
 
-    /** {@link AdmissionGate}: how many requests run their database steps at once, and how many may wait. */
+    /** {@link AdmissionGate}: how many database steps of requests run at once, and how many requests may wait. */
     interface AdmissionSettings {
-        /** Requests in their database steps at once; keep it below the pool's size (quarkus.datasource.jdbc.max-size, 20). */
+        /**
+         * Database steps (key lookup, rate-limit counts, budget reservation) running at once; keep it below the pool's
+         * size (quarkus.datasource.jdbc.max-size, 20).
+         */
         @WithDefault("16")
         int concurrency();
 
         /** Requests waiting for one of those places; any more are answered 503 at once. */
-        @WithDefault("1024")
+        @WithDefault("4096")
         int maxWaiting();
 
         /** The longest a request waits for a place (below the pool's acquisition timeout, 5 s). */
-        @WithDefault("2s")
+        @WithDefault("4s")
         Duration waitTime();
     }
 

@@ -30,11 +30,9 @@ public class RequestPipeline {
     /** Runs the whole path; the endpoint answers the call. */
     <Q, P extends Endpoint.Prepared> void handle(Call call, byte[] body, Endpoint<Q, P> endpoint)
             throws InterruptedException {
-        Ready<Q, P> ready;
+        Ready<Q, P> ready = prepare(call, body, endpoint);
         Settlement settlement;
-        // The database steps (key, rate limits, budget) hold a place at the gate; batch lines have their own pace.
-        try (AdmissionGate.Pass pass = call.isBatchLine() ? () -> { } : gate.enter()) {
-            ready = prepare(call, body, endpoint);
+        try (AdmissionGate.Pass pass = enter(call)) {
             settlement = admit.reserve(call, ready.model().tier().id(), ready.prepared().promptTokens(),
                     ready.prepared().maxNewTokens(), endpoint.tags(ready.request()));
         }
@@ -56,13 +54,35 @@ public class RequestPipeline {
 
     private <Q, P extends Endpoint.Prepared> Ready<Q, P> prepare(Call call, byte[] body, Endpoint<Q, P> endpoint) {
         call.refusalParams = endpoint.shape()::param;
-        authenticate.caller(call);
+        try (AdmissionGate.Pass pass = enter(call)) {
+            authenticate.caller(call);
+        }
         Q request = endpoint.validate(body);
         ModelRegistry.Served model = resolve.served(call, endpoint.model(request), endpoint.shape().kind());
-        limit.request(call);
+        try (AdmissionGate.Pass pass = enter(call)) {
+            limit.request(call);
+        }
         model.engine().info().checkTextLength(endpoint.promptChars(request));
-        P prepared = endpoint.prepare(request, model);
-        limit.promptTokens(call, prepared.promptTokens());
+        P prepared = endpoint.prepare(request, model); // tokenizing: CPU, outside the gate
+        try (AdmissionGate.Pass pass = enter(call)) {
+            limit.promptTokens(call, prepared.promptTokens());
+        }
         return new Ready<>(request, model, prepared);
+    }
+
+    /**
+     * Each database step (key lookup, rate-limit counts, budget reservation) holds a place at the gate for just that
+     * step, so the pool is never queued on; batch lines have their own pace.
+     */
+    private AdmissionGate.Pass enter(Call call) {
+        if (call.isBatchLine()) {
+            return () -> { };
+        }
+        try {
+            return gate.enter();
+        } catch (InterruptedException e) { // the server is stopping
+            Thread.currentThread().interrupt();
+            throw ApiError.unavailable("overloaded", "the service is stopping; retry shortly", 1);
+        }
     }
 }
