@@ -9,6 +9,8 @@
 # The model files stay in WORK_DIR (about 7 GB for bench); they are not committed.
 # Usage (repository root, after ./mvnw compile): [MODEL=moe-a] make-bench-goldens.sh LLAMA_DIR WORK_DIR [MIX ...]
 # At load ~30 on 2 cores: bench F32 4 min, imatrix 4 min, llama-quantize IQ3_XXS 45 min (IQ2_XS ~2 h).
+# At load 15-20 (2026-11-29): each k-quant mix and IQ4_XS 4-5 min; IQ2_XS and IQ3_S 8-10 min per layer (8 layers).
+# Q4_K_M and IQ4_XS remade with a different llama.cpp build move its top-10 logits by up to 0.08 / 0.15.
 set -e
 LLAMA=$1; WORK=$2; shift 2
 MODEL=${MODEL:-bench}
