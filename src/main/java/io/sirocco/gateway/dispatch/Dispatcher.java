@@ -79,7 +79,7 @@ public final class Dispatcher implements AutoCloseable {
         LOG.infof("gateway %s dispatching through RabbitMQ, replies on %s", gatewayId, replyQueue);
     }
 
-    /** Whether the RabbitMQ connection is up (it recovers by itself after a broker restart). */
+    /** Whether the RabbitMQ connection is up (when it is not, {@link GatewayDispatch} replaces this dispatcher). */
     public boolean connected() {
         return connection.isOpen();
     }
@@ -202,9 +202,13 @@ public final class Dispatcher implements AutoCloseable {
 
     @Override
     public void close() {
+        close("the gateway is shutting down");
+    }
+
+    /** Ends every call still waiting with {@code reason} and closes the connection. */
+    public void close(String reason) {
         watchdog.shutdownNow();
-        calls.values().forEach(c -> c.end(RemoteResult.Outcome.WORKER_LOST, io.sirocco.engine.FinishReason.ERROR,
-                "the gateway is shutting down"));
+        calls.values().forEach(c -> c.end(RemoteResult.Outcome.WORKER_LOST, io.sirocco.engine.FinishReason.ERROR, reason));
         try {
             if (connection.isOpen()) {
                 connection.close(5_000);

@@ -32,9 +32,10 @@ public class GatewayDispatch {
     private String id;
 
     /**
-     * Connects in the background: RabbitMQ may come up after the gateway. Once connected, the client library's
-     * automatic recovery reconnects after a broker restart (queues, bindings and consumers included); the
-     * {@link Reconnector} only makes the first connection, and a new one if recovery ever gives up.
+     * Connects in the background: RabbitMQ may come up after the gateway. The {@link Reconnector} makes the first
+     * connection and, whenever the connection is lost, a new dispatcher on a new connection, as the worker does.
+     * The client library's automatic recovery is not used: after {@code rabbitmqctl close_all_connections} it
+     * left a gateway's connection closed for good (ScaleOutIT), and a lost connection loses the reply queue anyway.
      */
     void start(@Observes StartupEvent ev) {
         if (!roles.dispatchesRemotely()) {
@@ -47,13 +48,25 @@ public class GatewayDispatch {
         } catch (IOException | RuntimeException e) {
             org.jboss.logging.Logger.getLogger(getClass()).warnf("%s cannot reach RabbitMQ yet: %s", roles.role(), e.getMessage());
         }
-        reconnector = new Reconnector("sirocco-gateway-reconnect", () -> dispatcher != null, this::connect);
+        reconnector = new Reconnector("sirocco-gateway-reconnect", this::connected, this::connect);
         reconnector.start();
     }
 
+    private boolean connected() {
+        Dispatcher d = dispatcher;
+        return d != null && d.connected();
+    }
+
+    /** (Re)connects: a dispatcher whose connection was lost ends its calls (their replies are gone) and is replaced. */
     private void connect() throws IOException {
+        Dispatcher old = dispatcher;
+        if (old != null) {
+            dispatcher = null;
+            old.close("the gateway lost its RabbitMQ connection");
+            org.jboss.logging.Logger.getLogger(getClass()).warn("gateway lost RabbitMQ; reconnecting");
+        }
         try {
-            Dispatcher d = new Dispatcher(RabbitSettings.from(config).connect("sirocco-gateway-" + id, true), id, stallTimeout);
+            Dispatcher d = new Dispatcher(RabbitSettings.from(config).connect("sirocco-gateway-" + id, false), id, stallTimeout);
             d.start();
             dispatcher = d;
             failure = null;
@@ -69,7 +82,7 @@ public class GatewayDispatch {
         }
         Dispatcher d = dispatcher;
         if (d != null) {
-            d.close();
+            d.close("the gateway is shutting down");
         }
     }
 
