@@ -74,7 +74,7 @@ class ChatTemplateApiTest extends ApiTestBase {
      * [TOOL_CALLS] token, no marker text), and the next turn, with an OpenAI-style call id the v0.3 template would
      * refuse, renders (the id is mapped to 9 characters) and answers.
      */
-    @Test
+    @Test // greedy, with room for the grammar's widest whitespace: at the default temperature 60 tokens could run out
     void toolCallsThroughTheTemplatesControlTokens() {
         Key key = keys.create(50, 100_000, List.of());
         keys.awaitWindowWithRoom(10);
@@ -82,7 +82,7 @@ class ChatTemplateApiTest extends ApiTestBase {
                 + "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":8}},"
                 + "\"required\":[\"city\"],\"additionalProperties\":false}}}]";
         Response r = given().header("Authorization", key.bearer()).contentType("application/json")
-                .body("{\"model\":\"mistral-tiny\",\"max_tokens\":60,\"tool_choice\":\"any\",\"parallel_tool_calls\":false,"
+                .body("{\"model\":\"mistral-tiny\",\"temperature\":0,\"max_tokens\":200,\"tool_choice\":\"any\",\"parallel_tool_calls\":false,"
                         + "\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Oslo?\"}]," + tools + "}")
                 .post("/v1/chat/completions");
         r.then().statusCode(200).body("choices[0].finish_reason", equalTo("tool_calls"))
