@@ -226,12 +226,16 @@ public class ChatCompletions implements Endpoint<ChatValidation.Checked, ChatCom
         List<GenerationResult> results = startAll(call, model, engine, req, work, listeners).stream()
                 .map(g -> g.result().join()).toList();
         GenerationResult r = total(results);
+        if (r.finishReason() == FinishReason.ERROR) { // the client gets an error, not the tokens: it pays for none
+            settlement.settle(r.promptTokens(), r.cachedTokens(), 0, UsageStatus.FAILED);
+            if (!call.isClientGone()) {
+                throw failure(r);
+            }
+            return;
+        }
         UsageEvent usage = settle(call, settlement, r);
         if (r.finishReason() == FinishReason.CANCELLED || call.isClientGone()) {
             return;
-        }
-        if (r.finishReason() == FinishReason.ERROR) {
-            throw failure(r);
         }
         List<Map<String, Object>> choices = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
