@@ -28,7 +28,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -70,7 +69,7 @@ class ChaosIT {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .version(HttpClient.Version.HTTP_1_1).build();
     private final List<Process> apps = new CopyOnWriteArrayList<>();
-    private final List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
+    private final List<Outcome> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>(); // clients add, the test reads
     private EmbeddedPostgres pg;
     private int pgPort;
     private int amqpPort;
