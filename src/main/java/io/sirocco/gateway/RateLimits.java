@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * its limit) every further request of it is refused here until the window ends, and while requests are on their way
  * to the database no more are sent than could still fit. The database stays the one count across gateways: it
  * decides every request this gateway lets through. One request per key learns a new window from the database while
- * the others of a burst wait for its answer.
+ * the others of a burst wait for its answer. What this can cost: a request refused here while others were on their
+ * way, if one of those then fails (it would have fitted), and a limit raised in the middle of a minute applies from
+ * the next minute on a gateway that already found this one spent.
  */
 @ApplicationScoped
 public class RateLimits {
