@@ -111,6 +111,9 @@ public class Metering {
     /** As {@link #settle(Admission, int, int, String)}, {@code cachedTokens} of the prompt from the prefix cache. */
     public UsageEvent settle(Admission a, int promptTokens, int cachedTokens, int completionTokens, UsageStatus status) {
         int cached = Math.clamp(cachedTokens, 0, promptTokens);
+        if (a.prices().batch() && status != UsageStatus.COMPLETED) {
+            return releaseUnbilledBatchRun(a, promptTokens, cached, completionTokens, status);
+        }
         BigDecimal cost = costOf(a.prices(), promptTokens, cached, completionTokens, status);
         UsageEvent event = new UsageEvent(a.requestId(), a.orgId(), a.keyId(), a.model(), promptTokens,
                 completionTokens, status, a.admittedAt(), Instant.now(), cost, cached);
@@ -128,6 +131,25 @@ public class Metering {
         publish(usageEvents, event);
         recorded.alerts().forEach(alert -> publish(budgetAlerts, alert));
         return event;
+    }
+
+    /**
+     * A batch line is billed once, by the run whose answer is stored (a completed one). A run that fails or is cut
+     * short delivers nothing to the customer: the line runs again, or ends with an error answer that costs nothing.
+     * So that run only releases its reservation; a ledger row would take the line's request id and leave the run that
+     * answers it unbilled. A database outage leaves the reservation to the next run of the line or the sweeper.
+     */
+    private UsageEvent releaseUnbilledBatchRun(Admission a, int promptTokens, int cachedTokens, int completionTokens,
+                                               UsageStatus status) {
+        try {
+            release(a.requestId());
+        } catch (RuntimeException e) {
+            if (!DatabaseOutage.causedBy(e)) {
+                throw e;
+            }
+        }
+        return new UsageEvent(a.requestId(), a.orgId(), a.keyId(), a.model(), promptTokens, completionTokens, status,
+                a.admittedAt(), Instant.now(), BigDecimal.ZERO, cachedTokens);
     }
 
     /** The billed cost: exact at the admission prices; a request that failed before any output costs nothing. */

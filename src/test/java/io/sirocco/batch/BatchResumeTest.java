@@ -29,6 +29,7 @@ import static io.sirocco.batch.BatchTesting.post;
 import static io.sirocco.batch.BatchTesting.upload;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -75,6 +76,12 @@ class BatchResumeTest {
                     RequestTags.NONE);
             metering.settle(billed, 5, 2, UsageStatus.COMPLETED);
             metering.admitBatchLine(id + "_2", key.orgId(), key.keyId(), "mistral-tiny", 5, 2, RequestTags.NONE);
+            // line 4's first run failed after admission (a queue timeout or a lost worker): it must not take the
+            // line's ledger row, or the run that answers it would go unbilled
+            Admission failed = metering.admitBatchLine(id + "_4", key.orgId(), key.keyId(), "mistral-tiny", 5, 2,
+                    RequestTags.NONE);
+            metering.settle(failed, 5, 1, UsageStatus.FAILED);
+            assertNull(keys.ledger(key.orgId()).get(id + "_4"), "a failed run of a batch line writes no row");
             try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                     "update batch_lines set claimed_until = now() - interval '1 second' where job_id = ? and line_no = 3")) {
                 ps.setString(1, id);
@@ -92,6 +99,8 @@ class BatchResumeTest {
         Map<String, String> ledger = keys.ledger(key.orgId());
         assertEquals(6, ledger.size(), "one ledger row per line");
         assertEquals("completed 5 2 0.00000077", ledger.get(id + "_1"), "the billed line keeps its first row");
+        assertTrue(ledger.get(id + "_4").startsWith("completed "), "the run that answered line 4 is billed: "
+                + ledger.get(id + "_4"));
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "select count(*) from budget_reservations where request_id like ?")) {
             ps.setString(1, id + "%");
