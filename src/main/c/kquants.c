@@ -183,7 +183,7 @@ static void tile_iq4_nl(const uint8_t *w, const int8_t *xq, const float *xd, int
             acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xd[k * nb + b]), _mm256_cvtepi32_ps(dot), acc[k]);
         }
     }
-    for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
+    hsum_tile(acc, n, out);
 }
 
 #else /* scalar: the same integer sums, one activation row at a time */

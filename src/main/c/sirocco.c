@@ -130,7 +130,7 @@ static inline __m256i load_q4_0(const uint8_t *blk) {
                 acc[k] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot32_i8(wv, xv)), acc[k]);               \
             }                                                                                            \
         }                                                                                                \
-        for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);                                               \
+        hsum_tile(acc, n, out);                                                                          \
     }
 
 
@@ -180,7 +180,7 @@ static void dot_tile_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, i
             acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xd[k * nb + b]), _mm256_cvtepi32_ps(dot32_i8(wv, xv)), acc[k]);
         }
     }
-    for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
+    hsum_tile(acc, n, out);
 }
 
 #endif
@@ -299,7 +299,7 @@ static void dot_tile_q4_0(const uint8_t *w, const int8_t *xq, const float *xd, c
             acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xd[k * nb + b]), _mm256_cvtepi32_ps(isum), acc[k]);
         }
     }
-    for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
+    hsum_tile(acc, n, out);
 }
 
 #endif
@@ -446,15 +446,8 @@ QUANT_MATMUL_SUMS(sr_matmul_q5_1, dot_tile_q5_1, float)
 static inline void unpack_q4_K(const uint8_t *blk, __m256i W[8], __m256i S[8], __m256i *M, float *da, float *db) {
     *da = fp16_to_f32(load_u16(blk));
     *db = fp16_to_f32(load_u16(blk + 2));
-    /* llama.cpp's kmask shuffle of the 12 packed bytes: u bytes 0-7 = the 6-bit scales, 8-15 = the mins */
     uint32_t u[4];
-    memcpy(u, blk + 4, 12);
-    const uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
-    u[3] = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
-    uint32_t mins_lo = u[1] & k1;
-    u[1] = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
-    u[2] = mins_lo;
-    u[0] &= k1;
+    k4_unpack_scales_mins(blk + 4, u);
     const uint8_t *sc = (const uint8_t *)u;
     for (int j = 0; j < 8; j++) S[j] = _mm256_set1_epi16(sc[j]);
     __m128i m = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(sc + 8)));

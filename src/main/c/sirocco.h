@@ -1,6 +1,6 @@
 /*
- * libsirocco's shared helpers: fp16/bf16 conversion, little-endian loads, the horizontal sum, and the
- * tile/row-loop skeleton of the kernels with Q8_K activations. Included by every .c file of the library
+ * libsirocco's shared helpers: fp16/bf16 conversion, little-endian loads, Q4_K/Q5_K's scale unpacking, the
+ * horizontal sum, and the tile/row-loop skeleton of the kernels with Q8_K activations. Included by every .c file of the library
  * (sirocco.c, kquants.c, iquants.c), each compiled once per ISA target (build.sh, which rebuilds when a
  * header changes).
  */
@@ -52,6 +52,18 @@ static inline uint32_t load_u32(const uint8_t *p) {
     return v;
 }
 
+/* Q4_K/Q5_K's 12 packed bytes of 6-bit scales and mins (llama.cpp's kmask shuffle), spread to one byte
+ * each: bytes 0-7 of u are the 8 scales, bytes 8-15 the 8 mins */
+static inline void k4_unpack_scales_mins(const uint8_t *packed, uint32_t u[4]) {
+    memcpy(u, packed, 12);
+    const uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
+    u[3] = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
+    uint32_t mins_lo = u[1] & k1;
+    u[1] = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
+    u[2] = mins_lo;
+    u[0] &= k1;
+}
+
 /* activation rows (tokens) per weight-block unpack */
 #define TILE 4
 #define QKK 256
@@ -63,6 +75,11 @@ static inline float hsum(__m256 v) {
     lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
     lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
     return _mm_cvtss_f32(lo);
+}
+
+/* out[k] = the horizontal sum of acc[k], for the tile's n rows */
+static inline void hsum_tile(const __m256 acc[TILE], int n, float *out) {
+    for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);
 }
 
 /* int16 pair sums of unsigned W times signed x */
@@ -88,6 +105,18 @@ static inline void scales16(const int8_t *sc, __m256i S[8]) {
  *   d_x · (da · Σ_j Σ_lanes S[j]·(W[j]·X[j]) − db · Σ_g M[g]·bsum_x[g])
  * (HAS_M = 0 drops the second term). maddubs gives int16 pair sums and madd by S sums and scales them.
  */
+/* acc plus that contribution of one block for one activation row (both tile widths end here): isum holds
+ * the block's integer sum Σ_j S[j]·(W[j]·X[j]) in 8 int32 lanes, bsum the row's 16 group sums of the block */
+static inline __m256 q8k_block_acc(__m256 acc, __m256i isum, float dx, float da, float db, int has_m,
+                                   const int16_t *bsum, const __m256i *M) {
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(da * dx), _mm256_cvtepi32_ps(isum), acc);
+    if (has_m) {
+        __m256i bsv = _mm256_loadu_si256((const __m256i *)bsum);
+        acc = _mm256_fnmadd_ps(_mm256_set1_ps(db * dx), _mm256_cvtepi32_ps(_mm256_madd_epi16(bsv, *M)), acc);
+    }
+    return acc;
+}
+
 #if defined(__AVX512BW__) && defined(__AVX512VNNI__)
 /*
  * AVX-512 VNNI builds: chunks 2i and 2i+1 side by side in one 512-bit register (their activations,
@@ -123,17 +152,11 @@ __attribute__((unused)) static const int16_t Q4K_MIN_IDX[16] = {8, 8, 9, 9, 10, 
 __attribute__((unused)) static const int16_t HALF_SHIFT4[32] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                         4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4};
 
-/* Q4_K/Q5_K's 12 packed bytes (llama.cpp's kmask shuffle): S2[i] = the 6-bit scales of chunks 2i, 2i+1 in
- * int16 lanes, M = the mins, one per 16-value group */
+/* Q4_K/Q5_K's 12 packed bytes: S2[i] = the 6-bit scales of chunks 2i, 2i+1 in int16 lanes, M = the mins,
+ * one per 16-value group */
 static inline void k4_scales_mins(const uint8_t *packed, __m512i S2[4], __m256i *M) {
     uint32_t u[4];
-    memcpy(u, packed, 12);
-    const uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
-    u[3] = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
-    uint32_t mins_lo = u[1] & k1;
-    u[1] = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
-    u[2] = mins_lo;
-    u[0] &= k1;
+    k4_unpack_scales_mins(packed, u);
     __m256i sm = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)u)); /* 8 scales, then 8 mins */
     for (int i = 0; i < 4; i++)
         S2[i] = _mm512_permutexvar_epi16(_mm512_loadu_si512(Q4K_SCALE_IDX[i]), _mm512_castsi256_si512(sm));
@@ -159,16 +182,11 @@ static inline void k4_scales_mins(const uint8_t *packed, __m512i S2[4], __m256i 
                                                S2[i]);                                                     \
                 __m256i s = _mm256_add_epi32(_mm512_castsi512_si256(isum),                                 \
                                              _mm512_extracti64x4_epi64(isum, 1));                          \
-                float dx = xd[k * nb + b];                                                                 \
-                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(da * dx), _mm256_cvtepi32_ps(s), acc[k]);          \
-                if (HAS_M) {                                                                               \
-                    __m256i bsv = _mm256_loadu_si256((const __m256i *)(bs + k * cols / 16 + 16 * b));      \
-                    acc[k] = _mm256_fnmadd_ps(_mm256_set1_ps(db * dx),                                     \
-                                              _mm256_cvtepi32_ps(_mm256_madd_epi16(bsv, M)), acc[k]);      \
-                }                                                                                          \
+                acc[k] = q8k_block_acc(acc[k], s, xd[k * nb + b], da, db, HAS_M,                           \
+                                       bs + k * cols / 16 + 16 * b, &M);                                   \
             }                                                                                              \
         }                                                                                                  \
-        for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);                                                 \
+        hsum_tile(acc, n, out);                                                                            \
     }
 
 /* any type with a 256-bit UNPACK: its chunks joined in pairs (W2[i] = W[2i] | W[2i+1], S2 likewise) */
@@ -199,16 +217,11 @@ static inline void k4_scales_mins(const uint8_t *packed, __m512i S2[4], __m256i 
                 for (int j = 0; j < 8; j++)                                                                \
                     isum = _mm256_add_epi32(isum, _mm256_madd_epi16(PAIRS(W[j],                            \
                         _mm256_loadu_si256((const __m256i *)(x + 32 * j))), S[j]));                        \
-                float dx = xd[k * nb + b];                                                                 \
-                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(da * dx), _mm256_cvtepi32_ps(isum), acc[k]);       \
-                if (HAS_M) {                                                                               \
-                    __m256i bsv = _mm256_loadu_si256((const __m256i *)(bs + k * cols / 16 + 16 * b));      \
-                    acc[k] = _mm256_fnmadd_ps(_mm256_set1_ps(db * dx),                                     \
-                                              _mm256_cvtepi32_ps(_mm256_madd_epi16(bsv, M)), acc[k]);      \
-                }                                                                                          \
+                acc[k] = q8k_block_acc(acc[k], isum, xd[k * nb + b], da, db, HAS_M,                       \
+                                       bs + k * cols / 16 + 16 * b, &M);                                   \
             }                                                                                              \
         }                                                                                                  \
-        for (int k = 0; k < n; k++) out[k] = hsum(acc[k]);                                                 \
+        hsum_tile(acc, n, out);                                                                            \
     }
 #endif
 #else

@@ -22,13 +22,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * API-key storage, lookup and lifecycle. Keys are stored as SHA-256 hashes; the API path never calls Keycloak.
  * <p>
  * {@link #authenticate} caches lookups (by hash, never by key) for at most {@code sirocco.accounts.key-cache-ttl}
- * (default 500 ms), so a revocation reaches every node within that time without any cross-node messaging.
+ * (default 500 ms), so a revocation reaches every node within that time without any cross-node messaging; a
+ * revocation on this node forgets the key here at once. One lookup per key at a time: the requests of a burst that
+ * find the entry stale wait for the one lookup in flight instead of each taking a pooled connection.
  * {@code last_used_at} is written at most once per {@code sirocco.accounts.key-last-used-interval} per key and node,
  * off the request thread.
  */
@@ -60,7 +65,10 @@ public class ApiKeys {
     }
 
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Cached>> loading = new ConcurrentHashMap<>();
     private final Map<UUID, Long> lastUsedWrites = new ConcurrentHashMap<>();
+    /** Bumped by every {@link #evict}: a lookup that began before one is answered but not cached. */
+    private final AtomicLong evictions = new AtomicLong();
 
     /** The principal for a presented key, or empty when it is unknown, revoked or expired. */
     public Optional<KeyPrincipal> authenticate(String presented) {
@@ -72,14 +80,40 @@ public class ApiKeys {
         Cached hit = cache.get(hash);
         if (hit == null || now - hit.loadedNanos() > cacheTtl.toNanos()
                 || hit.keyExpiresAt() != null && !hit.keyExpiresAt().isAfter(Instant.now())) {
-            hit = load(hash, now);
-            if (cache.size() >= CACHE_MAX) {
-                cache.clear();
-            }
-            cache.put(hash, hit);
+            hit = loadOnce(hash);
         }
         hit.principal().ifPresent(p -> touch(p.keyId(), now));
         return hit.principal();
+    }
+
+    /** Looks the hash up, or waits for the lookup of it already in flight on this node and shares its answer. */
+    private Cached loadOnce(String hash) {
+        CompletableFuture<Cached> mine = new CompletableFuture<>();
+        CompletableFuture<Cached> running = loading.putIfAbsent(hash, mine);
+        if (running != null) {
+            try {
+                return running.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        }
+        try {
+            long evictionsBefore = evictions.get();
+            Cached loaded = load(hash, System.nanoTime());
+            if (cache.size() >= CACHE_MAX) {
+                cache.clear();
+            }
+            if (evictions.get() == evictionsBefore) {
+                cache.put(hash, loaded);
+            }
+            mine.complete(loaded);
+            return loaded;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            loading.remove(hash, mine);
+        }
     }
 
     private Cached load(String hash, long now) {
@@ -192,6 +226,8 @@ public class ApiKeys {
 
     /** Forgets cached lookups on this node (other nodes follow within the cache TTL). */
     void evict(String keyHash) {
+        evictions.incrementAndGet();
+        loading.remove(keyHash); // later requests look it up afresh rather than wait for a lookup from before
         cache.remove(keyHash);
     }
 

@@ -30,8 +30,6 @@ public class Metering {
     private static final Logger LOG = Logger.getLogger(Metering.class);
 
     @Inject
-    PriceBook priceBook;
-    @Inject
     UsageLedger ledger;
     @Inject
     UsageSpool spool;
@@ -78,24 +76,30 @@ public class Metering {
     private Admission admit(String requestId, UUID orgId, UUID keyId, String model, int promptTokens, int maxTokens,
                             RequestTags tags, boolean batch) {
         Instant now = Instant.now();
-        Prices prices = priceBook.pricesAt(model, now, batch).orElseThrow(() -> new UnpricedModelException(model));
-        BigDecimal worstCase = prices.cost(promptTokens, maxTokens);
-        Admission a = new Admission(requestId, orgId, keyId, model, now, prices, worstCase, tags);
         try {
-            reserve(a);
+            return reserve(requestId, orgId, keyId, model, now, promptTokens, maxTokens, tags, batch);
         } catch (BudgetExceededException refused) { // rolled back; the alert is written on its own
-            alertExhausted(a, refused);
+            alertExhausted(orgId, keyId, now, refused);
             throw refused;
         }
-        return a;
     }
 
+    /**
+     * One short transaction on one pooled connection: the prices at this instant, then the reservation
+     * ({@link Budgets#reserve}).
+     */
     @Transactional
-    void reserve(Admission a) {
+    Admission reserve(String requestId, UUID orgId, UUID keyId, String model, Instant now, int promptTokens,
+                      int maxTokens, RequestTags tags, boolean batch) {
         try (Connection c = db.getConnection()) {
+            Prices prices = PriceBook.pricesAt(c, model, now, batch)
+                    .orElseThrow(() -> new UnpricedModelException(model));
+            Admission a = new Admission(requestId, orgId, keyId, model, now, prices, prices.cost(promptTokens, maxTokens),
+                    tags);
             Budgets.reserve(c, a, nodeId);
+            return a;
         } catch (SQLException e) {
-            throw new IllegalStateException("could not reserve budget for request " + a.requestId(), e);
+            throw new IllegalStateException("could not reserve budget for request " + requestId, e);
         }
     }
 
@@ -158,17 +162,17 @@ public class Metering {
         return nodeId;
     }
 
-    private void alertExhausted(Admission a, BudgetExceededException refused) {
+    private void alertExhausted(UUID orgId, UUID keyId, Instant at, BudgetExceededException refused) {
         BudgetScope scope = refused.cap().scope();
         if (scope == null) { // the prepaid credit: no cap to flag
             return;
         }
         try (Connection c = db.getConnection()) {
-            Optional<BudgetAlert> alert = Budgets.exhausted(c, a.orgId(), scope,
-                    scope == BudgetScope.ORG ? a.orgId() : a.keyId(), a.admittedAt());
+            Optional<BudgetAlert> alert = Budgets.exhausted(c, orgId, scope,
+                    scope == BudgetScope.ORG ? orgId : keyId, at);
             alert.ifPresent(x -> publish(budgetAlerts, x));
         } catch (SQLException e) {
-            LOG.warnf("could not flag the exhausted %s of org %s: %s", refused.cap(), a.orgId(), e.getMessage());
+            LOG.warnf("could not flag the exhausted %s of org %s: %s", refused.cap(), orgId, e.getMessage());
         }
     }
 

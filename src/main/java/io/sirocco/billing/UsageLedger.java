@@ -10,11 +10,13 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The append-only usage ledger: one row per request id; writing the same request twice is a no-op.
  * One transaction writes the row, its hourly rollup, the month's spend (org, key, credit) and releases the
- * request's reservation, so the ledger, the rollups and the budgets always agree.
+ * request's reservation, so the ledger, the rollups and the budgets always agree. The rows many requests share (budget
+ * periods, credit, the hourly rollup) are updated last, once each, so their row locks are held only until the commit.
  */
 @ApplicationScoped
 public class UsageLedger {
@@ -80,12 +82,15 @@ public class UsageLedger {
             ps.setBoolean(17, prices.batch());
             inserted = ps.executeUpdate() == 1;
         }
-        List<BudgetAlert> alerts = List.of();
-        if (inserted) {
-            Rollups.add(c, e, prices);
-            alerts = Budgets.charge(c, e);
+        Optional<Budgets.Reservation> reservation = Budgets.take(c, e.requestId());
+        if (!inserted) {
+            if (reservation.isPresent()) {
+                Budgets.giveBack(c, reservation.get());
+            }
+            return new Recorded(false, List.of());
         }
-        Budgets.release(c, e.requestId());
-        return new Recorded(inserted, alerts);
+        List<BudgetAlert> alerts = Budgets.settle(c, e, reservation);
+        Rollups.add(c, e, prices); // last: the row every request of this org, key and model in this hour updates
+        return new Recorded(true, alerts);
     }
 }

@@ -55,8 +55,8 @@ public interface Engine extends ModelText, AutoCloseable {
     /**
      * The same engine for work that may wait (batch lines): its sequences start only when no live sequence waits,
      * and a live sequence that needs their room preempts them: a preempted one starts over later, unseen by its
-     * listener, which gets a background generation's tokens only once it has finished. Engines without a scheduler
-     * of their own (remote ones: their queue priority comes from {@link #queuedAs}) return themselves.
+     * listener, which gets a background generation's tokens only once it has finished. A remote engine sends such
+     * work to its workers marked as background, and they run it on their engine's background queue.
      */
     default Engine background() {
         return this;

@@ -23,8 +23,6 @@ public interface GatewayConfig {
 
     QueueSettings queue();
 
-    AdmissionSettings admission();
-
     StreamSettings stream();
 
     interface QueueSettings {
@@ -34,25 +32,6 @@ public interface GatewayConfig {
          */
         @WithDefault("30s")
         Duration timeout();
-    }
-
-    /** {@link AdmissionGate}: how many requests run their front section at once, and how many may wait. */
-    interface AdmissionSettings {
-        /**
-         * Requests in their front section (key lookup, rate-limit counts, tokenizing, budget reservation) at once: a
-         * few times the pool's size (quarkus.datasource.jdbc.max-size, 20), so the pool's queue stays short. 0 (the
-         * default): no gate.
-         */
-        @WithDefault("0")
-        int concurrency();
-
-        /** Requests waiting for one of those places; any more are answered 503 at once. */
-        @WithDefault("4096")
-        int maxWaiting();
-
-        /** The longest a request waits for a place (below the pool's acquisition timeout, 5 s). */
-        @WithDefault("4s")
-        Duration waitTime();
     }
 
     interface StreamSettings {

@@ -22,14 +22,10 @@ public class Models {
     ModelRegistry registry;
     @Inject
     ModelAliases aliases;
-    @Inject
-    AdmissionGate gate;
 
-    void list(Call call) throws InterruptedException {
-        try (AdmissionGate.Pass pass = gate.enter()) {
-            authenticate.caller(call);
-            limit.request(call);
-        }
+    void list(Call call) {
+        authenticate.caller(call);
+        limit.request(call);
         List<Map<String, Object>> data = new ArrayList<>();
         for (ModelTier tier : ModelTier.ALL) {
             if (call.key.mayUse(tier.id())) {
@@ -42,16 +38,13 @@ public class Models {
         call.json(200, out);
     }
 
-    void get(Call call, String id) throws InterruptedException {
-        ModelTier tier;
-        try (AdmissionGate.Pass pass = gate.enter()) {
-            authenticate.caller(call);
-            tier = aliases.tier(id).orElseThrow(() -> ApiError.unknownModel(id));
-            if (!call.key.mayUse(tier.id())) {
-                throw ApiError.forbiddenModel(id);
-            }
-            limit.request(call);
+    void get(Call call, String id) {
+        authenticate.caller(call);
+        ModelTier tier = aliases.tier(id).orElseThrow(() -> ApiError.unknownModel(id));
+        if (!call.key.mayUse(tier.id())) {
+            throw ApiError.forbiddenModel(id);
         }
+        limit.request(call);
         ModelRegistry.Served served = registry.get(tier.id())
                 .orElseThrow(() -> ApiError.unavailable("models_loading", registry.notReadyReason(), 5));
         call.json(200, card(served));

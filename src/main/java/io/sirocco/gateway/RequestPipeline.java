@@ -20,8 +20,6 @@ public class RequestPipeline {
     Admit admit;
     @Inject
     Queue queue;
-    @Inject
-    AdmissionGate gate;
 
     /** A request through step 4: valid, its model resolved, within its limits, its tokens counted. */
     private record Ready<Q, P>(Q request, ModelRegistry.Served model, P prepared) {
@@ -30,15 +28,9 @@ public class RequestPipeline {
     /** Runs the whole path; the endpoint answers the call. */
     <Q, P extends Endpoint.Prepared> void handle(Call call, byte[] body, Endpoint<Q, P> endpoint)
             throws InterruptedException {
-        Ready<Q, P> ready;
-        Settlement settlement;
-        // One place at the gate for the whole front section (its database steps and tokenizing), so a request
-        // once admitted never queues again behind new arrivals.
-        try (AdmissionGate.Pass pass = enter(call)) {
-            ready = prepare(call, body, endpoint);
-            settlement = admit.reserve(call, ready.model().tier().id(), ready.prepared().promptTokens(),
-                    ready.prepared().maxNewTokens(), endpoint.tags(ready.request()));
-        }
+        Ready<Q, P> ready = prepare(call, body, endpoint);
+        Settlement settlement = admit.reserve(call, ready.model().tier().id(), ready.prepared().promptTokens(),
+                ready.prepared().maxNewTokens(), endpoint.tags(ready.request()));
         P prepared = ready.prepared();
         try {
             endpoint.run(new Endpoint.Job<>(call, ready.request(), prepared, ready.model(), settlement, queue));
@@ -65,18 +57,5 @@ public class RequestPipeline {
         P prepared = endpoint.prepare(request, model);
         limit.promptTokens(call, prepared.promptTokens());
         return new Ready<>(request, model, prepared);
-    }
-
-    /** A place at the {@link AdmissionGate}; batch lines have their own pace. */
-    private AdmissionGate.Pass enter(Call call) {
-        if (call.isBatchLine()) {
-            return () -> { };
-        }
-        try {
-            return gate.enter();
-        } catch (InterruptedException e) { // the server is stopping
-            Thread.currentThread().interrupt();
-            throw ApiError.unavailable("overloaded", "the service is stopping; retry shortly", 1);
-        }
     }
 }

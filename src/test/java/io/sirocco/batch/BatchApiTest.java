@@ -71,6 +71,40 @@ class BatchApiTest {
         assertTrue(done.get("error_file").isNull());
 
         List<JsonNode> results = lines(key, done.get("output_file").asText());
+        assertEquals(12, results.size());
+        BigDecimal sum = assertAnsweredOnceAndBilledAtBatchPrices(key, results);
+        assertEquals(0, sum.compareTo(new BigDecimal(done.get("cost_eur").asText())), "cost so far on the job");
+    }
+
+    @Test
+    void fimJobAnswersEveryLineAtBatchPrices() throws Exception {
+        Key key = keys.create();
+        String file = upload(key, """
+                {"custom_id":"f1","body":{"prompt":"def add(a, b):\\n    return","suffix":"\\nprint(add(1, 2))","max_tokens":5,"min_tokens":5,"temperature":0}}
+                {"custom_id":"f2","body":{"prompt":"x = ","max_tokens":3,"temperature":0}}
+                """);
+        String id = post(key, "/v1/batch/jobs", "{\"input_files\":[\"" + file
+                + "\"],\"endpoint\":\"/v1/fim/completions\",\"model\":\"mistral-tiny\"}")
+                .then().statusCode(200).body("total_requests", equalTo(2)).extract().path("id");
+        JsonNode done = awaitMistral(key, id, j -> j.get("status").asText().equals("SUCCESS"), Duration.ofMinutes(2));
+        assertEquals(2, done.get("succeeded_requests").asInt());
+        List<JsonNode> results = lines(key, done.get("output_file").asText());
+        assertEquals(2, results.size());
+        JsonNode f1 = results.stream().filter(r -> r.get("custom_id").asText().equals("f1")).findFirst().orElseThrow()
+                .get("response").get("body");
+        assertEquals("assistant", f1.get("choices").get(0).get("message").get("role").asText());
+        assertEquals("length", f1.get("choices").get(0).get("finish_reason").asText());
+        assertEquals(5, f1.get("usage").get("completion_tokens").asInt());
+        BigDecimal sum = assertAnsweredOnceAndBilledAtBatchPrices(key, results);
+        assertEquals(0, sum.compareTo(new BigDecimal(done.get("cost_eur").asText())), "cost so far on the job");
+    }
+
+    /**
+     * Each result line a mistral-tiny completion with its own custom_id, and the organization's ledger one row per
+     * line, marked batch, summing to the lines' usage at batch prices (half of 0.14 / 0.42 € per million tokens).
+     * Returns that sum.
+     */
+    private BigDecimal assertAnsweredOnceAndBilledAtBatchPrices(Key key, List<JsonNode> results) throws Exception {
         Set<String> ids = new HashSet<>();
         BigDecimal sum = BigDecimal.ZERO;
         for (JsonNode r : results) {
@@ -81,24 +115,22 @@ class BatchApiTest {
             assertEquals("mistral-tiny", body.get("model").asText());
             int prompt = body.get("usage").get("prompt_tokens").asInt();
             int completion = body.get("usage").get("completion_tokens").asInt();
-            // batch prices: half of 0.14 / 0.42 € per million tokens
             sum = sum.add(new BigDecimal("0.07").multiply(BigDecimal.valueOf(prompt))
                     .add(new BigDecimal("0.21").multiply(BigDecimal.valueOf(completion))).movePointLeft(6));
             assertTrue(r.get("error").isNull());
         }
-        assertEquals(12, ids.size());
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "select count(*), sum(cost_eur), bool_and(batch), min(input_eur_per_mtok) from usage_ledger where org_id = ?")) {
             ps.setObject(1, key.orgId());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                assertEquals(12, rs.getInt(1), "one ledger row per line");
+                assertEquals(results.size(), rs.getInt(1), "one ledger row per line");
                 assertEquals(0, sum.compareTo(rs.getBigDecimal(2)), "ledger = the sum at batch prices");
                 assertTrue(rs.getBoolean(3), "rows marked batch");
                 assertEquals(0, new BigDecimal("0.07").compareTo(rs.getBigDecimal(4)));
             }
         }
-        assertEquals(0, sum.compareTo(new BigDecimal(done.get("cost_eur").asText())), "cost so far on the job");
+        return sum;
     }
 
     @Test

@@ -44,6 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *     once PostgreSQL is back its ledger row is written exactly once;</li>
  *     <li>replaying the same spooled row again (a crash between the ledger write and the file's removal) changes
  *     nothing: one row, the same hourly rollup and month spend;</li>
+ *     <li>a row the database refuses for good (a constraint) is set aside in the spool's quarantine folder;</li>
  *     <li>the service serves again without a restart.</li>
  * </ul>
  */
@@ -155,6 +156,17 @@ class DatabaseOutageTest extends ApiTestBase {
         await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(spooled));
         assertEquals(1, ledgerRows(heldId), "a replayed row is recorded once");
         assertEquals(spendBefore, spendOf(key.orgId()), "rollup and month spend are not charged twice");
+
+        // A row the database refuses for good (its organization does not exist): tried a few times, then set aside in
+        // the quarantine folder with its reason, counted, and no longer replayed every 2 s.
+        String orphanId = "orphan-" + UUID.randomUUID();
+        Files.writeString(spool.directory().resolve(orphanId + ".json"),
+                spooledRow.replace(heldId, orphanId).replace(key.orgId().toString(), UUID.randomUUID().toString()));
+        Path aside = spool.quarantine().resolve(orphanId + ".json");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(aside));
+        assertTrue(Files.readString(spool.quarantine().resolve(orphanId + ".json.reason.txt")).contains("foreign key"));
+        assertEquals(1, spool.quarantined());
+        assertEquals(0, ledgerRows(orphanId));
 
         // Serving again, with the same JVM.
         await().atMost(Duration.ofSeconds(30)).until(() -> chat(key).statusCode() == 200);

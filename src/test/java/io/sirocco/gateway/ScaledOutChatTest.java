@@ -30,13 +30,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -234,6 +242,67 @@ class ScaledOutChatTest extends ApiTestBase {
                 + "\"stream\":true}").then().statusCode(200).extract().asString();
         assertTrue(sse.endsWith("data: [DONE]\n\n"), sse);
         assertFalse(sse.contains("\"error\""), sse);
+    }
+
+    /**
+     * Batch lines (FIM, of a fixed length) through the scaled-out gateway fill the worker (its engine's four sequences and its four batch
+     * slots); a live stream sent then gets its first token before any line has finished: the worker starts it at
+     * once and its engine preempts a batch generation, which starts over. Every line still ends once: one result
+     * and one ledger row each, with all its tokens.
+     */
+    @Test
+    void aLiveStreamDoesNotWaitForBatchLinesThatFillTheWorker() throws Exception {
+        Key batchKey = keys.create();
+        int lines = 6;
+        int length = 160;
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < lines; i++) { // FIM lines: min_tokens = max_tokens, so no line ends early
+            in.append("{\"custom_id\":\"b").append(i).append("\",\"body\":{\"max_tokens\":").append(length)
+                    .append(",\"min_tokens\":").append(length).append(",\"temperature\":0,")
+                    .append("\"prompt\":\"def story_").append(i).append("():\"}}\n");
+        }
+        String file = given().header("Authorization", batchKey.bearer()).multiPart("purpose", "batch")
+                .multiPart("file", "in.jsonl", in.toString().getBytes(StandardCharsets.UTF_8), "application/jsonl")
+                .post("/v1/files").then().statusCode(200).extract().path("id");
+        String job = post(batchKey, "/v1/batch/jobs", "{\"input_files\":[\"" + file
+                + "\"],\"endpoint\":\"/v1/fim/completions\",\"model\":\"mistral-tiny\"}")
+                .then().statusCode(200).extract().path("id");
+        await().atMost(Duration.ofSeconds(60)).until(() -> local.stats().runningSequences() == 4);
+
+        Key liveKey = keys.create();
+        HttpResponse<Stream<String>> live = HttpClient.newHttpClient().send(jsonPost(liveKey, "v1/chat/completions",
+                "{\"model\":\"mistral-tiny\",\"stream\":true,\"max_tokens\":3,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Quick\"}]}", Duration.ofSeconds(60)),
+                HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, live.statusCode());
+        Iterator<String> events = live.body().filter(l -> l.startsWith("data: {")).iterator();
+        String first;
+        do { // the role chunk goes out before the engine has made anything
+            first = events.next();
+        } while (first.contains("\"role\":\"assistant\""));
+        Map<String, String> linesBilledAtFirstToken = keys.ledger(batchKey.orgId());
+        events.forEachRemaining(e -> { });
+        assertTrue(linesBilledAtFirstToken.isEmpty(),
+                "the live stream's first token came before any batch line ended: " + linesBilledAtFirstToken);
+
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(300)).until(() -> "SUCCESS".equals(
+                given().header("Authorization", batchKey.bearer()).get("/v1/batch/jobs/" + job).path("status")));
+        String output = given().header("Authorization", batchKey.bearer()).get("/v1/batch/jobs/" + job)
+                .path("output_file");
+        String content = given().header("Authorization", batchKey.bearer()).get("/v1/files/" + output + "/content")
+                .then().statusCode(200).extract().asString();
+        Set<String> ids = new HashSet<>();
+        for (String line : content.split("\n")) {
+            JsonNode r = JSON.readTree(line);
+            assertTrue(ids.add(r.path("custom_id").asText()), "each line answered once: " + content);
+            assertEquals(200, r.path("response").path("status_code").asInt());
+            assertEquals(length, r.path("response").path("body").path("usage").path("completion_tokens").asInt());
+        }
+        assertEquals(lines, ids.size());
+        Map<String, String> ledger = keys.ledger(batchKey.orgId());
+        assertEquals(lines, ledger.size(), "one ledger row per line: " + ledger);
+        ledger.values().forEach(row -> assertTrue(row.startsWith("completed ") && row.split(" ")[2].equals(
+                Integer.toString(length)), "billed once, for the finished attempt's tokens: " + row));
     }
 
     private static void assertValid(String schema, String document) throws Exception {

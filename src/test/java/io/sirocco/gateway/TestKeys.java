@@ -3,6 +3,7 @@ package io.sirocco.gateway;
 import io.agroal.api.AgroalDataSource;
 import io.sirocco.accounts.ApiKeys;
 import io.sirocco.accounts.CreatedKey;
+import io.sirocco.accounts.KeyFixtures;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -12,7 +13,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
 
-/** Makes a fresh organization and key per test, in the real database, through the accounts API. */
+/** Makes a fresh organization and key per test, in the real database, through the accounts API ({@link KeyFixtures}). */
 @ApplicationScoped
 public class TestKeys {
     @Inject
@@ -28,13 +29,8 @@ public class TestKeys {
 
     public Key create(int rpm, int tpm, List<String> allowedModels) {
         UUID org = UUID.randomUUID();
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "insert into organizations (id, name, rpm_limit, tpm_limit) values (?, ?, ?, ?)")) {
-            ps.setObject(1, org);
-            ps.setString(2, "test-" + org);
-            ps.setInt(3, rpm);
-            ps.setInt(4, tpm);
-            ps.executeUpdate();
+        try (Connection c = db.getConnection()) {
+            KeyFixtures.insertOrganization(c, org, "test-" + org, rpm, tpm);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

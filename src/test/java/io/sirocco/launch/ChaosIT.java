@@ -1,9 +1,7 @@
 package io.sirocco.launch;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.ConnectionFactory;
-import io.sirocco.accounts.KeySecrets;
+import io.sirocco.accounts.KeyFixtures;
 import io.sirocco.engine.demo.DemoModels;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
@@ -12,9 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,25 +57,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChaosIT {
     private static final Path WORK = Path.of("target/chaos-it").toAbsolutePath();
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SECRET = "chaos-it-" + UUID.randomUUID();
     private static final Duration DOWN = Duration.ofSeconds(8);
     private static final Duration RECOVERY = Duration.ofSeconds(90);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .version(HttpClient.Version.HTTP_1_1).build();
-    private final List<Process> apps = new CopyOnWriteArrayList<>();
-    private final List<Outcome> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>(); // clients add, the test reads
+    private final List<ChatOutcome> outcomes = new CopyOnWriteArrayList<>(); // clients add, the test reads
     private EmbeddedPostgres pg;
     private int pgPort;
     private int amqpPort;
     private String rabbitNode;
     private Process rabbit;
     private int kcPort;
-    private int gatewayPort;
-    private int workerPort;
-    private Process gateway;
-    private Process worker;
+    private PackagedApp gateway;
+    private PackagedApp worker;
     private String key;
 
     // --- the dependencies -------------------------------------------------------------------------------------
@@ -151,28 +143,22 @@ class ChaosIT {
         amqpPort = freePort();
         rabbitNode = "sirocco-chaos-" + amqpPort + "@localhost";
         kcPort = 20000 + 2 * (int) (Math.random() * 4000);
-        gatewayPort = freePort();
-        workerPort = freePort();
         startPostgres();
         startRabbit();
         keycloak("start_keycloak");
         DemoModels.writeIfMissing(WORK.resolve("data/models"));
-        gateway = launch("gateway", gatewayPort, Map.of("SIROCCO_ROLE", "gateway", "QUARKUS_FLYWAY_MIGRATE_AT_START", "true"));
-        waitReady(gatewayPort, "gateway");
-        worker = launch("worker", workerPort, Map.of("SIROCCO_ROLE", "worker",
-                "SIROCCO_WORKER_MODELS", "mistral-tiny", "QUARKUS_FLYWAY_MIGRATE_AT_START", "false"));
-        waitReady(workerPort, "worker");
-        key = newKey();
+        gateway = app("gateway").env("QUARKUS_FLYWAY_MIGRATE_AT_START", "true");
+        gateway.start();
+        worker = app("worker").env("SIROCCO_WORKER_MODELS", "mistral-tiny");
+        worker.start();
+        key = KeyFixtures.newKey(dbUrl(), "chaos it", 100_000, 100_000_000);
     }
 
     @AfterAll
     void stop() throws Exception {
-        for (Process p : apps) {
-            p.destroy();
-        }
-        for (Process p : apps) {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+        for (PackagedApp app : new PackagedApp[]{worker, gateway}) {
+            if (app != null) {
+                app.stop();
             }
         }
         try {
@@ -186,42 +172,21 @@ class ChaosIT {
         }
     }
 
-    private Process launch(String name, int port, Map<String, String> env) throws IOException {
-        File jar = new File("target/quarkus-app/quarkus-run.jar");
-        assertTrue(jar.isFile(), "run mvn package first: " + jar);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar", jar.getAbsolutePath()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(WORK.resolve(name + ".log").toFile()));
-        Map<String, String> e = pb.environment();
-        e.put("SIROCCO_DB_URL", "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres");
-        e.put("SIROCCO_RABBITMQ_PORT", Integer.toString(amqpPort));
-        e.put("SIROCCO_RABBITMQ_VHOST", "/");
-        e.put("SIROCCO_KEYCLOAK_URL", "http://localhost:" + kcPort);
-        e.put("SIROCCO_OIDC_SECRET", SECRET);
-        e.put("SIROCCO_PUBLIC_URL", "http://localhost:" + gatewayPort);
-        e.put("SIROCCO_DATA", WORK.resolve("data").toString());
-        e.put("QUARKUS_PROFILE", "prod,scaleout");
-        e.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        e.put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        e.put("SIROCCO_MODELS_WRITE_DEMO", "false");
-        e.put("SIROCCO_MODELS_MAX_SEQUENCES", "4");
-        e.put("SIROCCO_GATEWAY_QUEUE_TIMEOUT", "20s");
-        e.put("SIROCCO_DISPATCH_STALL_TIMEOUT", "4s");
-        e.put("SIROCCO_BILLING_NODE_ID", "chaos-" + name);
-        e.putAll(env);
-        Process p = pb.start();
-        apps.add(p);
-        return p;
+    /**
+     * A JVM of the scaled-out service in {@code role} on this test's PostgreSQL, RabbitMQ and Keycloak; its log in
+     * target/chaos-it.
+     */
+    private PackagedApp app(String role) throws IOException {
+        PackagedApp app = PackagedApp.scaledOut("chaos-it/" + role, role, dbUrl(), WORK.resolve("data"));
+        int publicPort = (gateway != null ? gateway : app).port(); // the gateway's, which is made first
+        return app.env("SIROCCO_RABBITMQ_PORT", Integer.toString(amqpPort)).env("SIROCCO_RABBITMQ_VHOST", "/")
+                .env("SIROCCO_KEYCLOAK_URL", "http://localhost:" + kcPort).env("SIROCCO_OIDC_SECRET", SECRET)
+                .env("SIROCCO_PUBLIC_URL", "http://localhost:" + publicPort).env("SIROCCO_GATEWAY_QUEUE_TIMEOUT", "20s");
     }
 
-    private void waitReady(int port, String name) throws Exception {
-        await(name + " ready", Duration.ofSeconds(240), () -> status("http://127.0.0.1:" + port + "/q/health/ready") == 200);
-    }
-
-    private int status(String url) {
+    private int status(URI url) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+            return http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
@@ -233,66 +198,8 @@ class ChaosIT {
 
     // --- the load -----------------------------------------------------------------------------------------------
 
-    /** One request and how it ended. */
-    record Outcome(long atMillis, boolean stream, int status, String requestId, String retryAfter, JsonNode error,
-                   JsonNode usage, boolean done, String failure) {
-        boolean answered() {
-            return status == 200 && usage != null && error == null && (!stream || done);
-        }
-
-        boolean clean() {
-            if (answered()) {
-                return true;
-            }
-            if ((status == 503 || status == 429) && retryAfter != null && error != null) {
-                return true;
-            }
-            return status == 200 && error != null; // a stream cut short ends with an error chunk
-        }
-    }
-
-    private Outcome call(boolean stream) {
-        long at = System.currentTimeMillis();
-        String body = """
-                {"model":"mistral-tiny","messages":[{"role":"user","content":"Say something about the wind."}],
-                 "max_tokens":12,"temperature":0,"stream":%s%s}""".formatted(stream,
-                stream ? ",\"stream_options\":{\"include_usage\":true}" : "");
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/v1/chat/completions"))
-                    .timeout(Duration.ofSeconds(90)).header("Authorization", "Bearer " + key)
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            String id = r.headers().firstValue("x-request-id").orElse(null);
-            String retry = r.headers().firstValue("retry-after").orElse(null);
-            if (r.statusCode() != 200 || !stream) {
-                JsonNode n = r.body().isBlank() ? null : JSON.readTree(r.body());
-                return new Outcome(at, stream, r.statusCode(), id, retry, n == null ? null : n.get("error"),
-                        n == null ? null : n.get("usage"), false, null);
-            }
-            JsonNode usage = null;
-            JsonNode error = null;
-            boolean done = false;
-            for (String line : r.body().split("\n")) {
-                if (!line.startsWith("data: ")) {
-                    continue;
-                }
-                String data = line.substring(6);
-                if (data.equals("[DONE]")) {
-                    done = true;
-                    continue;
-                }
-                JsonNode n = JSON.readTree(data);
-                if (n.has("error")) {
-                    error = n.get("error");
-                }
-                if (n.hasNonNull("usage")) {
-                    usage = n.get("usage");
-                }
-            }
-            return new Outcome(at, true, 200, id, retry, error, usage, done, null);
-        } catch (Exception e) {
-            return new Outcome(at, stream, -1, null, null, null, null, false, e.toString());
-        }
+    private ChatOutcome call(boolean stream) {
+        return ChatOutcome.of(gateway.uri("/"), stream).sendQuietly(http, key, 12, Duration.ofSeconds(90));
     }
 
     // --- the test -------------------------------------------------------------------------------------------------
@@ -308,7 +215,7 @@ class ChaosIT {
             boolean stream = i % 2 == 1;
             pool.submit(() -> {
                 while (loading.get()) {
-                    Outcome o = call(stream);
+                    ChatOutcome o = call(stream);
                     outcomes.add(o);
                     if (o.status() != 200) {
                         sleepQuietly(200);
@@ -318,7 +225,7 @@ class ChaosIT {
         }
         // The first requests of cold JVMs take seconds on a busy machine: wait for one, then a few more.
         await("requests are served before any failure", Duration.ofSeconds(120),
-                () -> outcomes.stream().anyMatch(Outcome::answered));
+                () -> outcomes.stream().anyMatch(ChatOutcome::answered));
         Thread.sleep(2_000);
         List<String> report = new ArrayList<>();
 
@@ -338,16 +245,16 @@ class ChaosIT {
         // Keycloak: the API does not depend on it; sign-in pages say 503 while it is away
         keycloak("stop_keycloak");
         long kcDownAt = System.currentTimeMillis();
-        HttpResponse<String> signIn = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/console/keys"))
+        HttpResponse<String> signIn = http.send(HttpRequest.newBuilder(gateway.uri("/console/keys"))
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(503, signIn.statusCode(), "sign-in while Keycloak is down: " + signIn.body());
         assertTrue(signIn.headers().firstValue("retry-after").isPresent(), "Retry-After on the sign-in 503");
         Thread.sleep(DOWN.toMillis());
-        assertTrue(outcomes.stream().anyMatch(o -> o.atMillis() > kcDownAt && o.answered()),
+        assertTrue(outcomes.stream().anyMatch(o -> o.startedMillis() > kcDownAt && o.answered()),
                 "the API answers while Keycloak is down");
         keycloak("start_keycloak");
         await("sign-in after Keycloak returns", RECOVERY, () -> {
-            int s = status("http://127.0.0.1:" + gatewayPort + "/console/keys");
+            int s = status(gateway.uri("/console/keys"));
             return s == 302 || s == 303 || s == 200;
         });
         report.add("keycloak restarted");
@@ -358,10 +265,10 @@ class ChaosIT {
         assertTrue(pool.awaitTermination(120, TimeUnit.SECONDS), "a client hung");
 
         // Verdicts
-        List<Outcome> all = List.copyOf(outcomes);
-        List<Outcome> dirty = all.stream().filter(o -> !o.clean()).toList();
-        long answered = all.stream().filter(Outcome::answered).count();
-        long refused = all.stream().filter(o -> o.status() == 503 || o.status() == 429).count();
+        List<ChatOutcome> all = List.copyOf(outcomes);
+        List<ChatOutcome> dirty = all.stream().filter(o -> !o.clean()).toList();
+        long answered = all.stream().filter(ChatOutcome::answered).count();
+        long refused = all.stream().filter(o -> ChatOutcome.isRefusal(o.status())).count();
         report.add(all.size() + " requests: " + answered + " answered, " + refused + " refused with Retry-After, "
                 + (all.size() - answered - refused) + " other; total " + (System.currentTimeMillis() - t0) + " ms");
         System.out.println("ChaosIT: " + String.join("; ", report));
@@ -370,11 +277,11 @@ class ChaosIT {
                 + dirty.subList(0, Math.min(10, dirty.size())));
         assertEquals(gatewayPid, gateway.pid());
         assertTrue(gateway.isAlive() && worker.isAlive() && worker.pid() == workerPid, "both JVMs kept running");
-        waitReady(gatewayPort, "gateway after the chaos");
-        waitReady(workerPort, "worker after the chaos");
+        gateway.awaitReady();
+        worker.awaitReady();
 
         // Nothing answered is lost from the ledger (rows written while PostgreSQL was away arrive once it is back).
-        List<String> ids = all.stream().filter(Outcome::answered).map(Outcome::requestId).toList();
+        List<String> ids = all.stream().filter(ChatOutcome::answered).map(ChatOutcome::requestId).toList();
         await("every answered request in the ledger", Duration.ofSeconds(120), () -> missing(ids).isEmpty());
         try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
                 "select count(*) from usage_ledger where request_id = ?")) {
@@ -387,8 +294,8 @@ class ChaosIT {
             }
         }
         // ... and nothing refused is billed: a 503/429 has no row, or one that costs nothing.
-        List<String> refusedIds = all.stream().filter(o -> o.status() == 503 || o.status() == 429)
-                .map(Outcome::requestId).filter(java.util.Objects::nonNull).toList();
+        List<String> refusedIds = all.stream().filter(o -> ChatOutcome.isRefusal(o.status()))
+                .map(ChatOutcome::requestId).filter(java.util.Objects::nonNull).toList();
         try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
                 "select count(*), coalesce(sum(cost_eur), 0) from usage_ledger where request_id = ?")) {
             for (String id : refusedIds) {
@@ -405,8 +312,8 @@ class ChaosIT {
     /** Waits until a request is answered again after {@code since}; returns how long that took. */
     private long recoverySince(long since) throws Exception {
         await("a request answered after the restart", RECOVERY,
-                () -> outcomes.stream().anyMatch(o -> o.atMillis() >= since && o.answered()));
-        return outcomes.stream().filter(o -> o.atMillis() >= since && o.answered()).mapToLong(Outcome::atMillis).min()
+                () -> outcomes.stream().anyMatch(o -> o.startedMillis() >= since && o.answered()));
+        return outcomes.stream().filter(o -> o.startedMillis() >= since && o.answered()).mapToLong(ChatOutcome::startedMillis).min()
                 .orElse(since) - since;
     }
 
@@ -427,31 +334,12 @@ class ChaosIT {
         return out;
     }
 
-    private Connection db() throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "postgres", "");
+    private String dbUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
     }
 
-    private String newKey() throws SQLException {
-        String secret = KeySecrets.newSecret();
-        UUID org = UUID.randomUUID();
-        try (Connection c = db()) {
-            try (PreparedStatement ps = c.prepareStatement("insert into organizations (id, name) values (?, 'chaos it')")) {
-                ps.setObject(1, org);
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("insert into api_keys (id, org_id, name, key_prefix, key_hash, "
-                    + "rpm_limit, tpm_limit) values (?,?,?,?,?,?,?)")) {
-                ps.setObject(1, UUID.randomUUID());
-                ps.setObject(2, org);
-                ps.setString(3, "chaos it");
-                ps.setString(4, KeySecrets.displayPrefix(secret));
-                ps.setString(5, KeySecrets.hash(secret));
-                ps.setInt(6, 100_000);
-                ps.setInt(7, 100_000_000);
-                ps.executeUpdate();
-            }
-        }
-        return secret;
+    private Connection db() throws SQLException {
+        return DriverManager.getConnection(dbUrl(), "postgres", "");
     }
 
     private static void await(String what, Duration atMost, BooleanSupplier condition) throws InterruptedException {
@@ -473,8 +361,6 @@ class ChaosIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return PackagedApp.freePort();
     }
 }

@@ -1,5 +1,10 @@
 package io.sirocco.engine.kernels;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * The input of a matrix multiplication: {@code count} vectors of {@code dim} floats, row after row.
  * For block-quantized weights they are quantized once (llama.cpp's activation formats):
@@ -56,14 +61,10 @@ public final class Activations {
             float[] d = new float[count * dim / BLOCK];
             float[] s = new float[d.length];
             int[] is = new int[d.length];
+            int[] ints = new int[BLOCK];
             for (int b = 0; b < d.length; b++) {
-                d[b] = quantizeBlock(values, b * BLOCK, qs);
-                int sum = 0;
-                for (int j = 0; j < BLOCK; j++) {
-                    sum += qs[b * BLOCK + j];
-                }
-                is[b] = sum;
-                s[b] = d[b] * sum;
+                d[b] = quantizeBlock(values, b * BLOCK, qs, is, b, ints);
+                s[b] = d[b] * is[b];
             }
             scales = d;
             sums = s;
@@ -163,15 +164,34 @@ public final class Activations {
         return sums;
     }
 
-    static float quantizeBlock(float[] x, int off, byte[] q) {
-        float amax = 0f;
-        for (int j = 0; j < BLOCK; j++) {
-            amax = Math.max(amax, Math.abs(x[off + j]));
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final float ROUNDER = 12582912f; // 1.5·2^23: v + ROUNDER − ROUNDER is rint(v) for |v| < 2^22
+
+    /**
+     * One Q8_0 block of 32 values from x[off..]: q = rint(x·127/amax) (half to even, as {@code Math.rint}) into
+     * q[off..], Σq into sums[b]; returns the scale amax/127 rounded through fp16. In vector lanes: the max and the
+     * integer sum do not depend on the order and the rest is per value, so the bits are a scalar loop's.
+     * {@code ints} is scratch for 32 values.
+     */
+    static float quantizeBlock(float[] x, int off, byte[] q, int[] sums, int b, int[] ints) {
+        FloatVector m = FloatVector.zero(F);
+        for (int j = 0; j < BLOCK; j += F.length()) {
+            m = m.max(FloatVector.fromArray(F, x, off + j).abs());
         }
+        float amax = m.reduceLanes(VectorOperators.MAX);
         float id = amax != 0f ? 127.0f / amax : 0f;
-        for (int j = 0; j < BLOCK; j++) {
-            q[off + j] = (byte) Math.rint(x[off + j] * id);
+        IntVector sum = IntVector.zero(I);
+        for (int j = 0; j < BLOCK; j += F.length()) {
+            IntVector v = (IntVector) FloatVector.fromArray(F, x, off + j).mul(id).add(ROUNDER).sub(ROUNDER)
+                    .convert(VectorOperators.F2I, 0);
+            v.intoArray(ints, j);
+            sum = sum.add(v);
         }
+        for (int j = 0; j < BLOCK; j++) {
+            q[off + j] = (byte) ints[j];
+        }
+        sums[b] = sum.reduceLanes(VectorOperators.ADD);
         return Fp16.roundToHalf(amax / 127.0f);
     }
 

@@ -186,17 +186,11 @@ public final class Transformer {
         for (int p = first; p <= pos; p++) {
             offs[p] = table.slot(p) * kvDim + kvHead * d; // this head's key and value in the paged cache
         }
+        VecMath.dots(q, qo, keys, offs, first, pos, scale, scores, d);
         for (int p = first; p <= pos; p++) {
-            float s = VecMath.dot(q, qo, keys, offs[p], d) * scale;
-            scores[p] = s;
-            max = Math.max(max, s);
+            max = Math.max(max, scores[p]);
         }
-        float sum = 0f;
-        for (int p = first; p <= pos; p++) {
-            float ex = VecMath.exp(scores[p] - max);
-            scores[p] = ex;
-            sum += ex;
-        }
+        float sum = VecMath.expShifted(scores, first, pos, max);
         VecMath.axpyRows(scores, 1f / sum, offs, first, pos, values, out, oo, d);
     }
 
@@ -244,9 +238,9 @@ public final class Transformer {
             float[] gate = gu[2 * i];
             float[] up = gu[2 * i + 1];
             if (gate.length < SILU_PARALLEL_MIN) {
-                swiglu(gate, up, 0, gate.length);
+                VecMath.swiglu(gate, up, 0, gate.length);
             } else { // batched steps: the exps are a few % of the step, worth splitting across the pool
-                mm.pool().parallelFor(gate.length, 2048, (from, to) -> swiglu(gate, up, from, to));
+                mm.pool().parallelFor(gate.length, 2048, (from, to) -> VecMath.swiglu(gate, up, from, to));
             }
             down[i] = fs[i].down();
             downIn[i] = new Activations(gate, hs[i].count, fs[i].gate().rows());
@@ -263,12 +257,6 @@ public final class Transformer {
 
     /** Below this many values SwiGLU stays on the calling thread (a hand-off costs more). */
     private static final int SILU_PARALLEL_MIN = 8192;
-
-    private static void swiglu(float[] gate, float[] up, int from, int to) {
-        for (int i = from; i < to; i++) {
-            gate[i] = VecMath.silu(gate[i]) * up[i];
-        }
-    }
 
     /**
      * Sparse MoE: fp32 softmax over all experts, top-k (lowest index on ties), renormalised; tokens are
@@ -328,7 +316,7 @@ public final class Transformer {
         }
         float sum = 0f;
         for (int i = 0; i < n; i++) {
-            out[i] = VecMath.exp(in[off + i] - max);
+            out[i] = VecMath.strictExp(in[off + i] - max);
             sum += out[i];
         }
         for (int i = 0; i < n; i++) {

@@ -24,8 +24,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The gateway side of dispatch. Publishes each request on its model's durable queue, with the plan's priority and
- * a TTL equal to the queue timeout, and receives the worker's replies on this gateway's own reply queue.
+ * The gateway side of dispatch. Publishes each request on its model's durable queue (a batch request on the
+ * model's batch queue), with the plan's priority and a TTL equal to the queue timeout, and receives the worker's replies on this gateway's own reply queue.
  * A watchdog ends requests no worker took in time, and requests whose worker went silent mid-stream.
  * <p>
  * <b>Publisher confirms, pipelined.</b> Each request waits for the broker's confirm of its own message, matched by
@@ -131,7 +131,8 @@ public final class Dispatcher implements AutoCloseable {
                 .headers(Map.of(DEADLINE_HEADER, deadlineMillis))
                 .build();
         try {
-            publishConfirmed(Topology.INFERENCE_EXCHANGE, model, props, Wire.encode(request));
+            publishConfirmed(request.background() ? Topology.BATCH_EXCHANGE : Topology.INFERENCE_EXCHANGE, model,
+                    props, Wire.encode(request));
         } catch (IOException e) {
             calls.remove(call.requestId);
             throw new IOException("could not hand request " + call.requestId + " to RabbitMQ: " + e.getMessage(), e);
@@ -187,7 +188,7 @@ public final class Dispatcher implements AutoCloseable {
             declaredModels.computeIfAbsent(model, m -> {
                 publishing.lock();
                 try {
-                    Topology.declareModelQueue(publish, m);
+                    Topology.declareModelQueues(publish, m);
                     return true;
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);

@@ -32,14 +32,20 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The worker role's side of dispatch: consumes requests from {@code inference.<model>} only while a batch slot is
- * free, runs them on the model's engine and streams the replies to the requesting gateway's queue.
+ * The worker role's side of dispatch: consumes requests from {@code inference.<model>} (live) and
+ * {@code batch.<model>} (batch work) only while a slot is free, runs them on the model's engine and streams the
+ * replies to the requesting gateway's queue.
  * <p>
- * <b>Capacity.</b> Each batch slot has its own channel with a prefetch of one (manual ack), and a consumer on the
- * model's queue while the slot is free: so the worker's prefetch is exactly its free slots, and requests it cannot
- * start stay in the queue for other workers. A slot's consumer is cancelled as soon as its message arrives (the
- * broker would otherwise send it another once the message is acknowledged, while the generation still runs) and a
- * new one opens when the generation ends.
+ * <b>Capacity.</b> Each slot has its own channel with a prefetch of one (manual ack), and a consumer on its queue
+ * while the slot is free: so the worker's prefetch is exactly its free slots, and requests it cannot start stay in
+ * the queue for other workers. A slot's consumer is cancelled as soon as its message arrives (the broker would
+ * otherwise send it another once the message is acknowledged, while the generation still runs) and a new one opens
+ * when the generation ends.
+ * <p>
+ * <b>Batch work beside live work.</b> A model has as many live slots as its engine runs sequences, and as many batch
+ * slots again on its batch queue. Batch requests run on the engine's background queue: a live request that finds
+ * the engine full of them preempts one (it starts over later, its listener seeing only the attempt that finishes),
+ * so a worker busy with batch work still takes, and starts, a live request within one engine step.
  * <p>
  * <b>Failure.</b> The message is acknowledged when the first token is streamed (or when the request ends without
  * one). A worker that dies before that leaves it unacknowledged, so RabbitMQ redelivers it to another worker; one
@@ -108,7 +114,7 @@ public final class InferenceConsumer implements AutoCloseable {
         taking = true;
         for (String model : models) {
             try (Channel ch = connection.createChannel()) {
-                Topology.declareModelQueue(ch, model);
+                Topology.declareModelQueues(ch, model);
             } catch (TimeoutException e) {
                 throw new IOException(e);
             }
@@ -116,7 +122,8 @@ public final class InferenceConsumer implements AutoCloseable {
         }
         long ms = heartbeat.toMillis();
         timer.scheduleAtFixedRate(this::heartbeats, ms, ms, TimeUnit.MILLISECONDS);
-        LOG.infof("worker consuming %s", models.stream().map(Topology::queueOf).toList());
+        LOG.infof("worker consuming %s and %s", models.stream().map(Topology::queueOf).toList(),
+                models.stream().map(Topology::batchQueueOf).toList());
     }
 
     /** False once the RabbitMQ connection was lost under the worker (it does not reconnect: restart it). */
@@ -169,7 +176,10 @@ public final class InferenceConsumer implements AutoCloseable {
         }
     }
 
-    /** Waits for the model's engine to load (leaving its messages to ready workers meanwhile), then opens its slots. */
+    /**
+     * Waits for the model's engine to load (leaving its messages to ready workers meanwhile), then opens its live
+     * slots and as many batch slots.
+     */
     private void openWhenLoaded(String model) {
         Engine engine;
         try {
@@ -180,9 +190,11 @@ public final class InferenceConsumer implements AutoCloseable {
                 Thread.sleep(idlePoll.toMillis());
             }
             for (int i = Math.max(1, engines.slots(model)); i > 0 && taking; i--) {
-                Slot slot = new Slot(model, engine, connection.createChannel());
-                slots.add(slot);
-                slot.consume();
+                for (String queue : List.of(Topology.queueOf(model), Topology.batchQueueOf(model))) {
+                    Slot slot = new Slot(queue, engine, connection.createChannel());
+                    slots.add(slot);
+                    slot.consume();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -204,12 +216,12 @@ public final class InferenceConsumer implements AutoCloseable {
         try {
             request = Wire.decode(message.getBody(), Wire.Request.class);
         } catch (IOException | RuntimeException e) {
-            LOG.errorf("dropping an unreadable message from %s: %s", Topology.queueOf(slot.model), e.getMessage());
+            LOG.errorf("dropping an unreadable message from %s: %s", slot.queue, e.getMessage());
             slot.ack(tag);
             slot.consumeLater();
             return;
         }
-        Engine engine = slot.engine;
+        Engine engine = request.background() ? slot.engine.background() : slot.engine;
         Active a = new Active(request.requestId(), props.getReplyTo(), slot, tag);
         if (cancelledEarly.remove(a.id) || expired(props)) {
             a.finishQuietly();
@@ -339,15 +351,15 @@ public final class InferenceConsumer implements AutoCloseable {
         }
     }
 
-    /** One batch slot of a model: its own channel (prefetch one) and, while the slot is free, a consumer. */
+    /** One slot of a model's queue (live or batch): its own channel (prefetch one) and, while free, a consumer. */
     private final class Slot {
-        final String model;
+        final String queue;
         final Engine engine;
         final Channel ch;
         private final AtomicReference<String> consumer = new AtomicReference<>();
 
-        Slot(String model, Engine engine, Channel ch) throws IOException {
-            this.model = model;
+        Slot(String queue, Engine engine, Channel ch) throws IOException {
+            this.queue = queue;
             this.engine = engine;
             this.ch = ch;
             ch.basicQos(1);
@@ -361,10 +373,10 @@ public final class InferenceConsumer implements AutoCloseable {
             String tag = "sirocco-worker-" + UUID.randomUUID();
             consumer.set(tag);
             try {
-                ch.basicConsume(Topology.queueOf(model), false, tag, (t, d) -> take(this, d), t -> { });
+                ch.basicConsume(queue, false, tag, (t, d) -> take(this, d), t -> { });
             } catch (IOException | RuntimeException e) {
                 consumer.compareAndSet(tag, null);
-                LOG.errorf("consuming from %s failed: %s", Topology.queueOf(model), e.getMessage());
+                LOG.errorf("consuming from %s failed: %s", queue, e.getMessage());
             }
             if (!taking) { // drain began meanwhile
                 stopConsuming();

@@ -31,19 +31,35 @@ public final class RemoteEngine implements Engine, ModelText.Delegating {
     private final Supplier<Optional<Dispatcher>> dispatcher;
     private final Duration maxWait;
     private final int priority;
+    private final boolean background;
 
     public RemoteEngine(String model, ModelText text, Supplier<Optional<Dispatcher>> dispatcher, Duration maxWait,
                         int priority) {
+        this(model, text, dispatcher, maxWait, priority, false);
+    }
+
+    private RemoteEngine(String model, ModelText text, Supplier<Optional<Dispatcher>> dispatcher, Duration maxWait,
+                         int priority, boolean background) {
         this.model = model;
         this.text = text;
         this.dispatcher = dispatcher;
         this.maxWait = maxWait;
         this.priority = priority;
+        this.background = background;
     }
 
     @Override
     public Engine queuedAs(int queuePriority, Duration wait) {
-        return new RemoteEngine(model, text, dispatcher, wait, queuePriority);
+        return new RemoteEngine(model, text, dispatcher, wait, queuePriority, background);
+    }
+
+    /**
+     * Batch work: its requests go to the model's batch queue, and the worker runs them on its engine's background
+     * queue, where live requests preempt them.
+     */
+    @Override
+    public Engine background() {
+        return new RemoteEngine(model, text, dispatcher, maxWait, priority, true);
     }
 
     /** The queue priority of this view's requests. */
@@ -159,7 +175,8 @@ public final class RemoteEngine implements Engine, ModelText.Delegating {
         return out;
     }
 
-    private RemoteCall submit(Wire.Request request, TokenListener listener) {
+    private RemoteCall submit(Wire.Request unmarked, TokenListener listener) {
+        Wire.Request request = background ? unmarked.asBackground() : unmarked;
         Dispatcher d = dispatcher.get().orElseThrow(() -> new EngineException(EngineException.Kind.UNAVAILABLE,
                 "RabbitMQ is unavailable: no worker can be reached"));
         try {

@@ -22,13 +22,25 @@ public final class Wire {
 
     /**
      * Work to run: a generation of {@code promptTokens} (the gateway tokenized it with the model's tokenizer and chat
-     * template) with {@code params}, or the embeddings of {@code embedInputs}.
+     * template) with {@code params}, or the embeddings of {@code embedInputs}. A {@code background} request is batch
+     * work: it travels on the model's batch queue and the worker runs it on its engine's background queue, where live
+     * work preempts it.
      */
-    public record Request(String requestId, String model, int[] promptTokens, Params params, List<int[]> embedInputs) {
+    public record Request(String requestId, String model, int[] promptTokens, Params params, List<int[]> embedInputs,
+                          boolean background) {
         public Request {
             if ((promptTokens == null) == (embedInputs == null)) {
                 throw new IllegalArgumentException("a request carries prompt tokens or embedding inputs");
             }
+        }
+
+        public Request(String requestId, String model, int[] promptTokens, Params params, List<int[]> embedInputs) {
+            this(requestId, model, promptTokens, params, embedInputs, false);
+        }
+
+        /** The same request as batch work. */
+        public Request asBackground() {
+            return new Request(requestId, model, promptTokens, params, embedInputs, true);
         }
 
         public static Request generate(String requestId, String model, int[] promptTokens, GenerationParams params) {

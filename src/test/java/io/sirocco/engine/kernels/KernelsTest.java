@@ -167,6 +167,37 @@ class KernelsTest {
         assertEquals(1f, a.scales()[0]);
     }
 
+    /** The vectorized Q8_0 activation quantization gives the bits of llama.cpp's scalar quantize_row_q8_0_ref. */
+    @Test
+    void activationQuantizationMatchesTheScalarRule() {
+        Random rnd = new Random(9);
+        int dim = 1024;
+        float[] v = new float[3 * dim];
+        for (int i = 0; i < v.length; i++) {
+            int kind = rnd.nextInt(10);
+            v[i] = kind == 0 ? 0f : kind == 1 ? rnd.nextInt(9) - 4.5f : kind == 2 ? (float) rnd.nextGaussian() * 1e4f
+                    : (float) rnd.nextGaussian();
+        }
+        java.util.Arrays.fill(v, 64, 96, 0f); // an all-zero block
+        Activations a = new Activations(v, 3, dim).quantize();
+        for (int b = 0; b < v.length / 32; b++) {
+            float amax = 0f;
+            for (int j = 0; j < 32; j++) {
+                amax = Math.max(amax, Math.abs(v[32 * b + j]));
+            }
+            float id = amax != 0f ? 127.0f / amax : 0f;
+            int sum = 0;
+            for (int j = 0; j < 32; j++) {
+                byte q = (byte) Math.rint(v[32 * b + j] * id);
+                assertEquals(q, a.quants()[32 * b + j], "block " + b + " value " + j);
+                sum += q;
+            }
+            assertEquals(Fp16.roundToHalf(amax / 127.0f), a.scales()[b], "scale of block " + b);
+            assertEquals(sum, a.blockIntSums()[b], "sum of block " + b);
+            assertEquals(a.scales()[b] * sum, a.blockSums()[b], "d·sum of block " + b);
+        }
+    }
+
     @Test
     void nativeBoundsAreCheckedBeforeCallingC() {
         Random rnd = new Random(1);

@@ -3,9 +3,13 @@ package io.sirocco.gateway.dispatch;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import io.sirocco.engine.Engine;
+import io.sirocco.engine.EngineOptions;
 import io.sirocco.engine.FinishReason;
 import io.sirocco.engine.GenerationParams;
+import io.sirocco.engine.gguf.GgmlType;
+import io.sirocco.engine.golden.GoldenPack;
 import io.sirocco.engine.grammar.Grammar;
+import io.sirocco.engine.runtime.LocalEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,11 +18,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,6 +40,7 @@ class DispatchTest {
     static final Duration HEARTBEAT = Duration.ofMillis(200);
     static final Duration STALL = Duration.ofMillis(1500);
     static final Duration POLL = Duration.ofMillis(10);
+    static final int[] PROMPT = {1, 15, 27, 9, 44};
 
     private final List<AutoCloseable> open = new ArrayList<>();
     private String model;
@@ -52,6 +59,7 @@ class DispatchTest {
         }
         try (Connection c = RABBIT.connect("cleanup", false); Channel ch = c.createChannel()) {
             ch.queueDelete(Topology.queueOf(model));
+            ch.queueDelete(Topology.batchQueueOf(model));
         }
     }
 
@@ -228,6 +236,46 @@ class DispatchTest {
         assertEquals(7f, r.vectors()[1][1]);
     }
 
+    /**
+     * A worker whose engine (two sequences at a time) is full of batch work still starts a live request at once: the
+     * engine preempts a batch generation, which starts over and ends once, with exactly the tokens it would have made.
+     */
+    @Test
+    void aLiveRequestDoesNotWaitForBatchWorkThatFillsTheWorker() throws Exception {
+        Engine engine = LocalEngine.open(GoldenPack.model("dense-a", GgmlType.Q8_0),
+                new EngineOptions(1, 2, 4096, 4096, true));
+        worker(engine, 2);
+        int length = 600; // min_tokens = max_tokens: no early end
+        GenerationParams longRun = new GenerationParams(0f, 1f, length, List.of(), 0L, 0f, 0f, length, null);
+        List<RemoteCall> batch = new ArrayList<>();
+        List<List<Integer>> batchTokens = new ArrayList<>();
+        for (int i = 0; i < 3; i++) { // two fill the engine, the third waits in the batch queue
+            List<Integer> ids = new CopyOnWriteArrayList<>();
+            batchTokens.add(ids);
+            batch.add(gateway.submit(Wire.Request.generate("batch-" + i + "-" + model, model, PROMPT, longRun)
+                    .asBackground(), 0, Duration.ofSeconds(60), (id, d) -> ids.add(id)));
+        }
+        await().atMost(30, TimeUnit.SECONDS).until(() -> engine.stats().runningSequences() == 2);
+        assertEquals(1, readyIn(Topology.batchQueueOf(model)), "the worker takes no more batch work than its slots");
+
+        CompletableFuture<Boolean> batchDoneAtFirstToken = new CompletableFuture<>();
+        RemoteCall live = gateway.submit(Wire.Request.generate("live-" + model, model, PROMPT,
+                        GenerationParams.greedy(4)), 4, Duration.ofSeconds(30),
+                (id, d) -> batchDoneAtFirstToken.complete(batch.stream().anyMatch(b -> b.result().isDone())));
+        assertFalse(batchDoneAtFirstToken.get(30, TimeUnit.SECONDS),
+                "the live request streamed while every batch generation was still running");
+        assertEquals(RemoteResult.Outcome.COMPLETED, live.result().get(30, TimeUnit.SECONDS).outcome());
+
+        for (int i = 0; i < batch.size(); i++) {
+            RemoteResult r = batch.get(i).result().get(180, TimeUnit.SECONDS);
+            assertEquals(RemoteResult.Outcome.COMPLETED, r.outcome());
+            assertEquals(length, r.completionTokens());
+            assertEquals(length, batchTokens.get(i).size(), "the gateway saw each batch token once");
+            assertEquals(batchTokens.getFirst(), batchTokens.get(i), "greedy: every line makes the same tokens");
+        }
+        assertEquals(0, gateway.inFlight());
+    }
+
     // --- helpers ------------------------------------------------------------------------------------------
 
     @Test
@@ -263,7 +311,7 @@ class DispatchTest {
         return d;
     }
 
-    private InferenceConsumer worker(ScriptedEngine engine, int slots) throws Exception {
+    private InferenceConsumer worker(Engine engine, int slots) throws Exception {
         InferenceConsumer w = new InferenceConsumer(RABBIT.connect("test-worker", false), source(engine, slots), List.of(model), HEARTBEAT, POLL);
         w.start();
         open.add(engine);
@@ -297,8 +345,12 @@ class DispatchTest {
     }
 
     private long readyInQueue() throws Exception {
+        return readyIn(Topology.queueOf(model));
+    }
+
+    private long readyIn(String queue) throws Exception {
         try (Connection c = RABBIT.connect("probe", false); Channel ch = c.createChannel()) {
-            return ch.queueDeclarePassive(Topology.queueOf(model)).getMessageCount();
+            return ch.queueDeclarePassive(queue).getMessageCount();
         }
     }
 

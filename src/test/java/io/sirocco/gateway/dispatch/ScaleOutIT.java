@@ -4,16 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
-import io.sirocco.accounts.KeySecrets;
+import io.sirocco.accounts.KeyFixtures;
 import io.sirocco.engine.demo.DemoModels;
+import io.sirocco.launch.ChatOutcome;
+import io.sirocco.launch.PackagedApp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,9 +27,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,13 +59,12 @@ class ScaleOutIT {
     private static final String ADMIN_URL = BASE_URL.substring(0, BASE_URL.lastIndexOf('/') + 1) + "postgres";
     private static final Path DATA = Path.of("target/scaleout-it-data").toAbsolutePath();
     private static final int MAX_TOKENS = 300;
+    private static final Duration TIMEOUT = Duration.ofSeconds(200);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<Process> processes = new CopyOnWriteArrayList<>();
-    private int[] gatewayPorts;
-    private int workerPort;
-    private Process worker;
+    private final List<PackagedApp> gateways = new ArrayList<>();
+    private PackagedApp worker;
 
     @BeforeAll
     void migrateAndStart() throws Exception {
@@ -77,72 +74,37 @@ class ScaleOutIT {
         DemoModels.writeIfMissing(DATA.resolve("models"));
 
         // The Helm hook Job: migrate, then exit 0.
-        Process migrate = launch("migrate", freePort(), Map.of("SIROCCO_ROLE", "migrate", "QUARKUS_INIT_AND_EXIT", "true",
-                "QUARKUS_FLYWAY_MIGRATE_AT_START", "true"));
-        assertTrue(migrate.waitFor(120, TimeUnit.SECONDS), "the migration run did not exit");
-        assertEquals(0, migrate.exitValue(), "migration exit status; see target/scaleout-it-migrate.log");
+        PackagedApp migrate = app("migrate", "migrate").env("QUARKUS_INIT_AND_EXIT", "true")
+                .env("QUARKUS_FLYWAY_MIGRATE_AT_START", "true");
+        migrate.launch();
+        assertEquals(0, migrate.awaitExit(Duration.ofSeconds(120)), "migration exit status; see " + migrate.log());
         assertTrue(count("select count(*) from flyway_schema_history where success") >= 4, "migrations applied");
 
-        workerPort = freePort();
-        worker = startWorker();
-        gatewayPorts = new int[]{freePort(), freePort()};
+        worker = app("worker", "worker").env("SIROCCO_WORKER_MODELS", "mistral-tiny,mistral-embed");
+        worker.launch();
         for (int i = 0; i < 2; i++) {
-            launch("gateway-" + (i + 1), gatewayPorts[i], Map.of("SIROCCO_ROLE", "gateway"));
+            gateways.add(app("gateway-" + (i + 1), "gateway"));
+            gateways.get(i).launch();
         }
-        waitReady(workerPort, "worker");
-        for (int i = 0; i < 2; i++) {
-            waitReady(gatewayPorts[i], "gateway-" + (i + 1));
+        worker.awaitReady();
+        for (PackagedApp g : gateways) {
+            g.awaitReady();
         }
+    }
+
+    /** A JVM of the scaled-out service; requests may wait up to 150 s in RabbitMQ for the restarted worker. */
+    private static PackagedApp app(String name, String role) throws IOException {
+        return PackagedApp.scaledOut("scaleout-it-" + name, role, DB_URL, DATA).env("SIROCCO_GATEWAY_QUEUE_TIMEOUT", "150s");
     }
 
     @AfterAll
     void stopAll() throws Exception {
-        for (Process p : processes) {
-            p.destroy();
+        if (worker != null) {
+            worker.stop();
         }
-        for (Process p : processes) {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
+        gateways.forEach(PackagedApp::stop);
         try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", ""); Statement s = c.createStatement()) {
             s.execute("drop database if exists " + DB + " with (force)");
-        }
-    }
-
-    /** One client request and what it saw. */
-    static final class Outcome {
-        final int gateway;
-        volatile int status;
-        volatile String requestId;
-        volatile String retryAfter;
-        volatile long firstContentNanos;
-        volatile int contentChunks;
-        volatile String finishReason;
-        volatile JsonNode usage;
-        volatile JsonNode error;
-        volatile boolean done;
-        volatile String body = "";
-
-        Outcome(int gateway) {
-            this.gateway = gateway;
-        }
-
-        boolean completed() {
-            return status == 200 && done && Set.of("stop", "length", "model_length").contains(finishReason);
-        }
-
-        boolean cleanError() {
-            // After the 200, an error event ends the stream (with a finish_reason "error" chunk once tokens flowed).
-            boolean streamedError = status == 200 && error != null && (finishReason == null || "error".equals(finishReason));
-            boolean httpError = (status == 429 || status == 503) && retryAfter != null && error != null;
-            return streamedError || httpError;
-        }
-
-        @Override
-        public String toString() {
-            return "gateway " + gateway + " status " + status + " id " + requestId + " chunks " + contentChunks
-                    + " finish " + finishReason + " retry-after " + retryAfter + " done " + done + " error " + error + " body " + body;
         }
     }
 
@@ -150,60 +112,55 @@ class ScaleOutIT {
     void streamsSurviveAWorkerKilledMidRunAndLimitsHoldAcrossGateways() throws Exception {
         String key = newKey(100_000);
         int requests = 16;
-        List<Outcome> outcomes = new ArrayList<>();
+        List<ChatOutcome> outcomes = new ArrayList<>();
         ExecutorService clients = Executors.newFixedThreadPool(requests);
         List<Future<?>> running = new ArrayList<>();
         for (int i = 0; i < requests; i++) {
-            Outcome o = new Outcome(i % 2);
+            ChatOutcome o = ChatOutcome.of(gateways.get(i % 2).uri("/"), true);
             outcomes.add(o);
-            running.add(clients.submit(() -> {
-                stream(gatewayPorts[o.gateway], key, o);
-                return null;
-            }));
+            running.add(clients.submit(() -> o.send(http, key, MAX_TOKENS, TIMEOUT)));
         }
         // Kill the worker once streams are flowing (with 4 slots, the rest wait in RabbitMQ).
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (outcomes.stream().filter(o -> o.contentChunks >= 5 && !o.done).count() < 2) {
+        while (outcomes.stream().filter(o -> o.contentChunks() >= 5 && !o.done()).count() < 2) {
             assertTrue(System.nanoTime() < deadline, "streams did not start: " + outcomes);
             Thread.sleep(20);
         }
-        worker.destroyForcibly(); // SIGKILL
         long killedAt = System.nanoTime();
-        assertTrue(worker.waitFor(30, TimeUnit.SECONDS));
-        Set<Outcome> streamingAtKill = Set.copyOf(outcomes.stream().filter(o -> o.contentChunks > 0 && !o.done).toList());
-        worker = startWorker();
-        waitReady(workerPort, "worker (restarted)");
+        worker.kill9(); // SIGKILL
+        Set<ChatOutcome> streamingAtKill = Set.copyOf(outcomes.stream().filter(o -> o.contentChunks() > 0 && !o.done()).toList());
+        worker.start(); // on the same port, appending to the same log
         for (Future<?> f : running) {
             f.get(240, TimeUnit.SECONDS);
         }
         clients.shutdown();
 
-        for (Outcome o : outcomes) {
-            assertTrue(o.completed() || o.cleanError(), "neither completed nor a clean error: " + o);
+        for (ChatOutcome o : outcomes) {
+            assertTrue(o.clean(), "neither answered nor cleanly ended: " + o);
         }
         long margin = TimeUnit.SECONDS.toNanos(2); // a token in flight at the kill may still arrive
-        List<Outcome> queuedAtKill = outcomes.stream()
-                .filter(o -> o.firstContentNanos == 0 || o.firstContentNanos - killedAt > margin).toList();
+        List<ChatOutcome> queuedAtKill = outcomes.stream()
+                .filter(o -> o.firstContentNanos() == 0 || o.firstContentNanos() - killedAt > margin).toList();
         assertTrue(queuedAtKill.size() >= 4, "the kill should leave requests queued: " + outcomes);
-        for (Outcome o : queuedAtKill) {
-            assertTrue(o.completed(), "a request queued at the kill was not served after the restart: " + o);
+        for (ChatOutcome o : queuedAtKill) {
+            assertTrue(o.answered(), "a request queued at the kill was not served after the restart: " + o);
         }
-        assertTrue(streamingAtKill.stream().anyMatch(o -> "error".equals(o.finishReason)),
+        assertTrue(streamingAtKill.stream().anyMatch(o -> "error".equals(o.finishReason())),
                 "a stream cut by the kill must end with an error chunk: " + streamingAtKill);
 
         try (Connection c = DriverManager.getConnection(DB_URL, "postgres", "")) {
-            for (Outcome o : outcomes) {
+            for (ChatOutcome o : outcomes) {
                 try (PreparedStatement ps = c.prepareStatement(
                         "select count(*), min(completion_tokens), min(status) from usage_ledger where request_id = ?")) {
-                    ps.setString(1, o.requestId);
+                    ps.setString(1, o.requestId());
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
                         assertEquals(1, rs.getInt(1), "ledger rows for " + o);
-                        if (o.usage != null) {
-                            assertEquals(o.usage.path("completion_tokens").asInt(), rs.getInt(2),
+                        if (o.usage() != null) {
+                            assertEquals(o.usage().path("completion_tokens").asInt(), rs.getInt(2),
                                     "billed tokens = the tokens the client was streamed: " + o);
                         }
-                        assertEquals(o.completed() ? "completed" : "failed", rs.getString(3), o.toString());
+                        assertEquals(o.answered() ? "completed" : "failed", rs.getString(3), o.toString());
                     }
                 }
             }
@@ -230,7 +187,7 @@ class ScaleOutIT {
                 + "\"parallel_tool_calls\":false,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
                 + "\"parameters\":" + args + "}}]}";
         List<String> requestIds = new ArrayList<>();
-        HttpResponse<String> r = http.send(post(gatewayPorts[0], key, "/v1/chat/completions", toolBody),
+        HttpResponse<String> r = http.send(post(gateways.get(0), key, "/v1/chat/completions", toolBody),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         requestIds.add(r.headers().firstValue("x-request-id").orElseThrow());
@@ -241,7 +198,7 @@ class ScaleOutIT {
         assertEquals(9, call.path("id").asText().length(), "Mistral's 9-character ids: " + r.body());
         assertValid(args, call.path("function").path("arguments").asText());
 
-        HttpResponse<String> s = http.send(post(gatewayPorts[1], key, "/v1/chat/completions",
+        HttpResponse<String> s = http.send(post(gateways.get(1), key, "/v1/chat/completions",
                 toolBody.replace("{\"model\"", "{\"stream\":true,\"model\"")), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, s.statusCode(), s.body());
         requestIds.add(s.headers().firstValue("x-request-id").orElseThrow());
@@ -263,7 +220,7 @@ class ScaleOutIT {
                 + "\"tags\":{\"type\":\"array\",\"items\":{\"enum\":[\"a\",\"b\"]},\"maxItems\":3},"
                 + "\"ok\":{\"type\":\"boolean\"}},\"required\":[\"name\",\"tags\",\"ok\"],\"additionalProperties\":false}";
         for (int seed = 1; seed <= 2; seed++) {
-            HttpResponse<String> j = http.send(post(gatewayPorts[seed % 2], key, "/v1/chat/completions",
+            HttpResponse<String> j = http.send(post(gateways.get(seed % 2), key, "/v1/chat/completions",
                     "{\"model\":\"mistral-tiny\",\"max_tokens\":150,\"temperature\":1,\"random_seed\":" + seed
                             + ",\"messages\":[{\"role\":\"user\",\"content\":\"A person\"}],\"response_format\":{\"type\":"
                             + "\"json_schema\",\"json_schema\":{\"name\":\"p\",\"strict\":true,\"schema\":" + person + "}}}"),
@@ -293,8 +250,8 @@ class ScaleOutIT {
         assertTrue(errors.isEmpty(), document + ": " + errors);
     }
 
-    private static HttpRequest post(int port, String key, String path, String body) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+    private static HttpRequest post(PackagedApp gateway, String key, String path, String body) {
+        return HttpRequest.newBuilder(gateway.uri(path))
                 .timeout(Duration.ofSeconds(200)).header("Authorization", "Bearer " + key)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
@@ -311,14 +268,14 @@ class ScaleOutIT {
         org.junit.jupiter.api.Assumptions.assumeFalse(vhost.equals("/"),
                 "closing every connection of the default vhost would disturb others: run with SIROCCO_RABBITMQ_VHOST");
         String key = newKey(100_000);
-        for (int port : gatewayPorts) {
-            assertEquals(200, http.send(chat(port, key, false, 4), HttpResponse.BodyHandlers.ofString()).statusCode());
+        for (PackagedApp gateway : gateways) {
+            assertTrue(ChatOutcome.of(gateway.uri("/"), false).send(http, key, 4, TIMEOUT).answered());
         }
-        Set<Long> pids = new java.util.HashSet<>();
-        processes.stream().filter(Process::isAlive).forEach(p -> pids.add(p.pid()));
-        long workerLogBefore = java.nio.file.Files.size(Path.of("target/scaleout-it-worker.log"));
+        List<PackagedApp> apps = List.of(gateways.get(0), gateways.get(1), worker);
+        List<Long> pids = apps.stream().map(PackagedApp::pid).toList();
+        long workerLogBefore = java.nio.file.Files.size(worker.log());
 
-        List<Outcome> during = new CopyOnWriteArrayList<>();
+        List<ChatOutcome> during = new CopyOnWriteArrayList<>();
         java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
         ExecutorService clients = Executors.newFixedThreadPool(2);
         List<Future<?>> running = new ArrayList<>();
@@ -326,10 +283,9 @@ class ScaleOutIT {
             int gateway = g;
             running.add(clients.submit(() -> {
                 while (sending.get()) {
-                    Outcome o = new Outcome(gateway);
-                    stream(gatewayPorts[gateway], key, o, 8);
+                    ChatOutcome o = ChatOutcome.of(gateways.get(gateway).uri("/"), true).send(http, key, 8, TIMEOUT);
                     during.add(o);
-                    if (!o.completed()) {
+                    if (!o.answered()) {
                         Thread.sleep(200);
                     }
                 }
@@ -345,12 +301,12 @@ class ScaleOutIT {
 
         // Both gateways serve again within the bound (requests reach the worker only once all three reconnected).
         long deadline = closedAt + TimeUnit.SECONDS.toNanos(60);
-        Set<Integer> servedAfter = ConcurrentHashMap.newKeySet();
+        Set<URI> servedAfter = ConcurrentHashMap.newKeySet(); // by gateway
         while (servedAfter.size() < 2) {
             assertTrue(System.nanoTime() < deadline, "not served again within 60 s of the drop: " + during);
-            for (Outcome o : during) {
-                if (o.completed() && o.firstContentNanos > closedAt) {
-                    servedAfter.add(o.gateway);
+            for (ChatOutcome o : during) {
+                if (o.answered() && o.firstContentNanos() > closedAt) {
+                    servedAfter.add(o.uri());
                 }
             }
             Thread.sleep(100);
@@ -360,30 +316,27 @@ class ScaleOutIT {
             f.get(120, TimeUnit.SECONDS);
         }
         clients.shutdown();
-        for (Outcome o : during) {
-            assertTrue(o.completed() || o.cleanError(), "neither completed nor a clean error: " + o);
+        for (ChatOutcome o : during) {
+            assertTrue(o.clean(), "neither answered nor cleanly ended: " + o);
         }
-        for (int port : gatewayPorts) { // and keep serving: a recovered connection, not one lucky request
-            HttpResponse<String> after = http.send(chat(port, key, false, 4), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, after.statusCode(), "after the drop: " + after.body());
+        for (PackagedApp gateway : gateways) { // and keep serving: a recovered connection, not one lucky request
+            ChatOutcome after = ChatOutcome.of(gateway.uri("/"), false).send(http, key, 4, TIMEOUT);
+            assertTrue(after.answered(), "after the drop: " + after);
         }
-        for (Process p : processes) {
-            if (pids.contains(p.pid())) {
-                assertTrue(p.isAlive(), "a JVM exited instead of reconnecting: pid " + p.pid());
-            }
+        for (int i = 0; i < apps.size(); i++) {
+            assertTrue(apps.get(i).isAlive() && apps.get(i).pid() == pids.get(i),
+                    "a JVM exited instead of reconnecting: pid " + pids.get(i));
         }
-        String workerLog = java.nio.file.Files.readString(Path.of("target/scaleout-it-worker.log"))
-                .substring((int) workerLogBefore);
+        String workerLog = java.nio.file.Files.readString(worker.log()).substring((int) workerLogBefore);
         assertTrue(workerLog.contains("worker lost RabbitMQ") && workerLog.contains("worker reconnected to RabbitMQ"),
                 "the worker noticed the drop and reconnected on its own: " + workerLog);
-        waitReady(workerPort, "worker (after the drop)");
-        for (int i = 0; i < 2; i++) {
-            waitReady(gatewayPorts[i], "gateway-" + (i + 1) + " (after the drop)");
+        for (PackagedApp app : apps) {
+            app.awaitReady();
         }
     }
 
     private void embeddingsAreComputedOnTheWorker(String key) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPorts[1] + "/v1/embeddings"))
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateways.get(1).uri("/v1/embeddings"))
                 .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + key)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"mistral-embed\",\"input\":[\"wind\",\"calm sea\"]}"))
@@ -403,7 +356,8 @@ class ScaleOutIT {
         int ok = 0;
         int limited = 0;
         for (int i = 0; i < 10; i++) {
-            HttpResponse<String> r = http.send(chat(gatewayPorts[i % 2], key, false, 1), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(ChatOutcome.of(gateways.get(i % 2).uri("/"), false).request(key, 1, TIMEOUT),
+                    HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200) {
                 ok++;
             } else if (r.statusCode() == 429) {
@@ -417,141 +371,9 @@ class ScaleOutIT {
         assertEquals(4, limited);
     }
 
-    // --- the client ------------------------------------------------------------------------------------------
-
-    private void stream(int port, String key, Outcome o) throws Exception {
-        stream(port, key, o, MAX_TOKENS);
-    }
-
-    private void stream(int port, String key, Outcome o, int maxTokens) throws Exception {
-        HttpResponse<java.util.stream.Stream<String>> r = http.send(chat(port, key, true, maxTokens),
-                HttpResponse.BodyHandlers.ofLines());
-        o.status = r.statusCode();
-        o.requestId = r.headers().firstValue("x-request-id").orElse(null);
-        o.retryAfter = r.headers().firstValue("retry-after").orElse(null);
-        StringBuilder body = new StringBuilder();
-        Iterator<String> lines = r.body().iterator();
-        while (lines.hasNext()) {
-            String line = lines.next();
-            if (o.status != 200) {
-                body.append(line);
-                continue;
-            }
-            if (!line.startsWith("data: ")) {
-                continue;
-            }
-            String data = line.substring(6);
-            if (data.equals("[DONE]")) {
-                o.done = true;
-                continue;
-            }
-            JsonNode n = JSON.readTree(data);
-            if (n.has("error")) {
-                o.error = n.get("error");
-                continue;
-            }
-            JsonNode choice = n.path("choices").path(0);
-            if (!choice.path("delta").path("content").asText("").isEmpty()) {
-                if (o.firstContentNanos == 0) {
-                    o.firstContentNanos = System.nanoTime();
-                }
-                o.contentChunks++;
-            }
-            if (!choice.path("finish_reason").isNull() && !choice.path("finish_reason").isMissingNode()) {
-                o.finishReason = choice.path("finish_reason").asText();
-            }
-            if (n.has("usage") && !n.get("usage").isNull()) {
-                o.usage = n.get("usage");
-            }
-        }
-        if (o.status != 200) {
-            o.body = body.toString();
-            JsonNode n = JSON.readTree(o.body);
-            o.error = n.get("error");
-        }
-    }
-
-    private static HttpRequest chat(int port, String key, boolean stream, int maxTokens) {
-        String body = """
-                {"model":"mistral-tiny","messages":[{"role":"user","content":"Say something about the wind."}],
-                 "max_tokens":%d,"temperature":0,"stream":%s}""".formatted(maxTokens, stream);
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                .timeout(Duration.ofSeconds(200)).header("Authorization", "Bearer " + key)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
-    }
-
-    // --- the processes ---------------------------------------------------------------------------------------
-
-    private Process startWorker() throws IOException {
-        return launch("worker", workerPort, Map.of("SIROCCO_ROLE", "worker", "SIROCCO_WORKER_MODELS", "mistral-tiny,mistral-embed"));
-    }
-
-    private Process launch(String name, int port, Map<String, String> env) throws IOException {
-        File jar = new File("target/quarkus-app/quarkus-run.jar");
-        assertTrue(jar.isFile(), "run mvn package first: " + jar);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = List.of(java, "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar", jar.getAbsolutePath());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("target/scaleout-it-" + name + ".log")));
-        Map<String, String> e = pb.environment();
-        e.putIfAbsent("SIROCCO_OIDC_SECRET", "it-without-keycloak"); // needed to start; Keycloak unused here
-        e.put("SIROCCO_DB_URL", DB_URL);
-        e.put("SIROCCO_DATA", DATA.toString());
-        e.put("QUARKUS_PROFILE", "prod,scaleout");
-        e.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        e.put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        e.put("QUARKUS_FLYWAY_MIGRATE_AT_START", "false");
-        e.put("SIROCCO_MODELS_WRITE_DEMO", "false");
-        e.put("SIROCCO_MODELS_MAX_SEQUENCES", "4");
-        e.put("SIROCCO_GATEWAY_QUEUE_TIMEOUT", "150s");
-        e.put("SIROCCO_DISPATCH_STALL_TIMEOUT", "4s");
-        e.put("SIROCCO_BILLING_NODE_ID", "scaleout-it-" + name + "-" + port);
-        e.putAll(env);
-        Process p = pb.start();
-        processes.add(p);
-        return p;
-    }
-
-    private void waitReady(int port, String name) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError(name + " did not become ready; see target/scaleout-it-*.log");
-    }
-
-    /** An organization and an API key with {@code rpm} requests per minute. */
+    /** An organization with {@code rpm} requests per minute, and an API key of it. */
     private static String newKey(int rpm) throws SQLException {
-        String secret = KeySecrets.newSecret();
-        UUID org = UUID.randomUUID();
-        try (Connection c = DriverManager.getConnection(DB_URL, "postgres", "")) {
-            try (PreparedStatement ps = c.prepareStatement("insert into organizations (id, name) values (?, 'scale-out it')")) {
-                ps.setObject(1, org);
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("insert into api_keys (id, org_id, name, key_prefix, key_hash, "
-                    + "rpm_limit, tpm_limit) values (?,?,?,?,?,?,?)")) {
-                ps.setObject(1, UUID.randomUUID());
-                ps.setObject(2, org);
-                ps.setString(3, "scale-out it");
-                ps.setString(4, KeySecrets.displayPrefix(secret));
-                ps.setString(5, KeySecrets.hash(secret));
-                ps.setInt(6, rpm);
-                ps.setInt(7, 10_000_000);
-                ps.executeUpdate();
-            }
-        }
-        return secret;
+        return KeyFixtures.newKey(DB_URL, "scale-out it", rpm, 10_000_000);
     }
 
     private static int count(String sql) throws SQLException {
@@ -559,12 +381,6 @@ class ScaleOutIT {
              ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getInt(1);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }
