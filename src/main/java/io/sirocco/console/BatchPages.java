@@ -18,8 +18,11 @@ import io.sirocco.batch.BatchJob;
 import io.sirocco.batch.BatchJobs;
 import io.sirocco.batch.Files;
 import io.sirocco.batch.StoredFile;
+import io.sirocco.batch.StreamedUpload;
 import io.sirocco.gateway.ApiError;
 import io.sirocco.http.PageTimes;
+import io.vertx.core.MultiMap;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BeanParam;
@@ -31,11 +34,10 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
-import org.jboss.resteasy.reactive.RestForm;
-import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,10 +55,13 @@ import java.util.stream.Collectors;
  * {@link BatchCreation} exactly as {@code POST /v1/batch/jobs} creates one (same validation, limits and prices), as
  * the member's console key ({@link ApiKeys#playground}, the playground's), so no key secret reaches the browser.
  */
-@Path("/console/batch")
+@Path(BatchPages.PATH)
 @RolesAllowed("customer")
 @Produces(MediaType.TEXT_HTML)
 public class BatchPages {
+    static final String PATH = "/console/batch";
+    /** The form's file field. */
+    static final String FILE_PART = "file";
     /** The jobs the page lists, newest first. */
     static final int SHOWN = 100;
     private static final String FILE_FIELD = "input_file";
@@ -87,39 +92,43 @@ public class BatchPages {
     }
 
     /**
-     * Creates a job from the uploaded file ({@code file}) or an earlier input file ({@code file_id}). A refused job
-     * shows the refusal (which names the lines) with its status, and an upload that made no job is deleted again.
+     * Creates a job from the uploaded file ({@code file}) or an earlier input file ({@code file_id}). The body has been
+     * read by {@link BatchUploadRoute} (the file streamed to a temporary file, at most
+     * {@code sirocco.batch.file-max-bytes}); the file goes to the {@link io.sirocco.batch.FileStore} as through
+     * {@code POST /v1/files}. A refused job shows the refusal (which names the lines) with its status, and an upload
+     * that made no job is deleted again.
      */
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
-    public Response create(@BeanParam CsrfForm form, @RestForm("file") FileUpload upload,
-                           @RestForm("file_id") String fileId, @RestForm("endpoint") String endpoint,
-                           @RestForm("model") String model) {
-        Member m = caller.posted(form, Permission.BATCH);
-        String csrfCookie = form.token();
+    public Response create(@CookieParam(Csrf.COOKIE) String csrfCookie, @Context RoutingContext ctx) {
+        MultiMap form = ctx.request().formAttributes();
+        Member m = caller.posted(new CsrfForm(csrfCookie, form.get(Csrf.FIELD)), Permission.BATCH);
+        StreamedUpload.Received upload = ctx.get(BatchUploadRoute.RECEIVED);
         boolean uploaded = upload != null && upload.size() > 0;
-        String input = uploaded ? null : blankToNull(fileId);
+        String input = uploaded ? null : blankToNull(form.get("file_id"));
+        String endpoint = form.get("endpoint");
         if (!uploaded && input == null) {
             return page(400, m, csrfCookie, null, "Choose a JSONL file to upload, or one you uploaded before.").build();
         }
-        if (uploaded && upload.size() > config.fileMaxBytes().asLongValue()) {
-            return page(413, m, csrfCookie, null, "The file is larger than " + config.fileMaxBytes().asLongValue()
-                    + " bytes, the most a batch input file may be.").build();
+        if (uploaded && upload.tooLarge()) {
+            long max = config.fileMaxBytes().asLongValue();
+            return page(413, m, csrfCookie, null, "The file is larger than " + max + " bytes (" + megabytes(max)
+                    + "), the most a batch input file may be. Nothing was uploaded.").build();
         }
         if (endpoint == null || !BatchCreation.ENDPOINTS.contains(endpoint)) {
             return page(400, m, csrfCookie, null, "Choose the endpoint the file's lines call.").build();
         }
         try {
             if (uploaded) {
-                try (InputStream in = java.nio.file.Files.newInputStream(upload.uploadedFile())) {
-                    input = files.create(m.orgId(), fileName(upload.fileName()), Files.REQUESTS, in).id();
+                try (InputStream in = java.nio.file.Files.newInputStream(upload.file())) {
+                    input = files.create(m.orgId(), fileName(upload.filename()), Files.REQUESTS, in).id();
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             }
             KeyPrincipal key = apiKeys.playground(m.orgId(), caller.userId(), caller.actor());
-            BatchJob job = creation.create(key, new BatchCreation.Request("mistral", endpoint, blankToNull(model),
-                    List.of(input), null, Duration.ofHours(24), FILE_FIELD));
+            BatchJob job = creation.create(key, new BatchCreation.Request("mistral", endpoint,
+                    blankToNull(form.get("model")), List.of(input), null, Duration.ofHours(24), FILE_FIELD));
             return page(201, m, csrfCookie, "Job " + job.id() + " created: " + job.total() + " requests queued.", null)
                     .header("Location", "/console/batch#" + job.id()).build();
         } catch (ApiError e) {
@@ -200,7 +209,7 @@ public class BatchPages {
         List<JobRow> shown = jobs.list(m.orgId(), SHOWN).stream().map(j -> JobRow.of(j, ids)).toList();
         String html = batchPage.data("org", org).data("jobs", shown).data("inputs", inputs)
                 .data("models", models).data("endpoints", BatchCreation.ENDPOINTS.stream().sorted().toList())
-                .data("maxBytes", config.fileMaxBytes().asLongValue()).data("maxLines", config.maxLines())
+                .data("maxSize", megabytes(config.fileMaxBytes().asLongValue())).data("maxLines", config.maxLines())
                 .data("csrf", csrfToken).data("notice", notice).data("error", error).render();
         return Response.status(status).entity(html).type(MediaType.TEXT_HTML_TYPE).header("Cache-Control", "no-store");
     }
@@ -208,6 +217,10 @@ public class BatchPages {
     /** The refusal's own status when it is the caller's to fix (4xx), else 503: a page never answers 500 for it. */
     private static int clientStatus(ApiError e) {
         return e.status() >= 400 && e.status() < 500 ? e.status() : 503;
+    }
+
+    private static String megabytes(long bytes) {
+        return bytes % (1024 * 1024) == 0 ? bytes / (1024 * 1024) + " MB" : bytes + " bytes";
     }
 
     private static String fileName(String name) {
