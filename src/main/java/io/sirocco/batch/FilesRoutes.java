@@ -5,12 +5,14 @@ import io.sirocco.gateway.ApiError;
 import io.sirocco.gateway.ApiRequests;
 import io.sirocco.gateway.ApiRequests.ApiRequest;
 import io.sirocco.gateway.ApiRoutes;
+import io.sirocco.http.BodyTimeout;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,6 +43,8 @@ public class FilesRoutes {
     Files files;
     @Inject
     BatchConfig config;
+    @Inject
+    BodyTimeout bodyTimeout;
 
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("sirocco-files-", 0).factory());
@@ -136,9 +140,7 @@ public class FilesRoutes {
                 if (type == null || !type.toLowerCase().startsWith("multipart/form-data")) {
                     throw ApiError.malformed("send the file as multipart/form-data with the fields file and purpose");
                 }
-                String length = req.getHeader("content-length");
-                if (length != null && length.chars().allMatch(Character::isDigit) && length.length() < 19
-                        && Long.parseLong(length) > max + 64 * 1024) {
+                if (StreamedUpload.announcedLength(req) > max + 64 * 1024) {
                     throw tooLarge(max);
                 }
             } catch (RuntimeException e) {
@@ -150,6 +152,8 @@ public class FilesRoutes {
     }
 
     private void receive(ApiRequest r, KeyPrincipal key, HttpServerRequest req, long max) {
+        bodyTimeout.allow(r.context(), StreamedUpload.allowance(req, max, bodyTimeout.timeout(),
+                config.uploadMinRate().asLongValue()));
         StreamedUpload.receive(r.context(), "file", max)
                 .onComplete(done -> workers.execute(() -> finish(r, key, req, done.result(), max)));
     }
@@ -189,8 +193,14 @@ public class FilesRoutes {
                 "the file is larger than the limit of " + max + " bytes (sirocco.batch.file-max-bytes)", null);
     }
 
-    /** Closes the connection once the answer is sent: the rest of a refused body is not read. */
+    /**
+     * Closes the connection once the answer is sent, so the rest of a refused body is not read. Not on HTTP/2: a
+     * connection header is illegal there (clients reject the answer), and the connection carries other streams.
+     */
     private static void closeAfter(ApiRequest r) {
+        if (r.context().request().version() == HttpVersion.HTTP_2) {
+            return;
+        }
         HttpServerResponse resp = r.context().response();
         resp.putHeader("connection", "close");
         resp.endHandler(v -> r.context().request().connection().close());

@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * A multipart request body read as it arrives: one file part streamed to a temporary file (never held whole in
@@ -90,6 +91,23 @@ public final class StreamedUpload {
         });
         req.resume();
         return done.future();
+    }
+
+    /** The request's Content-Length, or -1 when it has none (chunked) or none that reads as a number. */
+    public static long announcedLength(HttpServerRequest req) {
+        String length = req.getHeader("content-length");
+        return length != null && !length.isEmpty() && length.chars().allMatch(Character::isDigit)
+                && length.length() < 19 ? Long.parseLong(length) : -1;
+    }
+
+    /**
+     * The time an upload's body may take from now: the body timeout plus the announced size (at most {@code max}) at
+     * the slowest allowed rate ({@code sirocco.batch.upload-min-rate}, bytes per second).
+     */
+    public static Duration allowance(HttpServerRequest req, long max, Duration bodyTimeout, long minRate) {
+        long announced = announcedLength(req);
+        long bytes = announced < 0 ? max : Math.min(announced, max);
+        return bodyTimeout.plusSeconds(bytes / Math.max(1, minRate));
     }
 
     private Received received() {

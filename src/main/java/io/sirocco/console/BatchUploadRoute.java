@@ -5,6 +5,7 @@ import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.sirocco.batch.BatchConfig;
 import io.sirocco.batch.StreamedUpload;
+import io.sirocco.http.BodyTimeout;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -19,8 +20,8 @@ import java.util.Locale;
  * ({@code quarkus.http.limits.max-body-size}, 10 MB, which stays for every other form), so that a file may be as large
  * as {@code sirocco.batch.file-max-bytes} lets {@code POST /v1/files} take. It runs after authentication and only for a
  * signed-in customer (anyone else goes on to the page's own refusal, under the 10 MB limit). The file part streams to
- * a temporary file ({@link StreamedUpload}; past the limit it is read and dropped), the other fields become form
- * attributes; {@link BatchPages#create} then checks the form token and role and makes the job. The temporary file is
+ * a temporary file ({@link StreamedUpload}; past the limit it is read and dropped) with the time an upload gets
+ * ({@code sirocco.batch.upload-min-rate}, as for {@code /v1/files}), the other fields become form attributes; {@link BatchPages#create} then checks the form token and role and makes the job. The temporary file is
  * deleted when the response ends.
  */
 @ApplicationScoped
@@ -30,6 +31,8 @@ public class BatchUploadRoute {
 
     @Inject
     BatchConfig config;
+    @Inject
+    BodyTimeout bodyTimeout;
 
     /** After authentication and authorization (filter orders -200 and -100), before the body limit (-2). */
     void mount(@Observes Router router) {
@@ -45,7 +48,10 @@ public class BatchUploadRoute {
             return;
         }
         ctx.request().pause();
-        StreamedUpload.receive(ctx, BatchPages.FILE_PART, config.fileMaxBytes().asLongValue()).onComplete(done -> {
+        long max = config.fileMaxBytes().asLongValue();
+        bodyTimeout.allow(ctx, StreamedUpload.allowance(ctx.request(), max, bodyTimeout.timeout(),
+                config.uploadMinRate().asLongValue()));
+        StreamedUpload.receive(ctx, BatchPages.FILE_PART, max).onComplete(done -> {
             StreamedUpload.Received up = done.result();
             if (up.failed() != null) {
                 up.delete();

@@ -54,7 +54,7 @@ class GoldenMixesTest {
      * the bench shape: the project writes these types but not llama.cpp's imatrix-guided choices, so
      * their files come from the recipe.
      */
-    static final List<String> LLAMA_QUANTIZE_ONLY = List.of("IQ3_XXS", "IQ2_XS", "IQ1_M");
+    static final List<String> LLAMA_QUANTIZE_ONLY = List.of("IQ3_XXS", "IQ2_XS", "IQ1_M", "IQ2_XXS", "IQ1_S", "IQ3_S", "IQ2_S");
 
     @AfterAll
     static void close() {
