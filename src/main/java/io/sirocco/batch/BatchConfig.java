@@ -13,6 +13,14 @@ public interface BatchConfig {
     @WithDefault("200M")
     MemorySize fileMaxBytes();
 
+    /**
+     * The slowest average rate, in bytes per second, at which an upload may arrive: a file upload has the body
+     * timeout plus its announced size at this rate (so a 200 MB file is not cut at links slower than the body
+     * timeout allows).
+     */
+    @WithDefault("512K")
+    MemorySize uploadMinRate();
+
     /** The most lines a batch job's input files may hold together. */
     @WithDefault("50000")
     int maxLines();

@@ -5,6 +5,7 @@ import io.sirocco.gateway.ApiError;
 import io.sirocco.gateway.ApiRequests;
 import io.sirocco.gateway.ApiRequests.ApiRequest;
 import io.sirocco.gateway.ApiRoutes;
+import io.sirocco.http.BodyTimeout;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -14,6 +15,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerFileUpload;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,6 +26,7 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +48,8 @@ public class FilesRoutes {
     Files files;
     @Inject
     BatchConfig config;
+    @Inject
+    BodyTimeout bodyTimeout;
 
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("sirocco-files-", 0).factory());
@@ -140,9 +145,7 @@ public class FilesRoutes {
                 if (type == null || !type.toLowerCase().startsWith("multipart/form-data")) {
                     throw ApiError.malformed("send the file as multipart/form-data with the fields file and purpose");
                 }
-                String length = req.getHeader("content-length");
-                if (length != null && length.chars().allMatch(Character::isDigit) && length.length() < 19
-                        && Long.parseLong(length) > max + 64 * 1024) {
+                if (announcedLength(req) > max + 64 * 1024) {
                     throw tooLarge(max);
                 }
             } catch (RuntimeException e) {
@@ -164,7 +167,25 @@ public class FilesRoutes {
         io.vertx.core.Promise<Void> written = io.vertx.core.Promise.promise();
     }
 
+    /**
+     * The time the body may take from now: the body timeout plus the announced size (at most the limit) at the
+     * slowest allowed rate.
+     */
+    private Duration uploadAllowance(HttpServerRequest req, long max) {
+        long announced = announcedLength(req);
+        long bytes = announced < 0 ? max : Math.min(announced, max);
+        return bodyTimeout.timeout().plusSeconds(bytes / Math.max(1, config.uploadMinRate().asLongValue()));
+    }
+
+    /** The request's Content-Length, or -1 when it has none (chunked) or none that reads as a number. */
+    private static long announcedLength(HttpServerRequest req) {
+        String length = req.getHeader("content-length");
+        return length != null && !length.isEmpty() && length.chars().allMatch(Character::isDigit)
+                && length.length() < 19 ? Long.parseLong(length) : -1;
+    }
+
     private void receive(ApiRequest r, KeyPrincipal key, HttpServerRequest req, long max) {
+        bodyTimeout.allow(r.context(), uploadAllowance(req, max));
         Receiving s = new Receiving();
         req.setExpectMultipart(true);
         req.uploadHandler(up -> {
@@ -261,8 +282,14 @@ public class FilesRoutes {
                 "the file is larger than the limit of " + max + " bytes (sirocco.batch.file-max-bytes)", null);
     }
 
-    /** Closes the connection once the answer is sent: the rest of a refused body is not read. */
+    /**
+     * Closes the connection once the answer is sent, so the rest of a refused body is not read. Not on HTTP/2: a
+     * connection header is illegal there (clients reject the answer), and the connection carries other streams.
+     */
     private static void closeAfter(ApiRequest r) {
+        if (r.context().request().version() == HttpVersion.HTTP_2) {
+            return;
+        }
         HttpServerResponse resp = r.context().response();
         resp.putHeader("connection", "close");
         resp.endHandler(v -> r.context().request().connection().close());

@@ -10,6 +10,8 @@ import io.sirocco.accounts.Organization;
 import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.web.Csrf;
+import io.sirocco.accounts.web.CsrfForm;
+import io.sirocco.accounts.web.CsrfPage;
 import io.sirocco.batch.BatchConfig;
 import io.sirocco.batch.BatchCreation;
 import io.sirocco.batch.BatchJob;
@@ -17,8 +19,10 @@ import io.sirocco.batch.BatchJobs;
 import io.sirocco.batch.Files;
 import io.sirocco.batch.StoredFile;
 import io.sirocco.gateway.ApiError;
+import io.sirocco.http.PageTimes;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
@@ -38,9 +42,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -59,8 +60,6 @@ public class BatchPages {
     /** The jobs the page lists, newest first. */
     static final int SHOWN = 100;
     private static final String FILE_FIELD = "input_file";
-    private static final DateTimeFormatter MINUTES = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
-            .withZone(ZoneOffset.UTC);
 
     @Inject
     ConsoleCaller caller;
@@ -77,15 +76,14 @@ public class BatchPages {
     @Inject
     BatchConfig config;
     @Inject
-    Csrf csrf;
+    CsrfPage pages;
     @Inject
     @Location("console/batch.html")
     Template batchPage;
 
     @GET
-    public Response list(@CookieParam(Csrf.COOKIE) String csrfCookie) {
-        String token = csrf.token(csrfCookie);
-        return page(200, caller.primary(Permission.BATCH), token, null, null).cookie(csrf.cookie(token)).build();
+    public Response list() {
+        return pages.show(token -> page(200, caller.primary(Permission.BATCH), token, null, null));
     }
 
     /**
@@ -94,11 +92,11 @@ public class BatchPages {
      */
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
-    public Response create(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
-                           @RestForm("file") FileUpload upload, @RestForm("file_id") String fileId,
-                           @RestForm("endpoint") String endpoint, @RestForm("model") String model) {
-        csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary(Permission.BATCH);
+    public Response create(@BeanParam CsrfForm form, @RestForm("file") FileUpload upload,
+                           @RestForm("file_id") String fileId, @RestForm("endpoint") String endpoint,
+                           @RestForm("model") String model) {
+        Member m = caller.posted(form, Permission.BATCH);
+        String csrfCookie = form.token();
         boolean uploaded = upload != null && upload.size() > 0;
         String input = uploaded ? null : blankToNull(fileId);
         if (!uploaded && input == null) {
@@ -114,7 +112,7 @@ public class BatchPages {
         try {
             if (uploaded) {
                 try (InputStream in = java.nio.file.Files.newInputStream(upload.uploadedFile())) {
-                    input = files.create(m.orgId(), fileName(upload), Files.REQUESTS, in).id();
+                    input = files.create(m.orgId(), fileName(upload.fileName()), Files.REQUESTS, in).id();
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -135,17 +133,15 @@ public class BatchPages {
     @POST
     @Path("{id}/cancel")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response cancel(@PathParam("id") String id, @CookieParam(Csrf.COOKIE) String csrfCookie,
-                           @RestForm(Csrf.FIELD) String csrfField) {
-        csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary(Permission.BATCH);
+    public Response cancel(@PathParam("id") String id, @BeanParam CsrfForm form) {
+        Member m = caller.posted(form, Permission.BATCH);
         try {
             jobs.cancel(m.orgId(), id);
         } catch (ApiError e) {
             if (e.status() == 404) {
                 throw new NotFoundException();
             }
-            return page(clientStatus(e), m, csrfCookie, null, e.getMessage()).build();
+            return page(clientStatus(e), m, form.token(), null, e.getMessage()).build();
         }
         return Response.seeOther(URI.create("/console/batch")).build();
     }
@@ -174,9 +170,9 @@ public class BatchPages {
                          String outputFileId, String errorFileId, List<String> inputFileIds) {
         /** {@code stored}: the org's files that still exist (one deleted through the API gets no link). */
         static JobRow of(BatchJob j, Set<String> stored) {
-            return new JobRow(j.id(), minutes(j.createdAt()), j.endpoint(), j.model() == null ? "per line" : j.model(),
-                    j.state().replace('_', ' '), j.open(), j.total(), j.succeeded(), j.failed(),
-                    j.total() == 0 ? 0 : (int) (100L * j.answered() / j.total()),
+            return new JobRow(j.id(), PageTimes.minutes(j.createdAt()), j.endpoint(),
+                    j.model() == null ? "per line" : j.model(), j.state().replace('_', ' '), j.open(), j.total(),
+                    j.succeeded(), j.failed(), j.total() == 0 ? 0 : (int) (100L * j.answered() / j.total()),
                     j.costEur().stripTrailingZeros().toPlainString(), j.pauseReason(), stored(j.outputFileId(), stored),
                     stored(j.errorFileId(), stored), j.inputFileIds().stream().filter(stored::contains).toList());
         }
@@ -190,12 +186,8 @@ public class BatchPages {
     @TemplateData
     public record FileRow(String id, String filename, long bytes, Integer lines, String createdAt) {
         static FileRow of(StoredFile f) {
-            return new FileRow(f.id(), f.filename(), f.bytes(), f.numLines(), minutes(f.createdAt()));
+            return new FileRow(f.id(), f.filename(), f.bytes(), f.numLines(), PageTimes.minutes(f.createdAt()));
         }
-    }
-
-    static String minutes(Instant at) {
-        return at == null ? "" : MINUTES.format(at);
     }
 
     private Response.ResponseBuilder page(int status, Member m, String csrfToken, String notice, String error) {
@@ -218,8 +210,7 @@ public class BatchPages {
         return e.status() >= 400 && e.status() < 500 ? e.status() : 503;
     }
 
-    private static String fileName(FileUpload upload) {
-        String name = upload.fileName();
+    private static String fileName(String name) {
         return name == null || name.isBlank() ? "batch.jsonl" : name.length() > 200 ? name.substring(0, 200) : name;
     }
 

@@ -52,6 +52,15 @@ public class BodyTimeout {
 
     /** (Re)starts the request's clock: the body has the whole timeout from now. */
     private void arm(RoutingContext rc) {
+        allow(rc, timeout);
+        rc.next();
+    }
+
+    /**
+     * Gives the body {@code allowed} from now to arrive instead (on the request's event loop), for a route that
+     * expects large bodies: file uploads ({@code sirocco.batch.upload-min-rate}).
+     */
+    public void allow(RoutingContext rc, Duration allowed) {
         if (!rc.request().isEnded() && announcesBody(rc.request()) && !rc.response().ended()) {
             Long previous = rc.get(TIMER);
             if (previous != null) {
@@ -64,9 +73,13 @@ public class BodyTimeout {
                     }
                 });
             }
-            rc.put(TIMER, rc.vertx().setTimer(timeout.toMillis(), id -> expire(rc)));
+            rc.put(TIMER, rc.vertx().setTimer(allowed.toMillis(), id -> expire(rc, allowed)));
         }
-        rc.next();
+    }
+
+    /** The body timeout: the least time any request body has. */
+    public Duration timeout() {
+        return timeout;
     }
 
     /**
@@ -81,12 +94,12 @@ public class BodyTimeout {
                 || req.method() == io.vertx.core.http.HttpMethod.PATCH);
     }
 
-    private void expire(RoutingContext rc) {
+    private void expire(RoutingContext rc, Duration allowed) {
         if (rc.request().isEnded() || rc.response().ended()) {
             return;
         }
         if (!rc.response().headWritten()) {
-            String message = "The request body did not arrive within " + timeout.toSeconds() + " s.";
+            String message = "The request body did not arrive within " + allowed.toSeconds() + " s.";
             rc.response().setStatusCode(408).putHeader("Content-Type", "application/json");
             if (rc.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) { // a connection header is illegal there
                 rc.response().putHeader("Connection", "close");

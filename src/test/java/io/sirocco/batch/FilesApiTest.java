@@ -1,6 +1,8 @@
 package io.sirocco.batch;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import io.sirocco.gateway.TestKeys;
@@ -8,7 +10,13 @@ import io.sirocco.gateway.TestKeys.Key;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -17,6 +25,8 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** /v1/files: upload, list, retrieve, download, delete; org scoping; purposes; the size limit. */
 @QuarkusTest
@@ -24,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 class FilesApiTest {
     @Inject
     TestKeys keys;
+    @TestHTTPResource("/")
+    URL base;
 
     static Response upload(Key key, String name, byte[] content, String purpose) {
         return given().header("Authorization", key.bearer())
@@ -85,5 +97,39 @@ class FilesApiTest {
         given().header("Authorization", key.bearer()).contentType("application/json").body("{}").post("/v1/files")
                 .then().statusCode(400);
         given().header("Authorization", key.bearer()).put("/v1/files").then().statusCode(405);
+    }
+
+    /**
+     * An upload has the body timeout (3 s in tests) plus its announced size at {@code sirocco.batch.upload-min-rate}
+     * (128 KiB/s in tests): a slow upload longer than the body timeout arrives whole, and one that stalls is still
+     * cut with 408 once its allowance is spent.
+     */
+    @Test
+    void aSlowUploadHasTimeInProportionToItsSizeAndAStalledOneIsCut() throws Exception {
+        Key key = keys.create();
+        // 512 KiB, 64 KiB every 500 ms: about 4 s, within its 3 + 4 s
+        long start = System.nanoTime();
+        HttpResponse<String> slow = HttpClient.newHttpClient().send(new GeneratedUpload(512 * 1024,
+                Duration.ofMillis(500), sent -> { }).request(base, key), HttpResponse.BodyHandlers.ofString());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(200, slow.statusCode(), slow.body());
+        assertTrue(seconds > 3, "slower than the body timeout alone allows: " + seconds + " s");
+
+        // 256 KiB announced (3 + 2 s), a few bytes sent, then nothing
+        try (Socket s = new Socket("localhost", RestAssured.port)) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/files HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + key.bearer()
+                    + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " + 256 * 1024
+                    + "\r\n\r\n--b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long stalled = System.nanoTime();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            double held = (System.nanoTime() - stalled) / 1e9;
+            assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
+            assertTrue(answer.contains("did not arrive within 5 s"), answer);
+            assertTrue(held > 4 && held < 30, "cut once its allowance was spent: " + held + " s");
+        }
     }
 }

@@ -239,7 +239,7 @@ public final class Transformer {
             float[] up = gu[2 * i + 1];
             if (gate.length < SILU_PARALLEL_MIN) {
                 VecMath.swiglu(gate, up, 0, gate.length);
-            } else { // batched steps: the exps are a few % of the step, worth splitting across the pool
+            } else { // batched steps (prefill, many sequences): enough values to be worth a hand-off
                 mm.pool().parallelFor(gate.length, 2048, (from, to) -> VecMath.swiglu(gate, up, from, to));
             }
             down[i] = fs[i].down();
