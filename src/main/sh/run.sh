@@ -58,6 +58,10 @@ if [ -z "${SIROCCO_KEYCLOAK_URL:-}" ]; then
       fi
       echo "$SIROCCO_REDIRECT_URI" >"$KC_DATA/redirect-uri"
     fi
+  elif ! keycloak_accepts_client "http://localhost:8180" "$SIROCCO_OIDC_SECRET"; then
+    log "something on :8180 is not this installation's Keycloak (it refuses $DATA/keycloak-client-secret), so"
+    log "sign-in and invitations would fail. Stop it, or set SIROCCO_KEYCLOAK_URL and SIROCCO_OIDC_SECRET to use it."
+    exit 1
   fi
   export SIROCCO_KEYCLOAK_URL="http://localhost:8180"
 fi

@@ -123,6 +123,13 @@ ensure_realm_admin_password() {
   fi
 }
 
+# keycloak_accepts_client URL SECRET: true when the Keycloak at URL grants the sirocco-service client a token for
+# SECRET (tells this installation's Keycloak from another one on the same port).
+keycloak_accepts_client() {
+  curl -fsS -o /dev/null --max-time 30 "$1/realms/sirocco/protocol/openid-connect/token" -d grant_type=client_credentials \
+    -d client_id=sirocco-service --data-urlencode "client_secret=$2" 2>/dev/null
+}
+
 # refuse_default_admin_password: ./sirocco run on another address than localhost stops here while the realm's
 # admin user still signs in with admin / admin, unless SIROCCO_ALLOW_DEFAULT_ADMIN_PASSWORD=true.
 refuse_default_admin_password() {
