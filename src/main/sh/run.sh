@@ -32,6 +32,7 @@ BASE="http://localhost:$PORT"
 PUBLIC_URL="${SIROCCO_PUBLIC_URL:-$BASE}"
 
 KC_STARTED=""
+ADMIN_PASSWORD_WHERE="password: see your Keycloak"
 KC_PASSWORD_WHERE="your Keycloak"
 KC_DATA="$DATA/keycloak"
 if [ -z "${SIROCCO_KEYCLOAK_URL:-}" ]; then
@@ -43,6 +44,7 @@ if [ -z "${SIROCCO_KEYCLOAK_URL:-}" ]; then
   if [ -d "$KC_DATA/h2" ] && [ ! -s "$DATA/keycloak-client-secret" ]; then legacy=1; fi
   export SIROCCO_OIDC_SECRET="${SIROCCO_OIDC_SECRET:-$(ensure_secret "$DATA/keycloak-client-secret")}"
   KC_ADMIN_PASSWORD="${KC_ADMIN_PASSWORD:-$(ensure_secret "$DATA/keycloak-admin-password")}"
+  ensure_realm_admin_password "$DATA" "$KC_DATA"
   export SIROCCO_REDIRECT_URI="$PUBLIC_URL/*"
   if ! port_open 127.0.0.1 8180; then
     start_keycloak "$KC_DATA" 8180 "$KC_ADMIN_PASSWORD"
@@ -56,6 +58,10 @@ if [ -z "${SIROCCO_KEYCLOAK_URL:-}" ]; then
       fi
       echo "$SIROCCO_REDIRECT_URI" >"$KC_DATA/redirect-uri"
     fi
+  elif ! keycloak_accepts_client "http://localhost:8180" "$SIROCCO_OIDC_SECRET"; then
+    log "something on :8180 is not this installation's Keycloak (it refuses $DATA/keycloak-client-secret), so"
+    log "sign-in and invitations would fail. Stop it, or set SIROCCO_KEYCLOAK_URL and SIROCCO_OIDC_SECRET to use it."
+    exit 1
   fi
   export SIROCCO_KEYCLOAK_URL="http://localhost:8180"
 fi
@@ -84,7 +90,7 @@ cat <<INFO
     API            $BASE/v1   (OpenAPI: $BASE/q/openapi, Swagger UI: $BASE/q/swagger-ui)
     Waitlist       $BASE/
     Console        $BASE/console
-    Admin          $BASE/admin   (realm user admin; password admin unless you changed it)
+    Admin          $BASE/admin   (realm user admin, $ADMIN_PASSWORD_WHERE)
     Keycloak       $SIROCCO_KEYCLOAK_URL  (master admin: admin, password in $KC_PASSWORD_WHERE)
     Health         $BASE/q/health/ready    Metrics  $BASE/q/metrics
     Demo API key   ${SIROCCO_DEMO_API_KEY:0:11}…   (the key is in $DATA/demo-api-key, mode 0600)

@@ -107,6 +107,29 @@ keycloak_apply_installation_secrets() {
   rm -f "$cfg"
 }
 
+# ensure_realm_admin_password DATA_DIR KEYCLOAK_DATA_DIR: the password the realm's admin user gets at the first realm
+# import. Unless SIROCCO_ADMIN_PASSWORD is set, a new installation gets a random one, kept in DATA_DIR/admin-password
+# (0600); a realm imported before keeps the password it has. Sets SIROCCO_ADMIN_PASSWORD and ADMIN_PASSWORD_WHERE
+# (what the banner says about it: where to read it, never the password itself).
+ensure_realm_admin_password() {
+  local data="$1" kc_data="$2"
+  if [ -n "${SIROCCO_ADMIN_PASSWORD:-}" ]; then
+    ADMIN_PASSWORD_WHERE="password: the SIROCCO_ADMIN_PASSWORD given at the first start"
+  elif [ ! -d "$kc_data/h2" ] || [ -s "$data/admin-password" ]; then
+    export SIROCCO_ADMIN_PASSWORD="$(ensure_secret "$data/admin-password")"
+    ADMIN_PASSWORD_WHERE="password in $data/admin-password"
+  else
+    ADMIN_PASSWORD_WHERE="password as set at the first start (docs/operations.md, security defaults)"
+  fi
+}
+
+# keycloak_accepts_client URL SECRET: true when the Keycloak at URL grants the sirocco-service client a token for
+# SECRET (tells this installation's Keycloak from another one on the same port).
+keycloak_accepts_client() {
+  curl -fsS -o /dev/null --max-time 30 "$1/realms/sirocco/protocol/openid-connect/token" -d grant_type=client_credentials \
+    -d client_id=sirocco-service --data-urlencode "client_secret=$2" 2>/dev/null
+}
+
 # refuse_default_admin_password: ./sirocco run on another address than localhost stops here while the realm's
 # admin user still signs in with admin / admin, unless SIROCCO_ALLOW_DEFAULT_ADMIN_PASSWORD=true.
 refuse_default_admin_password() {

@@ -5,13 +5,15 @@ import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateData;
 import io.sirocco.accounts.Organization;
 import io.sirocco.accounts.Organizations;
-import io.sirocco.accounts.web.Csrf;
+import io.sirocco.accounts.web.CsrfForm;
+import io.sirocco.accounts.web.CsrfPage;
 import io.sirocco.batch.BatchJob;
 import io.sirocco.batch.BatchJobs;
+import io.sirocco.http.PageTimes;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -21,15 +23,14 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestForm;
 
 import java.net.URI;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * {@code /admin/batch} (Keycloak role {@code admin}): the queued batch work per model, whether batch work is paused,
- * a pause/resume button, and every organization's latest jobs. It reads and pauses through {@link BatchJobs}, as
+ * a pause/resume button, and every organization's latest jobs (one query for all organizations). It reads and pauses through {@link BatchJobs}, as
  * {@code /api/admin/batch} does; pausing lets running lines finish and starts no new one until resumed.
  */
 @Path("/admin/batch")
@@ -39,15 +40,13 @@ public class BatchAdminPages {
     /** Each organization's latest jobs the page shows, and the most it shows in all. */
     static final int PER_ORG = 20;
     static final int SHOWN = 200;
-    private static final DateTimeFormatter MINUTES = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
-            .withZone(ZoneOffset.UTC);
 
     @Inject
     BatchJobs jobs;
     @Inject
     Organizations organizations;
     @Inject
-    Csrf csrf;
+    CsrfPage pages;
     @Inject
     @Location("admin/batch.html")
     Template batchPage;
@@ -64,35 +63,31 @@ public class BatchAdminPages {
     }
 
     @GET
-    public Response page(@CookieParam(Csrf.COOKIE) String csrfCookie) {
-        String token = csrf.token(csrfCookie);
-        List<Row> rows = new ArrayList<>();
-        List<BatchJob> all = new ArrayList<>();
-        for (Organization o : organizations.all()) {
-            for (BatchJob j : jobs.list(o.id(), PER_ORG)) {
-                all.add(j);
-                rows.add(new Row(j.id(), o.name(), MINUTES.format(j.createdAt()), j.endpoint(),
-                        j.model() == null ? "per line" : j.model(), j.state().replace('_', ' '), j.total(),
-                        j.succeeded(), j.failed(), j.costEur().stripTrailingZeros().toPlainString(), j.pauseReason()));
-            }
-        }
-        rows.sort(Comparator.comparing(Row::createdAt).reversed().thenComparing(Row::id));
-        long open = all.stream().filter(BatchJob::open).count();
+    public Response page() {
+        return pages.show(this::render);
+    }
+
+    private Response.ResponseBuilder render(String csrfToken) {
+        Map<UUID, String> orgNames = organizations.all().stream()
+                .collect(Collectors.toMap(Organization::id, Organization::name));
+        List<BatchJob> latest = jobs.latestPerOrg(PER_ORG);
+        List<Row> rows = latest.stream().limit(SHOWN).map(j -> new Row(j.id(),
+                orgNames.getOrDefault(j.orgId(), j.orgId().toString()), PageTimes.minutes(j.createdAt()), j.endpoint(),
+                j.model() == null ? "per line" : j.model(), j.state().replace('_', ' '), j.total(), j.succeeded(),
+                j.failed(), j.costEur().stripTrailingZeros().toPlainString(), j.pauseReason())).toList();
         String html = batchPage.data("paused", jobs.globallyPaused()).data("queued", jobs.queuedPerModel().stream()
                         .map(q -> new QueueRow(q.model(), q.lines(), q.tokens())).toList())
-                .data("jobs", rows.size() > SHOWN ? rows.subList(0, SHOWN) : rows).data("open", open)
-                .data("perOrg", PER_ORG).data("csrf", token).render();
-        return Response.ok(html, MediaType.TEXT_HTML_TYPE).header("Cache-Control", "no-store")
-                .cookie(csrf.cookie(token)).build();
+                .data("jobs", rows).data("open", latest.stream().filter(BatchJob::open).count())
+                .data("perOrg", PER_ORG).data("csrf", csrfToken).render();
+        return Response.ok(html, MediaType.TEXT_HTML_TYPE).header("Cache-Control", "no-store");
     }
 
     /** {@code paused=true} pauses all batch work, {@code false} resumes it. */
     @POST
     @Path("pause")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response pause(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
-                          @RestForm("paused") String paused) {
-        csrf.verify(csrfCookie, csrfField);
+    public Response pause(@BeanParam CsrfForm form, @RestForm("paused") String paused) {
+        pages.verify(form);
         if (!"true".equals(paused) && !"false".equals(paused)) {
             return Response.status(400).type(MediaType.TEXT_PLAIN_TYPE).entity("paused must be true or false").build();
         }

@@ -4,7 +4,8 @@ import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.sirocco.accounts.Organizations;
-import io.sirocco.accounts.web.Csrf;
+import io.sirocco.accounts.web.CsrfForm;
+import io.sirocco.accounts.web.CsrfPage;
 import io.sirocco.billing.BillingAccounts;
 import io.sirocco.billing.BillingReports;
 import io.sirocco.billing.Invoice;
@@ -15,7 +16,7 @@ import io.sirocco.billing.Months;
 import io.sirocco.billing.PriceBook;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.CookieParam;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
@@ -66,11 +67,11 @@ public class BillingDashboardResource {
     @Inject
     SecurityIdentity identity;
     @Inject
-    Csrf csrf;
+    CsrfPage pages;
 
     @GET
     @Produces(MediaType.TEXT_HTML)
-    public Response dashboard(@QueryParam("message") String message, @CookieParam(Csrf.COOKIE) String csrfCookie) {
+    public Response dashboard(@QueryParam("message") String message) {
         Instant now = Instant.now();
         YearMonth month = Months.of(now);
         Instant from = now.truncatedTo(ChronoUnit.DAYS).minus(29, ChronoUnit.DAYS);
@@ -89,16 +90,14 @@ public class BillingDashboardResource {
                 priceBook.currentAndScheduled(),
                 accounts.profiles(),
                 message);
-        String token = csrf.token(csrfCookie);
-        return Response.ok(Templates.billing(view, token).render(), MediaType.TEXT_HTML_TYPE).cookie(csrf.cookie(token)).build();
+        return pages.show(token -> Response.ok(Templates.billing(view, token).render(), MediaType.TEXT_HTML_TYPE));
     }
 
     @POST
     @Path("/prices")
-    public Response schedulePrice(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
-                                  @RestForm String model, @RestForm String input, @RestForm String output,
+    public Response schedulePrice(@BeanParam CsrfForm form, @RestForm String model, @RestForm String input, @RestForm String output,
                                   @RestForm String cached, @RestForm String validFrom) {
-        csrf.verify(csrfCookie, csrfField);
+        pages.verify(form);
         priceBook.schedule(trim(model), EuroInput.parse(input, "input price", EuroInput.PRICE),
                 EuroInput.parse(output, "output price", EuroInput.PRICE),
                 EuroInput.parseOrNull(cached, "cached-input price", EuroInput.PRICE), utc(validFrom));
@@ -107,9 +106,8 @@ public class BillingDashboardResource {
 
     @POST
     @Path("/orgs/{org}/cap")
-    public Response setCap(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
-                           @PathParam("org") UUID org, @RestForm String cap) {
-        csrf.verify(csrfCookie, csrfField);
+    public Response setCap(@BeanParam CsrfForm form, @PathParam("org") UUID org, @RestForm String cap) {
+        pages.verify(form);
         requireOrg(org);
         accounts.setOrgCap(org, EuroInput.parseOrNull(cap, "cap", EuroInput.MONEY));
         return back("Cap updated");
@@ -117,10 +115,9 @@ public class BillingDashboardResource {
 
     @POST
     @Path("/orgs/{org}/profile")
-    public Response setProfile(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
-                               @PathParam("org") UUID org, @RestForm String country, @RestForm String vatNumber,
+    public Response setProfile(@BeanParam CsrfForm form, @PathParam("org") UUID org, @RestForm String country, @RestForm String vatNumber,
                                @RestForm String credit) {
-        csrf.verify(csrfCookie, csrfField);
+        pages.verify(form);
         requireOrg(org);
         accounts.setProfile(org, country, vatNumber, "on".equals(credit) || "true".equals(credit));
         return back("Billing profile updated");
@@ -128,9 +125,8 @@ public class BillingDashboardResource {
 
     @POST
     @Path("/orgs/{org}/topup")
-    public Response topUp(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
-                          @PathParam("org") UUID org, @RestForm String amount, @RestForm String note) {
-        csrf.verify(csrfCookie, csrfField);
+    public Response topUp(@BeanParam CsrfForm form, @PathParam("org") UUID org, @RestForm String amount, @RestForm String note) {
+        pages.verify(form);
         requireOrg(org);
         accounts.topUp(org, EuroInput.parsePositive(amount, "amount", EuroInput.MONEY),
                 EuroInput.text(note, "note", BillingAccounts.NOTE_MAX), identity.getPrincipal().getName());
@@ -139,9 +135,8 @@ public class BillingDashboardResource {
 
     @POST
     @Path("/invoices/issue")
-    public Response issue(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
-                          @RestForm String month) {
-        csrf.verify(csrfCookie, csrfField);
+    public Response issue(@BeanParam CsrfForm form, @RestForm String month) {
+        pages.verify(form);
         YearMonth m = Months.parse(month);
         int n = invoices.issueAll(m);
         return back(n + " invoices issued for " + m);

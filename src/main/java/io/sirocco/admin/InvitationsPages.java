@@ -7,16 +7,16 @@ import io.sirocco.accounts.AccountsException;
 import io.sirocco.accounts.AuditLog;
 import io.sirocco.accounts.Invitations;
 import io.sirocco.accounts.Organizations;
-import io.sirocco.accounts.SentInvitation;
 import io.sirocco.accounts.Text;
 import io.sirocco.accounts.Waitlist;
 import io.sirocco.accounts.WaitlistEntry;
 import io.sirocco.accounts.web.Actors;
-import io.sirocco.accounts.web.Csrf;
+import io.sirocco.accounts.web.CsrfForm;
+import io.sirocco.accounts.web.CsrfPage;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -31,6 +31,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /** Admin pages (Keycloak role {@code admin}): the waitlist, invitations, and org plans. Forms carry a CSRF token. */
 @Path("/admin")
@@ -51,7 +52,7 @@ public class InvitationsPages {
     @Inject
     AuditLog audit;
     @Inject
-    Csrf csrf;
+    CsrfPage pages;
     @ConfigProperty(name = "quarkus.mailer.mock", defaultValue = "false")
     boolean mailMocked;
     @Inject
@@ -63,38 +64,30 @@ public class InvitationsPages {
 
     @GET
     @Path("waitlist")
-    public Response waitlistPage(@CookieParam(Csrf.COOKIE) String csrfCookie, @QueryParam("status") String status) {
-        String token = csrf.token(csrfCookie);
-        return page(200, token, status, null, null).cookie(csrf.cookie(token)).build();
+    public Response waitlistPage(@QueryParam("status") String status) {
+        return pages.show(token -> page(200, token, status, null, null));
     }
 
     @POST
     @Path("waitlist/invite-next")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response inviteNext(@CookieParam(Csrf.COOKIE) String csrfCookie, @FormParam(Csrf.FIELD) String csrfField,
-                               @FormParam("count") String count) {
-        csrf.verify(csrfCookie, csrfField);
-        try {
+    public Response inviteNext(@BeanParam CsrfForm form, @FormParam("count") String count) {
+        return waitlistChange(form, () -> {
             int n;
             try {
                 n = Integer.parseInt(Text.trimToNull(count) == null ? "" : count.strip());
             } catch (NumberFormatException e) {
                 throw AccountsException.invalid("count", "count must be a whole number.");
             }
-            List<SentInvitation> sent = invitations.inviteNext(n, Actors.of(identity));
-            return page(200, csrfCookie, null, sent.size() + " invitation(s) sent.", null).build();
-        } catch (AccountsException e) {
-            return page(e.status(), csrfCookie, null, null, e.getMessage()).build();
-        }
+            return invitations.inviteNext(n, Actors.of(identity)).size() + " invitation(s) sent.";
+        });
     }
 
     @POST
     @Path("waitlist/invite-selected")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response inviteSelected(@CookieParam(Csrf.COOKIE) String csrfCookie, @FormParam(Csrf.FIELD) String csrfField,
-                                   @FormParam("entry") List<String> entries) {
-        csrf.verify(csrfCookie, csrfField);
-        try {
+    public Response inviteSelected(@BeanParam CsrfForm form, @FormParam("entry") List<String> entries) {
+        return waitlistChange(form, () -> {
             List<UUID> ids = new ArrayList<>();
             for (String e : entries == null ? List.<String>of() : entries) {
                 ids.add(uuid(e, "entry"));
@@ -102,48 +95,49 @@ public class InvitationsPages {
             if (ids.isEmpty()) {
                 throw AccountsException.invalid("entry", "Select at least one entry.");
             }
-            List<SentInvitation> sent = invitations.inviteSelected(ids, Actors.of(identity));
-            return page(200, csrfCookie, null, sent.size() + " invitation(s) sent.", null).build();
-        } catch (AccountsException e) {
-            return page(e.status(), csrfCookie, null, null, e.getMessage()).build();
-        }
+            return invitations.inviteSelected(ids, Actors.of(identity)).size() + " invitation(s) sent.";
+        });
     }
 
     @POST
     @Path("invitations/{id}/revoke")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response revoke(@PathParam("id") UUID id, @CookieParam(Csrf.COOKIE) String csrfCookie,
-                           @FormParam(Csrf.FIELD) String csrfField) {
-        csrf.verify(csrfCookie, csrfField);
-        try {
+    public Response revoke(@PathParam("id") UUID id, @BeanParam CsrfForm form) {
+        return waitlistChange(form, () -> {
             invitations.revoke(id, Actors.of(identity));
-            return page(200, csrfCookie, null, "Invitation revoked.", null).build();
+            return "Invitation revoked.";
+        });
+    }
+
+    /** Runs a change from the waitlist page; the page shows again with its notice, or with the refusal's reason. */
+    private Response waitlistChange(CsrfForm form, Supplier<String> change) {
+        pages.verify(form);
+        try {
+            return page(200, form.token(), null, change.get(), null).build();
         } catch (AccountsException e) {
-            return page(e.status(), csrfCookie, null, null, e.getMessage()).build();
+            return page(e.status(), form.token(), null, null, e.getMessage()).build();
         }
     }
 
     @GET
     @Path("orgs")
-    public Response orgs(@CookieParam(Csrf.COOKIE) String csrfCookie) {
-        String token = csrf.token(csrfCookie);
-        return orgsPage(200, token, null, null).cookie(csrf.cookie(token)).build();
+    public Response orgs() {
+        return pages.show(token -> orgsPage(200, token, null, null));
     }
 
     @POST
     @Path("orgs/{id}/plan")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response changePlan(@PathParam("id") UUID id, @CookieParam(Csrf.COOKIE) String csrfCookie,
-                               @FormParam(Csrf.FIELD) String csrfField, @FormParam("plan") String plan,
+    public Response changePlan(@PathParam("id") UUID id, @BeanParam CsrfForm form, @FormParam("plan") String plan,
                                @FormParam("rpm_limit") String rpm, @FormParam("tpm_limit") String tpm,
                                @FormParam("models") List<String> models, @FormParam("custom_models") String custom) {
-        csrf.verify(csrfCookie, csrfField);
+        pages.verify(form);
         try {
             organizations.changePlan(id, Text.trimToNull(plan), number(rpm, "rpm_limit"), number(tpm, "tpm_limit"),
                     "on".equals(custom) ? (models == null ? List.of() : models) : null, Actors.of(identity));
-            return orgsPage(200, csrfCookie, "Plan updated.", null).build();
+            return orgsPage(200, form.token(), "Plan updated.", null).build();
         } catch (AccountsException e) {
-            return orgsPage(e.status(), csrfCookie, null, e.getMessage()).build();
+            return orgsPage(e.status(), form.token(), null, e.getMessage()).build();
         }
     }
 

@@ -71,6 +71,14 @@ public class BatchJobs {
         });
     }
 
+    /** Each organization's latest {@code perOrg} jobs, all organizations newest first, in one query. */
+    public List<BatchJob> latestPerOrg(int perOrg) {
+        return query("""
+                 where j.id in (select id from (select id, row_number() over (partition by org_id
+                                order by created_at desc, id) as n from batch_jobs) r where r.n <= ?)
+                order by j.created_at desc, j.id""", ps -> ps.setInt(1, perOrg));
+    }
+
     /** Jobs with work left, oldest first (the runner's view). */
     List<BatchJob> open() {
         return query(" where j.state in ('queued', 'running', 'cancellation_requested') order by j.created_at, j.id",

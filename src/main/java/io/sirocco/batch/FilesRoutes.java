@@ -9,10 +9,7 @@ import io.sirocco.http.BodyTimeout;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.file.AsyncFile;
-import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerFileUpload;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -25,8 +22,6 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +29,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * {@code /v1/files}: upload (multipart, streamed to a temporary file and from there to the {@link FileStore} in
- * chunks, never held whole in memory), list, retrieve, download and delete. Authenticated with API keys like the
- * rest of {@code /v1}; another organization's file id is a 404.
+ * {@code /v1/files}: upload (multipart, streamed to a temporary file by {@link StreamedUpload} and from there to the
+ * {@link FileStore} in chunks, never held whole in memory), list, retrieve, download and delete. Authenticated with
+ * API keys like the rest of {@code /v1}; another organization's file id is a 404.
  */
 @ApplicationScoped
 public class FilesRoutes {
@@ -145,7 +140,7 @@ public class FilesRoutes {
                 if (type == null || !type.toLowerCase().startsWith("multipart/form-data")) {
                     throw ApiError.malformed("send the file as multipart/form-data with the fields file and purpose");
                 }
-                if (announcedLength(req) > max + 64 * 1024) {
+                if (StreamedUpload.announcedLength(req) > max + 64 * 1024) {
                     throw tooLarge(max);
                 }
             } catch (RuntimeException e) {
@@ -156,109 +151,31 @@ public class FilesRoutes {
         });
     }
 
-    private final class Receiving {
-        Path tmp;
-        AsyncFile out;
-        String filename;
-        long size;
-        boolean tooLarge;
-        boolean started;
-        Throwable failed;
-        io.vertx.core.Promise<Void> written = io.vertx.core.Promise.promise();
-    }
-
-    /**
-     * The time the body may take from now: the body timeout plus the announced size (at most the limit) at the
-     * slowest allowed rate.
-     */
-    private Duration uploadAllowance(HttpServerRequest req, long max) {
-        long announced = announcedLength(req);
-        long bytes = announced < 0 ? max : Math.min(announced, max);
-        return bodyTimeout.timeout().plusSeconds(bytes / Math.max(1, config.uploadMinRate().asLongValue()));
-    }
-
-    /** The request's Content-Length, or -1 when it has none (chunked) or none that reads as a number. */
-    private static long announcedLength(HttpServerRequest req) {
-        String length = req.getHeader("content-length");
-        return length != null && !length.isEmpty() && length.chars().allMatch(Character::isDigit)
-                && length.length() < 19 ? Long.parseLong(length) : -1;
-    }
-
     private void receive(ApiRequest r, KeyPrincipal key, HttpServerRequest req, long max) {
-        bodyTimeout.allow(r.context(), uploadAllowance(req, max));
-        Receiving s = new Receiving();
-        req.setExpectMultipart(true);
-        req.uploadHandler(up -> {
-            if (!"file".equals(up.name()) || s.started) {
-                up.handler(b -> {
-                });
-                return;
-            }
-            s.started = true;
-            s.filename = up.filename() == null || up.filename().isBlank() ? "upload.jsonl" : up.filename();
-            try {
-                s.tmp = java.nio.file.Files.createTempFile("sirocco-upload-", ".part");
-            } catch (IOException e) {
-                s.failed = e;
-                up.handler(b -> {
-                });
-                s.written.tryComplete();
-                return;
-            }
-            s.out = r.context().vertx().fileSystem().openBlocking(s.tmp.toString(), new OpenOptions().setWrite(true));
-            stream(up, s, max);
-        });
-        req.exceptionHandler(e -> {
-            s.failed = e;
-            s.written.tryComplete();
-        });
-        req.endHandler(v -> {
-            if (!s.started) {
-                s.written.tryComplete();
-            }
-            s.written.future().onComplete(done -> workers.execute(() -> finish(r, key, req, s, max)));
-        });
-        req.resume();
+        bodyTimeout.allow(r.context(), StreamedUpload.allowance(req, max, bodyTimeout.timeout(),
+                config.uploadMinRate().asLongValue()));
+        StreamedUpload.receive(r.context(), "file", max)
+                .onComplete(done -> workers.execute(() -> finish(r, key, req, done.result(), max)));
     }
 
-    private static void stream(HttpServerFileUpload up, Receiving s, long max) {
-        up.handler(b -> {
-            s.size += b.length();
-            if (s.size > max) {
-                s.tooLarge = true;
-                return; // the rest is read and dropped; the answer is a 413
-            }
-            s.out.write(b);
-            if (s.out.writeQueueFull()) {
-                up.pause();
-                s.out.drainHandler(x -> up.resume());
-            }
-        });
-        up.exceptionHandler(e -> {
-            s.failed = e;
-            s.out.close();
-            s.written.tryComplete();
-        });
-        up.endHandler(v -> s.out.close().onComplete(x -> s.written.tryComplete()));
-    }
-
-    private void finish(ApiRequest r, KeyPrincipal key, HttpServerRequest req, Receiving s, long max) {
+    private void finish(ApiRequest r, KeyPrincipal key, HttpServerRequest req, StreamedUpload.Received up, long max) {
         try {
-            if (s.failed != null) {
-                LOG.debugf("upload %s broke off: %s", r.requestId(), s.failed.getMessage());
+            if (up.failed() != null) {
+                LOG.debugf("upload %s broke off: %s", r.requestId(), up.failed().getMessage());
                 throw ApiError.malformed("the upload broke off before the file arrived whole");
             }
-            if (s.tooLarge) {
+            if (up.tooLarge()) {
                 closeAfter(r);
                 throw tooLarge(max);
             }
             String purpose = Files.uploadPurpose(req.getFormAttribute("purpose"));
-            if (!s.started) {
+            if (up.file() == null) {
                 throw ApiError.invalid("file", "file is required: send it as the multipart field file");
             }
+            String filename = up.filename() == null || up.filename().isBlank() ? "upload.jsonl" : up.filename();
             StoredFile f;
-            try (InputStream in = java.nio.file.Files.newInputStream(s.tmp)) {
-                f = files.create(key.orgId(), s.filename, Files.REQUESTS, in);
+            try (InputStream in = java.nio.file.Files.newInputStream(up.file())) {
+                f = files.create(key.orgId(), filename, Files.REQUESTS, in);
             }
             if (!purpose.equals(f.purpose())) {
                 throw new IllegalStateException("purpose mismatch");
@@ -267,13 +184,7 @@ public class FilesRoutes {
         } catch (Throwable t) {
             r.fail(t);
         } finally {
-            if (s.tmp != null) {
-                try {
-                    java.nio.file.Files.deleteIfExists(s.tmp);
-                } catch (IOException e) {
-                    LOG.warnf("could not delete %s: %s", s.tmp, e.getMessage());
-                }
-            }
+            up.delete();
         }
     }
 

@@ -123,18 +123,21 @@ public class BillingReports {
         return out;
     }
 
-    /** The org's usage per key (named from api_keys; key-less usage shows as "(no key)"). */
+    /**
+     * The org's usage per key (named from api_keys, {@link UsageExport#KEY_NAME}: batch jobs made in the console
+     * apart from the member's playground calls; key-less usage shows as "(no key)").
+     */
     public List<UsageRow> orgByKey(UUID orgId, Instant from, Instant to) {
         String sql = """
-                select u.key_id, coalesce(k.name, '(no key)'), u.requests, u.p, u.c, u.eur from (
-                    select key_id, sum(requests) as requests, sum(prompt_tokens) as p, sum(completion_tokens) as c,
-                           sum(input_cost_eur + output_cost_eur) as eur
-                    from usage_hourly where org_id = ? and hour >= ? and hour < ? group by key_id) u
-                left join api_keys k on k.id = u.key_id and k.org_id = ? order by u.eur desc""";
+                select h.key_id, coalesce(%s, '(no key)'), sum(h.requests), sum(h.prompt_tokens),
+                       sum(h.completion_tokens), sum(h.input_cost_eur + h.output_cost_eur) as eur
+                from usage_hourly h left join api_keys k on k.id = h.key_id and k.org_id = h.org_id
+                where h.org_id = ? and h.hour >= ? and h.hour < ? group by 1, 2 order by eur desc, 2"""
+                .formatted(UsageExport.KEY_NAME);
         List<UsageRow> out = new ArrayList<>();
         query(sql, rs -> out.add(new UsageRow(null, rs.getString(2), rs.getObject(1, UUID.class), rs.getLong(3),
                         rs.getLong(4), rs.getLong(5), rs.getBigDecimal(6))),
-                orgId, Timestamp.from(from), Timestamp.from(to), orgId);
+                orgId, Timestamp.from(from), Timestamp.from(to));
         return out;
     }
 

@@ -18,14 +18,23 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * An org's usage per UTC day × model × key over a date range, as CSV: tokens and the exact cost (the rollups' NUMERIC
- * sums, never rounded or passed through a float), so the rows add up to the ledger to the last digit.
+ * An org's usage per UTC day × model × key over a date range (batch jobs made in the console apart: {@link #KEY_NAME}),
+ * as CSV: tokens and the exact cost (the rollups' NUMERIC sums, never rounded or passed through a float), so the rows
+ * add up to the ledger to the last digit.
  */
 @ApplicationScoped
 public class UsageExport {
     public static final int MAX_DAYS = 366;
     public static final String HEADER =
             "day,model,key_id,key_prefix,key_name,requests,prompt_tokens,cached_tokens,completion_tokens,cost_eur";
+
+    /**
+     * The name usage gives a rollup row's key ({@code h}: usage_hourly, {@code k}: its api_keys row, null without a
+     * key). Batch jobs made in the console run as the member's playground key (api_keys.playground_for), so their
+     * rows (usage_hourly.batch) are named "Batch (console, member)" rather than after the playground.
+     */
+    static final String KEY_NAME = "case when h.batch and k.playground_for is not null"
+            + " then 'Batch (console, ' || k.created_by || ')' else k.name end";
 
     /** One CSV row. {@code keyId} is null for key-less usage. */
     public record Row(LocalDate day, String model, UUID keyId, String keyPrefix, String keyName, long requests,
@@ -49,18 +58,17 @@ public class UsageExport {
     public List<Row> rows(UUID orgId, LocalDate from, LocalDate to) {
         check(from, to);
         String sql = """
-                select u.day, u.model, u.key_id, k.key_prefix, k.name, u.requests, u.p, u.cached, u.c, u.eur from (
-                    select (hour at time zone 'UTC')::date as day, model, key_id, sum(requests) as requests,
-                           sum(prompt_tokens) as p, sum(cached_tokens) as cached, sum(completion_tokens) as c,
-                           sum(input_cost_eur + output_cost_eur) as eur
-                    from usage_hourly where org_id = ? and hour >= ? and hour < ? group by 1, 2, 3) u
-                left join api_keys k on k.id = u.key_id and k.org_id = ?
-                order by u.day, u.model, k.created_at nulls first, u.key_id""";
+                select (h.hour at time zone 'UTC')::date, h.model, h.key_id, k.key_prefix, %s, sum(h.requests),
+                       sum(h.prompt_tokens), sum(h.cached_tokens), sum(h.completion_tokens),
+                       sum(h.input_cost_eur + h.output_cost_eur)
+                from usage_hourly h left join api_keys k on k.id = h.key_id and k.org_id = h.org_id
+                where h.org_id = ? and h.hour >= ? and h.hour < ?
+                group by 1, 2, 3, 4, 5, k.created_at
+                order by 1, 2, k.created_at nulls first, 3, 5""".formatted(KEY_NAME);
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, orgId);
             ps.setTimestamp(2, Timestamp.from(from.atStartOfDay(ZoneOffset.UTC).toInstant()));
             ps.setTimestamp(3, Timestamp.from(to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant()));
-            ps.setObject(4, orgId);
             List<Row> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

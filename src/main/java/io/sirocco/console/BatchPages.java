@@ -10,15 +10,22 @@ import io.sirocco.accounts.Organization;
 import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.web.Csrf;
+import io.sirocco.accounts.web.CsrfForm;
+import io.sirocco.accounts.web.CsrfPage;
 import io.sirocco.batch.BatchConfig;
 import io.sirocco.batch.BatchCreation;
 import io.sirocco.batch.BatchJob;
 import io.sirocco.batch.BatchJobs;
 import io.sirocco.batch.Files;
 import io.sirocco.batch.StoredFile;
+import io.sirocco.batch.StreamedUpload;
 import io.sirocco.gateway.ApiError;
+import io.sirocco.http.PageTimes;
+import io.vertx.core.MultiMap;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
@@ -27,20 +34,16 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
-import org.jboss.resteasy.reactive.RestForm;
-import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -52,15 +55,16 @@ import java.util.stream.Collectors;
  * {@link BatchCreation} exactly as {@code POST /v1/batch/jobs} creates one (same validation, limits and prices), as
  * the member's console key ({@link ApiKeys#playground}, the playground's), so no key secret reaches the browser.
  */
-@Path("/console/batch")
+@Path(BatchPages.PATH)
 @RolesAllowed("customer")
 @Produces(MediaType.TEXT_HTML)
 public class BatchPages {
+    static final String PATH = "/console/batch";
+    /** The form's file field. */
+    static final String FILE_PART = "file";
     /** The jobs the page lists, newest first. */
     static final int SHOWN = 100;
     private static final String FILE_FIELD = "input_file";
-    private static final DateTimeFormatter MINUTES = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
-            .withZone(ZoneOffset.UTC);
 
     @Inject
     ConsoleCaller caller;
@@ -77,51 +81,54 @@ public class BatchPages {
     @Inject
     BatchConfig config;
     @Inject
-    Csrf csrf;
+    CsrfPage pages;
     @Inject
     @Location("console/batch.html")
     Template batchPage;
 
     @GET
-    public Response list(@CookieParam(Csrf.COOKIE) String csrfCookie) {
-        String token = csrf.token(csrfCookie);
-        return page(200, caller.primary(Permission.BATCH), token, null, null).cookie(csrf.cookie(token)).build();
+    public Response list() {
+        return pages.show(token -> page(200, caller.primary(Permission.BATCH), token, null, null));
     }
 
     /**
-     * Creates a job from the uploaded file ({@code file}) or an earlier input file ({@code file_id}). A refused job
-     * shows the refusal (which names the lines) with its status, and an upload that made no job is deleted again.
+     * Creates a job from the uploaded file ({@code file}) or an earlier input file ({@code file_id}). The body has been
+     * read by {@link BatchUploadRoute} (the file streamed to a temporary file, at most
+     * {@code sirocco.batch.file-max-bytes}); the file goes to the {@link io.sirocco.batch.FileStore} as through
+     * {@code POST /v1/files}. A refused job shows the refusal (which names the lines) with its status, and an upload
+     * that made no job is deleted again.
      */
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
-    public Response create(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
-                           @RestForm("file") FileUpload upload, @RestForm("file_id") String fileId,
-                           @RestForm("endpoint") String endpoint, @RestForm("model") String model) {
-        csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary(Permission.BATCH);
+    public Response create(@CookieParam(Csrf.COOKIE) String csrfCookie, @Context RoutingContext ctx) {
+        MultiMap form = ctx.request().formAttributes();
+        Member m = caller.posted(new CsrfForm(csrfCookie, form.get(Csrf.FIELD)), Permission.BATCH);
+        StreamedUpload.Received upload = ctx.get(BatchUploadRoute.RECEIVED);
         boolean uploaded = upload != null && upload.size() > 0;
-        String input = uploaded ? null : blankToNull(fileId);
+        String input = uploaded ? null : blankToNull(form.get("file_id"));
+        String endpoint = form.get("endpoint");
         if (!uploaded && input == null) {
             return page(400, m, csrfCookie, null, "Choose a JSONL file to upload, or one you uploaded before.").build();
         }
-        if (uploaded && upload.size() > config.fileMaxBytes().asLongValue()) {
-            return page(413, m, csrfCookie, null, "The file is larger than " + config.fileMaxBytes().asLongValue()
-                    + " bytes, the most a batch input file may be.").build();
+        if (uploaded && upload.tooLarge()) {
+            long max = config.fileMaxBytes().asLongValue();
+            return page(413, m, csrfCookie, null, "The file is larger than " + max + " bytes (" + megabytes(max)
+                    + "), the most a batch input file may be. Nothing was uploaded.").build();
         }
         if (endpoint == null || !BatchCreation.ENDPOINTS.contains(endpoint)) {
             return page(400, m, csrfCookie, null, "Choose the endpoint the file's lines call.").build();
         }
         try {
             if (uploaded) {
-                try (InputStream in = java.nio.file.Files.newInputStream(upload.uploadedFile())) {
-                    input = files.create(m.orgId(), fileName(upload), Files.REQUESTS, in).id();
+                try (InputStream in = java.nio.file.Files.newInputStream(upload.file())) {
+                    input = files.create(m.orgId(), fileName(upload.filename()), Files.REQUESTS, in).id();
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             }
             KeyPrincipal key = apiKeys.playground(m.orgId(), caller.userId(), caller.actor());
-            BatchJob job = creation.create(key, new BatchCreation.Request("mistral", endpoint, blankToNull(model),
-                    List.of(input), null, Duration.ofHours(24), FILE_FIELD));
+            BatchJob job = creation.create(key, new BatchCreation.Request("mistral", endpoint,
+                    blankToNull(form.get("model")), List.of(input), null, Duration.ofHours(24), FILE_FIELD));
             return page(201, m, csrfCookie, "Job " + job.id() + " created: " + job.total() + " requests queued.", null)
                     .header("Location", "/console/batch#" + job.id()).build();
         } catch (ApiError e) {
@@ -135,17 +142,15 @@ public class BatchPages {
     @POST
     @Path("{id}/cancel")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response cancel(@PathParam("id") String id, @CookieParam(Csrf.COOKIE) String csrfCookie,
-                           @RestForm(Csrf.FIELD) String csrfField) {
-        csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary(Permission.BATCH);
+    public Response cancel(@PathParam("id") String id, @BeanParam CsrfForm form) {
+        Member m = caller.posted(form, Permission.BATCH);
         try {
             jobs.cancel(m.orgId(), id);
         } catch (ApiError e) {
             if (e.status() == 404) {
                 throw new NotFoundException();
             }
-            return page(clientStatus(e), m, csrfCookie, null, e.getMessage()).build();
+            return page(clientStatus(e), m, form.token(), null, e.getMessage()).build();
         }
         return Response.seeOther(URI.create("/console/batch")).build();
     }
@@ -174,9 +179,9 @@ public class BatchPages {
                          String outputFileId, String errorFileId, List<String> inputFileIds) {
         /** {@code stored}: the org's files that still exist (one deleted through the API gets no link). */
         static JobRow of(BatchJob j, Set<String> stored) {
-            return new JobRow(j.id(), minutes(j.createdAt()), j.endpoint(), j.model() == null ? "per line" : j.model(),
-                    j.state().replace('_', ' '), j.open(), j.total(), j.succeeded(), j.failed(),
-                    j.total() == 0 ? 0 : (int) (100L * j.answered() / j.total()),
+            return new JobRow(j.id(), PageTimes.minutes(j.createdAt()), j.endpoint(),
+                    j.model() == null ? "per line" : j.model(), j.state().replace('_', ' '), j.open(), j.total(),
+                    j.succeeded(), j.failed(), j.total() == 0 ? 0 : (int) (100L * j.answered() / j.total()),
                     j.costEur().stripTrailingZeros().toPlainString(), j.pauseReason(), stored(j.outputFileId(), stored),
                     stored(j.errorFileId(), stored), j.inputFileIds().stream().filter(stored::contains).toList());
         }
@@ -190,12 +195,8 @@ public class BatchPages {
     @TemplateData
     public record FileRow(String id, String filename, long bytes, Integer lines, String createdAt) {
         static FileRow of(StoredFile f) {
-            return new FileRow(f.id(), f.filename(), f.bytes(), f.numLines(), minutes(f.createdAt()));
+            return new FileRow(f.id(), f.filename(), f.bytes(), f.numLines(), PageTimes.minutes(f.createdAt()));
         }
-    }
-
-    static String minutes(Instant at) {
-        return at == null ? "" : MINUTES.format(at);
     }
 
     private Response.ResponseBuilder page(int status, Member m, String csrfToken, String notice, String error) {
@@ -208,7 +209,7 @@ public class BatchPages {
         List<JobRow> shown = jobs.list(m.orgId(), SHOWN).stream().map(j -> JobRow.of(j, ids)).toList();
         String html = batchPage.data("org", org).data("jobs", shown).data("inputs", inputs)
                 .data("models", models).data("endpoints", BatchCreation.ENDPOINTS.stream().sorted().toList())
-                .data("maxBytes", config.fileMaxBytes().asLongValue()).data("maxLines", config.maxLines())
+                .data("maxSize", megabytes(config.fileMaxBytes().asLongValue())).data("maxLines", config.maxLines())
                 .data("csrf", csrfToken).data("notice", notice).data("error", error).render();
         return Response.status(status).entity(html).type(MediaType.TEXT_HTML_TYPE).header("Cache-Control", "no-store");
     }
@@ -218,8 +219,11 @@ public class BatchPages {
         return e.status() >= 400 && e.status() < 500 ? e.status() : 503;
     }
 
-    private static String fileName(FileUpload upload) {
-        String name = upload.fileName();
+    private static String megabytes(long bytes) {
+        return bytes % (1024 * 1024) == 0 ? bytes / (1024 * 1024) + " MB" : bytes + " bytes";
+    }
+
+    private static String fileName(String name) {
         return name == null || name.isBlank() ? "batch.jsonl" : name.length() > 200 ? name.substring(0, 200) : name;
     }
 

@@ -7,6 +7,8 @@ import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.web.Actors;
 import io.sirocco.accounts.web.ChosenOrg;
+import io.sirocco.accounts.web.Csrf;
+import io.sirocco.accounts.web.CsrfForm;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.RequestScoped;
@@ -30,6 +32,8 @@ public class ConsoleCaller {
     Organizations organizations;
     @Inject
     CurrentVertxRequest request;
+    @Inject
+    Csrf csrf;
 
     public String userId() {
         if (identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getSubject() != null) {
@@ -65,6 +69,15 @@ public class ConsoleCaller {
     /** The caller's first org, when their role there includes {@code p} (403 otherwise): the console pages' check. */
     public Member primary(Permission p) {
         return allowed(primary(), p);
+    }
+
+    /**
+     * A form post's caller: the form's CSRF token checked ({@link Csrf}, 403), then the caller's org when their role
+     * there includes {@code p} ({@link #primary(Permission)}).
+     */
+    public Member posted(CsrfForm form, Permission p) {
+        csrf.verify(form);
+        return primary(p);
     }
 
     private static Member allowed(Member m, Permission p) {

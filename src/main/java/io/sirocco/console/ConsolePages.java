@@ -9,12 +9,13 @@ import io.sirocco.accounts.Organization;
 import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.web.ChosenOrg;
-import io.sirocco.accounts.web.Csrf;
+import io.sirocco.accounts.web.CsrfForm;
+import io.sirocco.accounts.web.CsrfPage;
 import io.sirocco.accounts.web.Viewer;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
@@ -46,7 +47,7 @@ public class ConsolePages {
     @Inject
     Organizations organizations;
     @Inject
-    Csrf csrf;
+    CsrfPage pages;
     @Inject
     Viewer viewer;
     @Inject
@@ -65,9 +66,8 @@ public class ConsolePages {
     @POST
     @Path("org")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response chooseOrg(@CookieParam(Csrf.COOKIE) String csrfCookie, @FormParam(Csrf.FIELD) String csrfField,
-                              @FormParam("org") String org) {
-        csrf.verify(csrfCookie, csrfField);
+    public Response chooseOrg(@BeanParam CsrfForm form, @FormParam("org") String org) {
+        pages.verify(form);
         UUID orgId;
         try {
             orgId = UUID.fromString(org == null ? "" : org.strip());
@@ -80,37 +80,32 @@ public class ConsolePages {
 
     @GET
     @Path("keys")
-    public Response list(@CookieParam(Csrf.COOKIE) String csrfCookie) {
-        String token = csrf.token(csrfCookie);
-        return page(200, caller.primary(Permission.KEYS), token, null, null, null).cookie(csrf.cookie(token)).build();
+    public Response list() {
+        return pages.show(token -> page(200, caller.primary(Permission.KEYS), token, null, null, null));
     }
 
     @POST
     @Path("keys")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response create(@CookieParam(Csrf.COOKIE) String csrfCookie, @FormParam(Csrf.FIELD) String csrfField,
-                           @FormParam("name") String name, @FormParam("expires") String expires,
-                           @FormParam("models") List<String> models) {
-        csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary(Permission.KEYS);
+    public Response create(@BeanParam CsrfForm form, @FormParam("name") String name,
+                           @FormParam("expires") String expires, @FormParam("models") List<String> models) {
+        Member m = caller.posted(form, Permission.KEYS);
         try {
             CreatedKey created = keys.create(m, caller.actor(), name, expires, models);
-            return page(201, m, csrfCookie, created, null, null).build();
+            return page(201, m, form.token(), created, null, null).build();
         } catch (AccountsException e) {
             if (!"invalid_request".equals(e.code())) {
                 throw e;
             }
-            return page(400, m, csrfCookie, null, e.getMessage(), null).build();
+            return page(400, m, form.token(), null, e.getMessage(), null).build();
         }
     }
 
     @POST
     @Path("keys/{id}/revoke")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response revoke(@PathParam("id") UUID id, @CookieParam(Csrf.COOKIE) String csrfCookie,
-                           @FormParam(Csrf.FIELD) String csrfField) {
-        csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary(Permission.KEYS);
+    public Response revoke(@PathParam("id") UUID id, @BeanParam CsrfForm form) {
+        Member m = caller.posted(form, Permission.KEYS);
         keys.revoke(m, id, caller.actor());
         return Response.seeOther(URI.create("/console/keys")).build();
     }
@@ -118,11 +113,9 @@ public class ConsolePages {
     @POST
     @Path("keys/{id}/rotate")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response rotate(@PathParam("id") UUID id, @CookieParam(Csrf.COOKIE) String csrfCookie,
-                           @FormParam(Csrf.FIELD) String csrfField,
+    public Response rotate(@PathParam("id") UUID id, @BeanParam CsrfForm form,
                            @FormParam("grace_minutes") @DefaultValue("0") String graceMinutes) {
-        csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary(Permission.KEYS);
+        Member m = caller.posted(form, Permission.KEYS);
         long minutes;
         try {
             minutes = Long.parseLong(graceMinutes.strip());
@@ -133,7 +126,7 @@ public class ConsolePages {
             throw AccountsException.invalid("grace_minutes", "The grace period must be between 0 and 7 days.");
         }
         CreatedKey created = keys.rotate(m, id, Duration.ofMinutes(minutes), caller.actor());
-        return page(201, m, csrfCookie, created, null, "Key rotated. " + (minutes == 0
+        return page(201, m, form.token(), created, null, "Key rotated. " + (minutes == 0
                 ? "The old key no longer works." : "The old key keeps working for " + minutes + " minutes.")).build();
     }
 

@@ -5,13 +5,12 @@ import io.quarkus.qute.Template;
 import io.sirocco.accounts.Member;
 import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.Organization;
-import io.sirocco.accounts.web.Csrf;
+import io.sirocco.accounts.web.CsrfPage;
 import io.sirocco.gateway.ModelRegistry;
 import io.sirocco.http.BaseUrl;
 import io.sirocco.gateway.ModelTier;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -39,22 +38,20 @@ public class PlaygroundPage {
     @Inject
     ModelRegistry registry;
     @Inject
-    Csrf csrf;
+    CsrfPage pages;
     @Inject
     @Location("console/playground.html")
     Template page;
 
     @GET
-    public Response show(@CookieParam(Csrf.COOKIE) String csrfCookie, @Context UriInfo uri) {
+    public Response show(@Context UriInfo uri) {
         Member m = caller.primary(Permission.PLAYGROUND);
         Organization org = keys.org(m);
         List<String> models = ModelTier.ALL.stream().filter(t -> t.kind() == ModelTier.Kind.CHAT)
                 .map(ModelTier::id).filter(org::mayUse).filter(id -> !registry.ready() || registry.get(id).isPresent()).toList();
-        String token = csrf.token(csrfCookie);
-        String html = page.data("org", org).data("models", models).data("csrf", token)
-                .data("chatPath", PlaygroundRoute.PATH).data("csrfHeader", PlaygroundRoute.CSRF_HEADER)
-                .data("baseUrl", BaseUrl.of(uri)).render();
-        return Response.ok(html, MediaType.TEXT_HTML_TYPE).header("Cache-Control", "no-store")
-                .cookie(csrf.cookie(token)).build();
+        return pages.show(token -> Response.ok(page.data("org", org).data("models", models)
+                .data("csrf", token).data("chatPath", PlaygroundRoute.PATH)
+                .data("csrfHeader", PlaygroundRoute.CSRF_HEADER).data("baseUrl", BaseUrl.of(uri)).render(),
+                MediaType.TEXT_HTML_TYPE).header("Cache-Control", "no-store"));
     }
 }

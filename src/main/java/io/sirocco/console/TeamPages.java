@@ -8,11 +8,12 @@ import io.sirocco.accounts.OrgRole;
 import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.Permission;
 import io.sirocco.accounts.Teams;
-import io.sirocco.accounts.web.Csrf;
+import io.sirocco.accounts.web.CsrfForm;
+import io.sirocco.accounts.web.CsrfPage;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -43,23 +44,22 @@ public class TeamPages {
     @Inject
     ConsoleKeys keys;
     @Inject
-    Csrf csrf;
+    CsrfPage pages;
     @Inject
     @Location("console/team.html")
     Template page;
 
     @GET
-    public Response show(@CookieParam(Csrf.COOKIE) String csrfCookie) {
-        String token = csrf.token(csrfCookie);
-        return page(200, caller.primary(Permission.TEAM), token, null, null).cookie(csrf.cookie(token)).build();
+    public Response show() {
+        return pages.show(token -> page(200, caller.primary(Permission.TEAM), token, null, null));
     }
 
     @POST
     @Path("invitations")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response invite(@CookieParam(Csrf.COOKIE) String csrfCookie, @FormParam(Csrf.FIELD) String csrfField,
-                           @FormParam("email") String email, @FormParam("role") String role) {
-        return change(csrfCookie, csrfField, 201, m -> {
+    public Response invite(@BeanParam CsrfForm form, @FormParam("email") String email,
+                           @FormParam("role") String role) {
+        return change(form, 201, m -> {
             var inv = teams.invite(m.orgId(), email, role, caller.actor());
             return "Invitation sent to " + inv.email() + " (" + inv.role() + ").";
         });
@@ -68,18 +68,17 @@ public class TeamPages {
     @POST
     @Path("invitations/{id}/withdraw")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response withdraw(@PathParam("id") UUID id, @CookieParam(Csrf.COOKIE) String csrfCookie,
-                             @FormParam(Csrf.FIELD) String csrfField) {
-        return change(csrfCookie, csrfField, 200, m -> "Invitation to "
+    public Response withdraw(@PathParam("id") UUID id, @BeanParam CsrfForm form) {
+        return change(form, 200, m -> "Invitation to "
                 + teams.withdraw(m.orgId(), id, caller.actor()).email() + " withdrawn.");
     }
 
     @POST
     @Path("members/{userId}/role")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response role(@PathParam("userId") String userId, @CookieParam(Csrf.COOKIE) String csrfCookie,
-                         @FormParam(Csrf.FIELD) String csrfField, @FormParam("role") String role) {
-        return change(csrfCookie, csrfField, 200, m -> {
+    public Response role(@PathParam("userId") String userId, @BeanParam CsrfForm form,
+                         @FormParam("role") String role) {
+        return change(form, 200, m -> {
             Member x = teams.changeRole(m.orgId(), userId, role, caller.actor());
             return x.email() + " is now " + x.role() + ".";
         });
@@ -88,9 +87,9 @@ public class TeamPages {
     @POST
     @Path("members/{userId}/remove")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response remove(@PathParam("userId") String userId, @CookieParam(Csrf.COOKIE) String csrfCookie,
-                           @FormParam(Csrf.FIELD) String csrfField, @FormParam("transfer_to") String transferTo) {
-        return change(csrfCookie, csrfField, 200, m -> {
+    public Response remove(@PathParam("userId") String userId, @BeanParam CsrfForm form,
+                           @FormParam("transfer_to") String transferTo) {
+        return change(form, 200, m -> {
             Teams.Removal r = teams.remove(m.orgId(), userId, transferTo, caller.actor());
             return r.removed().email() + " removed; " + (r.transferredTo() == null ? ""
                     : r.transferredKeys() + " key(s) transferred to " + r.transferredTo().email() + ", ")
@@ -103,16 +102,15 @@ public class TeamPages {
     }
 
     /** Runs a change as the signed-in owner; a refused change shows the page again with the reason. */
-    private Response change(String csrfCookie, String csrfField, int okStatus, Change change) {
-        csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary(Permission.TEAM);
+    private Response change(CsrfForm form, int okStatus, Change change) {
+        Member m = caller.posted(form, Permission.TEAM);
         try {
-            return page(okStatus, m, csrfCookie, change.apply(m), null).build();
+            return page(okStatus, m, form.token(), change.apply(m), null).build();
         } catch (AccountsException e) {
             if (e.status() == 403 || e.status() == 401) {
                 throw e;
             }
-            return page(e.status(), m, csrfCookie, null, e.getMessage()).build();
+            return page(e.status(), m, form.token(), null, e.getMessage()).build();
         }
     }
 

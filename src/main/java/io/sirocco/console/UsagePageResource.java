@@ -4,7 +4,8 @@ import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.sirocco.accounts.Member;
 import io.sirocco.accounts.Permission;
-import io.sirocco.accounts.web.Csrf;
+import io.sirocco.accounts.web.CsrfForm;
+import io.sirocco.accounts.web.CsrfPage;
 import io.sirocco.alerts.AlertDeliveries;
 import io.sirocco.alerts.Webhooks;
 import io.sirocco.billing.BillingAccounts;
@@ -14,7 +15,7 @@ import io.sirocco.billing.UsageExport;
 import io.sirocco.billing.web.EuroInput;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.CookieParam;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -60,7 +61,7 @@ public class UsagePageResource {
     @Inject
     ConsoleCaller caller;
     @Inject
-    Csrf csrf;
+    CsrfPage pages;
     @Inject
     UsageExport exports;
     @Inject
@@ -70,13 +71,11 @@ public class UsagePageResource {
 
     @GET
     @Produces(MediaType.TEXT_HTML)
-    public Response usage(@QueryParam("month") String month, @QueryParam("message") String message,
-                          @CookieParam(Csrf.COOKIE) String csrfCookie) {
+    public Response usage(@QueryParam("month") String month, @QueryParam("message") String message) {
         Member m = caller.primary(Permission.USAGE);
-        String token = csrf.token(csrfCookie);
         UsageView view = view(m.orgId(), parseMonth(month), m.may(Permission.BUDGETS), message);
-        return Response.ok(Templates.usage(view, token, alerts(m.orgId(), null)).render(), MediaType.TEXT_HTML_TYPE)
-                .cookie(csrf.cookie(token)).build();
+        return pages.show(token -> Response.ok(Templates.usage(view, token, alerts(m.orgId(), null)).render(),
+                MediaType.TEXT_HTML_TYPE));
     }
 
     /**
@@ -86,10 +85,8 @@ public class UsagePageResource {
     @POST
     @Path("/webhook")
     @Produces(MediaType.TEXT_HTML)
-    public Response setWebhook(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
-                               @RestForm String url) {
-        csrf.verify(csrfCookie, csrfField);
-        Member m = caller.primary(Permission.BUDGETS);
+    public Response setWebhook(@BeanParam CsrfForm form, @RestForm String url) {
+        Member m = caller.posted(form, Permission.BUDGETS);
         String secret = null;
         String message;
         if (url == null || url.isBlank()) {
@@ -100,7 +97,7 @@ public class UsagePageResource {
             message = "Webhook set. Copy its signing secret now: it will not be shown again";
         }
         UsageView view = view(m.orgId(), parseMonth(null), true, message);
-        return Response.ok(Templates.usage(view, csrfCookie, alerts(m.orgId(), secret)).render(),
+        return Response.ok(Templates.usage(view, form.token(), alerts(m.orgId(), secret)).render(),
                 MediaType.TEXT_HTML_TYPE).header("Cache-Control", "no-store").build();
     }
 
@@ -145,9 +142,8 @@ public class UsagePageResource {
     /** Sets (or, when empty, removes) the monthly cap of one of the caller's org's keys. Owners only. */
     @POST
     @Path("/keys/{key}/cap")
-    public Response setKeyCap(@CookieParam(Csrf.COOKIE) String csrfCookie, @RestForm(Csrf.FIELD) String csrfField,
-                              @PathParam("key") UUID key, @RestForm String cap) {
-        csrf.verify(csrfCookie, csrfField);
+    public Response setKeyCap(@BeanParam CsrfForm form, @PathParam("key") UUID key, @RestForm String cap) {
+        pages.verify(form);
         Member m = caller.primary();
         if (!m.may(Permission.BUDGETS)) {
             return error(403, "Your role (" + m.role() + ") cannot change key caps: ask an owner of the organization.");

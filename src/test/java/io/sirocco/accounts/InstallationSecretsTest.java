@@ -65,6 +65,23 @@ class InstallationSecretsTest {
         assertEquals(200, ok.statusCode(), ok.body());
     }
 
+    @Test
+    void runTellsThisInstallationsKeycloakFromAnother() throws Exception {
+        String kc = System.getenv().getOrDefault("SIROCCO_KEYCLOAK_URL", "http://localhost:8180");
+        String secret = System.getenv("SIROCCO_OIDC_SECRET");
+        assertNotNull(secret, "run through ./sirocco test, which gives its Keycloak a generated SIROCCO_OIDC_SECRET");
+        assertEquals(0, acceptsClient(kc, secret));
+        assertNotEquals(0, acceptsClient(kc, "another-installations-secret"), "a foreign Keycloak passes for ours");
+    }
+
+    /** The scripts' keycloak_accepts_client, as ./sirocco run calls it when something already listens on :8180. */
+    private static int acceptsClient(String url, String secret) throws Exception {
+        Process p = new ProcessBuilder("bash", "-c", "source src/main/sh/services.sh && keycloak_accepts_client \"$1\" \"$2\"",
+                "_", url, secret).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        return p.exitValue();
+    }
+
     private static HttpResponse<String> clientCredentials(String secret) throws Exception {
         String kc = System.getenv().getOrDefault("SIROCCO_KEYCLOAK_URL", "http://localhost:8180");
         String form = "grant_type=client_credentials&client_id=sirocco-service&client_secret="

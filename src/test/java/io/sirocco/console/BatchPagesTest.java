@@ -1,11 +1,10 @@
 package io.sirocco.console;
 
-import io.quarkus.mailer.MockMailbox;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.sirocco.accounts.Fixtures;
-import io.sirocco.accounts.SignupRateLimiter;
+import io.sirocco.accounts.Organizations;
+import io.sirocco.accounts.AccountsTestBase;
 import io.sirocco.accounts.WebSession;
 import io.sirocco.batch.BatchJobs;
 import io.sirocco.gateway.ModelRegistry;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -36,23 +34,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code /admin/batch}: the admin pauses and resumes batch work.
  */
 @QuarkusTest
-class BatchPagesTest {
+class BatchPagesTest extends AccountsTestBase {
+    private static final Pattern COST = Pattern.compile("<td class=\"cost\">([0-9.]+)</td>");
     private static final Pattern CREATED = Pattern.compile("Job (batch_[0-9a-f]+) created: (\\d+) requests queued");
 
-    @TestHTTPResource("/")
-    URI base;
-    @Inject
-    MockMailbox mailbox;
-    @Inject
-    SignupRateLimiter signupLimit;
     @Inject
     ModelRegistry registry;
     @Inject
     BatchJobs jobs;
+    @Inject
+    Organizations organizations;
 
     @BeforeEach
     void ready() {
-        signupLimit.reset();
         await().atMost(Duration.ofSeconds(120)).until(registry::ready);
     }
 
@@ -80,8 +74,8 @@ class BatchPagesTest {
 
     @Test
     void aMemberCreatesAJobFromAnUploadWatchesItFinishAndDownloadsTheOutput() {
-        Fixtures.Customer c = Fixtures.customer(base, mailbox, "batchpage");
-        WebSession s = WebSession.login(base, "/console/batch", c.email(), c.password());
+        Fixtures.Customer c = customer("batchpage");
+        WebSession s = signIn(c, "/console/batch");
         WebSession.Page page = s.get("/console/batch");
         assertEquals(200, page.status(), page.body());
         assertTrue(page.body().contains("No batch jobs yet."));
@@ -114,9 +108,36 @@ class BatchPagesTest {
             return done[0].contains("data-status=\"succeeded\"");
         });
         assertTrue(done[0].contains("3 / 3"), done[0]);
-        Matcher cost = Pattern.compile("<td class=\"cost\">([0-9.]+)</td>").matcher(done[0]);
+        Matcher cost = COST.matcher(done[0]);
         assertTrue(cost.find() && new BigDecimal(cost.group(1)).signum() > 0, "the job's cost: " + done[0]);
         assertFalse(done[0].contains("action=\"/console/batch/" + jobId + "/cancel\""), "a finished job has no cancel");
+
+        // Usage (page and CSV) names the job's rows "Batch (console, member)", at the job's cost, apart from the
+        // member's playground calls, which run as the same key.
+        String turn = "{\"model\":\"mistral-tiny\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        assertEquals(200, s.postJson(PlaygroundRoute.PATH, turn, Map.of(PlaygroundRoute.CSRF_HEADER, csrf)).status());
+        BigDecimal[] jobCost = {null};
+        String batchLabel = "Batch (console, " + c.email() + ")";
+        Pattern byKey = Pattern.compile("<tr><td>(" + Pattern.quote(batchLabel) + "|" + Pattern.quote("Playground ("
+                + c.email() + ")") + ")</td><td class=\"num\">(\\d+)</td>.*?<td class=\"num\">([0-9.]+)</td></tr>");
+        Map<String, String[]> usage = new java.util.HashMap<>();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            Matcher latest = COST.matcher(row(s.get("/console/batch").body(), jobId));
+            jobCost[0] = latest.find() ? new BigDecimal(latest.group(1)) : null; // the ledger's rows, all in by now
+            usage.clear();
+            Matcher k = byKey.matcher(s.get("/console/usage").body());
+            while (k.find()) {
+                usage.put(k.group(1), new String[]{k.group(2), k.group(3)});
+            }
+            return usage.size() == 2 && jobCost[0] != null
+                    && jobCost[0].compareTo(new BigDecimal(usage.get(batchLabel)[1])) == 0;
+        });
+        assertEquals("3", usage.get(batchLabel)[0], "the job's three lines");
+        assertEquals("1", usage.get("Playground (" + c.email() + ")")[0], "the playground call");
+        String csv = s.get("/console/usage/export").body();
+        BigDecimal csvBatch = Arrays.stream(csv.split("\r\n")).filter(l -> l.contains(",\"" + batchLabel + "\","))
+                .map(l -> new BigDecimal(l.substring(l.lastIndexOf(',') + 1))).reduce(BigDecimal.ZERO, BigDecimal::add);
+        assertEquals(0, jobCost[0].compareTo(csvBatch), csv);
         Matcher output = Pattern.compile("class=\"output\" href=\"(/console/batch/files/[^\"]+)\"").matcher(done[0]);
         assertTrue(output.find(), done[0]);
         WebSession.Page file = s.get(output.group(1));
@@ -155,8 +176,8 @@ class BatchPagesTest {
         }
 
         // Another org sees none of it.
-        Fixtures.Customer other = Fixtures.customer(base, mailbox, "batchother");
-        WebSession o = WebSession.login(base, "/console/batch", other.email(), other.password());
+        Fixtures.Customer other = customer("batchother");
+        WebSession o = signIn(other, "/console/batch");
         String otherPage = o.get("/console/batch").body();
         assertFalse(otherPage.contains(jobId));
         assertEquals(404, o.get(output.group(1)).status(), "another org's file");
@@ -167,7 +188,7 @@ class BatchPagesTest {
 
     @Test
     void aBillingMemberIsRefusedTheBatchPage() {
-        Fixtures.Customer owner = Fixtures.customer(base, mailbox, "batchowner");
+        Fixtures.Customer owner = customer("batchowner");
         String email = Fixtures.uniqueEmail("batchbilling");
         given().auth().oauth2(Fixtures.token(owner.email(), owner.password())).contentType(ContentType.JSON)
                 .body(Map.of("email", email, "role", "billing"))
@@ -198,13 +219,24 @@ class BatchPagesTest {
             String paused = admin.get("/admin/batch").body();
             assertTrue(paused.contains("Batch work is <strong>paused</strong>"), paused);
             assertTrue(paused.contains("Resume batch work"));
+
+            // A customer's job (waiting while paused) is listed with its organization's name.
+            Fixtures.Customer c = customer("batchadminrow");
+            WebSession s = signIn(c, "/console/batch");
+            WebSession.Page made = create(s, s.get("/console/batch").hidden("csrf"), "two.jsonl", lines(2), null);
+            Matcher m = CREATED.matcher(made.body());
+            assertTrue(m.find(), made.body());
+            String listed = row(admin.get("/admin/batch").body().replace("data-job-id=", "id="), m.group(1));
+            assertTrue(listed.contains("<td>" + organizations.find(c.orgId()).orElseThrow().name() + "</td>"), listed);
+            assertTrue(listed.contains("0 / 2"), listed);
+            jobs.cancel(c.orgId(), m.group(1));
             assertEquals(303, admin.postFormNoFollow("/admin/batch/pause", Map.of("csrf", csrf, "paused", "false")).status());
             assertFalse(jobs.globallyPaused());
         } finally {
             jobs.pauseAll(false);
         }
-        Fixtures.Customer c = Fixtures.customer(base, mailbox, "batchnotadmin");
-        WebSession customer = WebSession.login(base, "/console/keys", c.email(), c.password());
+        Fixtures.Customer c = customer("batchnotadmin");
+        WebSession customer = signIn(c, "/console/keys");
         assertEquals(403, customer.get("/admin/batch").status());
     }
 }

@@ -1,18 +1,14 @@
 package io.sirocco.console;
 
-import io.quarkus.mailer.MockMailbox;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.sirocco.accounts.Fixtures;
 import io.sirocco.accounts.Organizations;
-import io.sirocco.accounts.SignupRateLimiter;
+import io.sirocco.accounts.AccountsTestBase;
 import io.sirocco.accounts.Teams;
 import io.sirocco.accounts.WebSession;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.util.Map;
 import java.util.UUID;
 
@@ -26,35 +22,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * back to the other. A person in one org sees no switcher.
  */
 @QuarkusTest
-class OrgSwitcherTest {
-    @TestHTTPResource("/")
-    URI base;
-    @Inject
-    MockMailbox mailbox;
-    @Inject
-    SignupRateLimiter signupLimit;
+class OrgSwitcherTest extends AccountsTestBase {
     @Inject
     Organizations organizations;
     @Inject
     Teams teams;
 
-    @BeforeEach
-    void resetSignupLimit() {
-        signupLimit.reset();
-    }
-
     @Test
     void aMemberOfTwoOrgsSwitchesAndGetsTheRoleOfTheChosenOne() {
-        Fixtures.Customer a = Fixtures.customer(base, mailbox, "switcha");
-        Fixtures.Customer b = Fixtures.customer(base, mailbox, "switchb");
+        Fixtures.Customer a = customer("switcha");
+        Fixtures.Customer b = customer("switchb");
         String aName = organizations.find(a.orgId()).orElseThrow().name();
         String bName = organizations.find(b.orgId()).orElseThrow().name();
 
-        WebSession solo = WebSession.login(base, "/console/keys", b.email(), b.password());
+        WebSession solo = signIn(b, "/console/keys");
         assertFalse(solo.get("/console/keys").body().contains("org-switch"), "one org: no switcher");
 
         organizations.addMember(b.orgId(), a.userId(), a.email(), "billing"); // a is owner of A, billing in B
-        WebSession s = WebSession.login(base, "/console/keys", a.email(), a.password());
+        WebSession s = signIn(a, "/console/keys");
         WebSession.Page keys = s.get("/console/keys");
         assertEquals(200, keys.status());
         assertTrue(keys.body().contains("<label for=\"org-switch\">Organization</label>"), keys.body());

@@ -26,14 +26,18 @@ public class Csrf {
     @Inject
     CurrentVertxRequest request;
 
-    /** The caller's token if their cookie has one, else the one made for this request (made on first use). */
-    public String token(String cookieValue) {
-        if (SecretTokens.looksLikeToken(cookieValue)) {
-            return cookieValue;
-        }
+    /**
+     * The token for the forms of the page being rendered: the caller's cookie's, or a new one made for this request
+     * (made on first use, the same for every form of the page). {@link CsrfPage} sets it as the cookie.
+     */
+    public String token() {
         RoutingContext rc = request.getCurrent();
         if (rc == null) {
-            return SecretTokens.newToken();
+            return "";
+        }
+        String value = cookieValue(rc);
+        if (SecretTokens.looksLikeToken(value)) {
+            return value;
         }
         String made = rc.get(MADE_KEY);
         if (made == null) {
@@ -44,18 +48,14 @@ public class Csrf {
     }
 
     /**
-     * The token for a form on the page being rendered (the navigation's sign-out button): the cookie's, or a new one
-     * that is set as the cookie on this response.
+     * {@link #token()}, set as the cookie on this response when it is new there (the navigation's sign-out button, on
+     * pages that set no cookie themselves).
      */
     public String current() {
+        String token = token();
         RoutingContext rc = request.getCurrent();
-        if (rc == null) {
-            return "";
-        }
-        io.vertx.core.http.Cookie cookie = rc.request().getCookie(COOKIE);
-        String value = cookie == null ? null : cookie.getValue();
-        String token = token(value);
-        if (!token.equals(value) && rc.get(MADE_KEY + ".sent") == null && !rc.response().headWritten()) {
+        if (rc != null && !token.equals(cookieValue(rc)) && rc.get(MADE_KEY + ".sent") == null
+                && !rc.response().headWritten()) {
             rc.put(MADE_KEY + ".sent", Boolean.TRUE);
             rc.response().addCookie(io.vertx.core.http.Cookie.cookie(COOKIE, token).setPath("/").setHttpOnly(true)
                     .setSameSite(io.vertx.core.http.CookieSameSite.STRICT));
@@ -63,9 +63,20 @@ public class Csrf {
         return token;
     }
 
+    private static String cookieValue(RoutingContext rc) {
+        io.vertx.core.http.Cookie cookie = rc.request().getCookie(COOKIE);
+        return cookie == null ? null : cookie.getValue();
+    }
+
+    /** The token as the cookie (HttpOnly, SameSite=Strict), for a page's response ({@link CsrfPage}). */
     public NewCookie cookie(String token) {
         return new NewCookie.Builder(COOKIE).value(token).path("/").httpOnly(true)
                 .sameSite(NewCookie.SameSite.STRICT).build();
+    }
+
+    /** Throws {@link CsrfRejectedException} unless the form's field matches its cookie. */
+    public void verify(CsrfForm form) {
+        verify(form.token(), form.field());
     }
 
     /** Throws {@link CsrfRejectedException} unless the form field matches the cookie. */

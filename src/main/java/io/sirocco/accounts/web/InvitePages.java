@@ -9,8 +9,8 @@ import io.sirocco.accounts.Invitations;
 import io.sirocco.accounts.Organization;
 import io.sirocco.accounts.Organizations;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -33,7 +33,7 @@ public class InvitePages {
     @Inject
     Invitations invitations;
     @Inject
-    Csrf csrf;
+    CsrfPage pages;
     @Inject
     AccountsErrors errors;
     @Inject
@@ -43,25 +43,24 @@ public class InvitePages {
     Template page;
 
     @GET
-    public Response open(@PathParam("token") String token, @CookieParam(Csrf.COOKIE) String csrfCookie) {
+    public Response open(@PathParam("token") String token) {
         InvitationLink link = invitations.open(token);
         if (!link.usable()) {
             throw Invitations.unusable(link.state());
         }
-        String csrfToken = csrf.token(csrfCookie);
-        return Response.ok(render(link, csrfToken, null, null, new AcceptForm("", "", null, null, "")))
-                .cookie(csrf.cookie(csrfToken)).header("Cache-Control", "no-store")
-                .header("Referrer-Policy", "no-referrer").build();
+        return pages.show(csrfToken -> Response.ok(render(link, csrfToken, null, null,
+                new AcceptForm("", "", null, null, ""))).header("Cache-Control", "no-store")
+                .header("Referrer-Policy", "no-referrer"));
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response accept(@PathParam("token") String token, @CookieParam(Csrf.COOKIE) String csrfCookie,
-                           @FormParam(Csrf.FIELD) String csrfField, @FormParam("first_name") String firstName,
+    public Response accept(@PathParam("token") String token, @BeanParam CsrfForm csrfForm,
+                           @FormParam("first_name") String firstName,
                            @FormParam("last_name") String lastName, @FormParam("password") String password,
                            @FormParam("password_confirm") String passwordConfirm,
                            @FormParam("org_name") String orgName) {
-        csrf.verify(csrfCookie, csrfField);
+        pages.verify(csrfForm);
         AcceptForm form = new AcceptForm(firstName, lastName, password, passwordConfirm, orgName);
         try {
             invitations.accept(token, form);
@@ -73,7 +72,7 @@ public class InvitePages {
             if (!link.usable()) {
                 throw Invitations.unusable(link.state());
             }
-            return Response.status(400).entity(render(link, csrfCookie, e.getMessage(), e.param(), form))
+            return Response.status(400).entity(render(link, csrfForm.token(), e.getMessage(), e.param(), form))
                     .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").build();
         }
         return Response.seeOther(URI.create("/console")).build();
