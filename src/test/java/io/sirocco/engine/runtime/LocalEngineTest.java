@@ -190,10 +190,19 @@ class LocalEngineTest {
 
     @Test
     void embeddingCancelledBeforeItRunsIsDropped() throws Exception {
-        var f = engine.embed(new int[]{1, 415, 2936});
-        f.cancel(false);
-        assertTrue(f.isCancelled());
-        assertEquals(0, awaitIdle(), "the cancelled input leaves the scheduler");
+        // a 3-token input can finish before cancel() on a quiet machine: try until the cancel wins the race
+        int cancelled = 0;
+        for (int attempt = 0; attempt < 20 && cancelled == 0; attempt++) {
+            var f = engine.embed(new int[]{1, 415, 2936});
+            if (f.cancel(false)) {
+                cancelled++;
+                assertTrue(f.isCancelled());
+            } else {
+                assertTrue(f.get(30, TimeUnit.SECONDS).length > 0, "it ran to the end before the cancel");
+            }
+            assertEquals(0, awaitIdle(), "the input leaves the scheduler");
+        }
+        assertTrue(cancelled > 0, "a cancel came before the embedding ran in one of 20 tries");
     }
 
     private static int awaitIdle() throws InterruptedException {
