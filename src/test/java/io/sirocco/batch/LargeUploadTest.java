@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.sirocco.billing.Fixtures;
 import io.sirocco.gateway.TestKeys;
 import io.sirocco.gateway.TestKeys.Key;
 import jakarta.inject.Inject;
@@ -13,9 +14,6 @@ import java.lang.management.ManagementFactory;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -87,14 +85,7 @@ class LargeUploadTest {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
-    private long storedBytes(String fileId) throws Exception {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "select coalesce(sum(length(data)), 0) from file_chunks where file_id = ?")) {
-            ps.setString(1, fileId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+    private long storedBytes(String fileId) {
+        return Fixtures.count(db, "select coalesce(sum(length(data)), 0) from file_chunks where file_id = ?", fileId);
     }
 }

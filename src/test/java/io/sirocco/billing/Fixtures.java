@@ -10,7 +10,7 @@ import java.sql.SQLException;
 import java.util.UUID;
 
 /** Test data written with plain SQL: orgs, keys and read-backs of billing tables. */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {
     }
 
@@ -51,7 +51,7 @@ final class Fixtures {
         }
     }
 
-    static long count(AgroalDataSource db, String sql, Object... params) {
+    public static long count(AgroalDataSource db, String sql, Object... params) {
         BigDecimal d = decimal(db, sql, params);
         return d == null ? 0 : d.longValueExact();
     }

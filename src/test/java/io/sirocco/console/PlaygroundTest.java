@@ -137,14 +137,8 @@ class PlaygroundTest {
         }
     }
 
-    private int playgroundKeys(UUID org) throws Exception {
-        try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(
-                "select count(*) from api_keys where org_id = ? and playground_for is not null")) {
-            ps.setObject(1, org);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
+    private int playgroundKeys(UUID org) {
+        return (int) io.sirocco.billing.Fixtures.count(db,
+                "select count(*) from api_keys where org_id = ? and playground_for is not null", org);
     }
 }
