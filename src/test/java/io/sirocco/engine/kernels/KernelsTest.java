@@ -209,17 +209,26 @@ class KernelsTest {
     }
 
     @Test
-    void workerPoolCoversTheRangeExactlyOnce() {
-        try (KernelThreads pool = new KernelThreads(3)) {
-            for (int n : new int[]{0, 1, 15, 16, 17, 100, 1000}) {
-                int[] hits = new int[n];
-                pool.parallelFor(n, 16, (a, b) -> {
-                    for (int i = a; i < b; i++) {
-                        hits[i]++;
+    void workerPoolCoversTheRangeExactlyOnceInChunksOfWholeGrains() {
+        for (int threads : new int[]{2, 3}) {
+            try (KernelThreads pool = new KernelThreads(threads)) {
+                for (int grain : new int[]{1, 16, 48}) {
+                    for (int n : new int[]{0, 1, 15, 16, 17, 100, 1000, 14336, 32000}) {
+                        int[] hits = new int[n];
+                        java.util.List<String> badChunks = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                        pool.parallelFor(n, grain, (a, b) -> {
+                            if (a % grain != 0 || (b % grain != 0 && b != n) || (a >= b && n > 0)) {
+                                badChunks.add(a + ".." + b);
+                            }
+                            for (int i = a; i < b; i++) {
+                                hits[i]++;
+                            }
+                        });
+                        assertEquals(java.util.List.of(), badChunks, "chunks not on the grain, n=" + n + " grain=" + grain);
+                        for (int h : hits) {
+                            assertEquals(1, h, "n=" + n + " grain=" + grain + " threads=" + threads);
+                        }
                     }
-                });
-                for (int h : hits) {
-                    assertEquals(1, h, "n=" + n);
                 }
             }
         }

@@ -234,6 +234,39 @@ class ModelVariantsTest {
         }
     }
 
+    /**
+     * The worker pool's chunks start on whole grains and each row's result does not depend on its chunk, so a
+     * prefill (rows split across threads) and the decode steps after it give the same bits at any thread count.
+     */
+    @Test
+    void logitsAreTheSameBitsAtAnyThreadCount() {
+        Path mixed = dir.resolve("kq-mixed-threads.gguf");
+        SyntheticModelWriter.writeMixed(KQ, SyntheticModel.generate(KQ), ModelVariantsTest::mixed,
+                io.sirocco.engine.synthetic.MixedTypes.Mix.Q4_K_M.fileType, mixed);
+        for (Kernels k : List.of(Kernels.best(true), new io.sirocco.engine.kernels.JavaKernels())) {
+            List<float[]> reference = null;
+            for (int threads : new int[]{1, 2, 3}) {
+                List<float[]> got = new java.util.ArrayList<>();
+                try (Model m = Model.load(mixed); KernelThreads pool = new KernelThreads(threads)) {
+                    SingleSequence s = new SingleSequence(m, new MatMul(k, pool), 64);
+                    float[] l = s.prefill(PROMPT);
+                    got.add(l);
+                    for (int t = 0; t < 8; t++) {
+                        l = s.decode(io.sirocco.engine.runtime.Sampler.argmax(l, 0, l.length));
+                        got.add(l);
+                    }
+                }
+                if (reference == null) {
+                    reference = got;
+                }
+                for (int i = 0; i < got.size(); i++) {
+                    assertTrue(java.util.Arrays.equals(reference.get(i), got.get(i)),
+                            k.name() + ", " + threads + " threads, step " + i + ": max diff " + maxDiff(reference.get(i), got.get(i)));
+                }
+            }
+        }
+    }
+
     static final List<GgmlType> IQUANTS = List.of(GgmlType.IQ3_XXS, GgmlType.IQ3_S, GgmlType.IQ2_XXS, GgmlType.IQ2_XS,
             GgmlType.IQ2_S, GgmlType.IQ1_S, GgmlType.IQ1_M);
 
