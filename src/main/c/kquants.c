@@ -198,7 +198,8 @@ static inline __m256i iq4_xs_scales_vec(const uint8_t *blk) {
     return _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_sub_epi8(s, _mm_set1_epi8(32))));
 }
 
-/* IQ4_XS, one activation row: 32 index bytes (chunks 2i, 2i+1) looked up at once, then their halves regrouped */
+/* IQ4_XS, one activation row: a chunk's 16 index bytes in both halves, the upper half shifted by 4 (high nibbles),
+ * one table shuffle (a broadcast load needs no shuffle unit, a cross-half permute would) */
 static inline __m256i row_block_iq4_xs(const uint8_t *blk, const int8_t *x, __m256i *M, float *da, float *db) {
     *da = fp16_to_f32(load_u16(blk));
     *db = 0.f;
@@ -207,11 +208,12 @@ static inline __m256i row_block_iq4_xs(const uint8_t *blk, const int8_t *x, __m2
     const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)kq_iq4_values));
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     __m256i isum = _mm256_setzero_si256();
+    const __m256i half4 = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
     for (int i = 0; i < 4; i++) {
-        __m256i q = _mm256_loadu_si256((const __m256i *)(blk + 8 + 32 * i));
-        __m256i lo = _mm256_shuffle_epi8(table, _mm256_and_si256(q, m4));
-        __m256i hi = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
-        __m256i w0 = _mm256_permute2x128_si256(lo, hi, 0x20), w1 = _mm256_permute2x128_si256(lo, hi, 0x31);
+        __m256i q0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(blk + 8 + 32 * i)));
+        __m256i q1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(blk + 24 + 32 * i)));
+        __m256i w0 = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srlv_epi32(q0, half4), m4));
+        __m256i w1 = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srlv_epi32(q1, half4), m4));
         __m256i p0 = pairs_s8s8(w0, _mm256_loadu_si256((const __m256i *)(x + 64 * i)));
         __m256i p1 = pairs_s8s8(w1, _mm256_loadu_si256((const __m256i *)(x + 64 * i + 32)));
         isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(p0, bcast_i16(sc, 2 * i)),
