@@ -234,12 +234,16 @@ static inline void k4_scales_mins(const uint8_t *packed, __m512i S2[4], __m256i 
  * order: integers, so the same values) and M, da, db; the float steps are q8k_block_acc's and hsum's, so the
  * result has the same bits as the tile path's (KernelsTest: a token alone and in a batch).
  */
+/* how far ahead of the block in use the one-row kernels prefetch weights: 13-20 % faster from DRAM (round 6) */
+#define ROW_PREFETCH 2048
 #define Q8K_ROW_DOT(NAME, BLOCK, BB, HAS_M)                                                                \
     static float NAME(const uint8_t *w, const int8_t *x, const float *xd, const int16_t *bs, int nb) {     \
         __m256 acc = _mm256_setzero_ps();                                                                  \
         for (int b = 0; b < nb; b++) {                                                                     \
             __m256i M;                                                                                     \
             float da, db;                                                                                  \
+            for (int o = 0; o < BB; o += 64) /* the weights 2 KiB ahead (the next rows), from DRAM */      \
+                _mm_prefetch((const char *)w + (int64_t)BB * b + ROW_PREFETCH + o, _MM_HINT_T0);           \
             __m256i isum = BLOCK(w + (int64_t)BB * b, x + QKK * b, &M, &da, &db);                          \
             acc = q8k_block_acc(acc, isum, xd[b], da, db, HAS_M, bs + 16 * b, &M);                         \
         }                                                                                                  \
