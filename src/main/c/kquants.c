@@ -160,6 +160,70 @@ Q8K_TILE_DOT512(tile_iq4_xs, unpack2_iq4_xs, pairs_s8s8, 136, 0)
 #else
 Q8K_TILE_DOT(tile_q5_K, unpack_q5_K, pairs_u8s8, 176, 1)
 Q8K_TILE_DOT(tile_iq4_xs, unpack_iq4_xs, pairs_s8s8, 136, 0)
+
+/* Q5_K, one activation row (Q8K_ROW_DOT): unpack_q5_K's chunks two at a time, its S[j] and M by shuffles */
+static inline __m256i row_block_q5_K(const uint8_t *blk, const int8_t *x, __m256i *M, float *da, float *db) {
+    *da = fp16_to_f32(load_u16(blk));
+    *db = fp16_to_f32(load_u16(blk + 2));
+    __m256i sm2 = k4_scales_mins_row(blk + 4, M);
+    const __m256i m4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
+    __m256i qh = _mm256_loadu_si256((const __m256i *)(blk + 16));
+    __m256i isum = _mm256_setzero_si256();
+    for (int k = 0; k < 4; k++) {
+        __m256i b = _mm256_loadu_si256((const __m256i *)(blk + 48 + 32 * k));
+        /* bit 2k of qh to bit 4 of chunk 2k, bit 2k+1 to bit 4 of chunk 2k+1 */
+        __m256i h0 = k < 2 ? _mm256_slli_epi16(qh, 4 - 2 * k) : _mm256_srli_epi16(qh, 2 * k - 4);
+        __m256i h1 = k < 2 ? _mm256_slli_epi16(qh, 3 - 2 * k) : _mm256_srli_epi16(qh, 2 * k - 3);
+        __m256i w0 = _mm256_or_si256(_mm256_and_si256(b, m4), _mm256_and_si256(h0, b4));
+        __m256i w1 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b, 4), m4), _mm256_and_si256(h1, b4));
+        __m256i s0 = k4_scale(sm2, 2 * k), s1 = k4_scale(sm2, 2 * k + 1);
+        __m256i p0 = _mm256_maddubs_epi16(w0, _mm256_loadu_si256((const __m256i *)(x + 64 * k)));
+        __m256i p1 = _mm256_maddubs_epi16(w1, _mm256_loadu_si256((const __m256i *)(x + 64 * k + 32)));
+        isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(p0, s0), _mm256_madd_epi16(p1, s1)));
+    }
+    return isum;
+}
+
+/* IQ4_XS's eight signed scales as int16 lanes 0-7 of both halves: low nibbles from scales_l, two high bits
+ * each from scales_h (spread to one per byte in a 64-bit word) */
+static inline __m256i iq4_xs_scales_vec(const uint8_t *blk) {
+    uint64_t h = load_u16(blk + 2);
+    h = (h | h << 24) & 0x000000ff000000ffULL;
+    h = (h | h << 12) & 0x000f000f000f000fULL;
+    h = (h | h << 6) & 0x0303030303030303ULL;
+    __m128i l = _mm_cvtsi32_si128((int)load_u32(blk + 4));
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    __m128i low = _mm_unpacklo_epi8(_mm_and_si128(l, m4), _mm_and_si128(_mm_srli_epi16(l, 4), m4));
+    __m128i s = _mm_or_si128(low, _mm_slli_epi16(_mm_cvtsi64_si128((long long)h), 4));
+    return _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_sub_epi8(s, _mm_set1_epi8(32))));
+}
+
+/* IQ4_XS, one activation row: a chunk's 16 index bytes in both halves, the upper half shifted by 4 (high nibbles),
+ * one table shuffle (a broadcast load needs no shuffle unit, a cross-half permute would) */
+static inline __m256i row_block_iq4_xs(const uint8_t *blk, const int8_t *x, __m256i *M, float *da, float *db) {
+    *da = fp16_to_f32(load_u16(blk));
+    *db = 0.f;
+    *M = _mm256_setzero_si256();
+    __m256i sc = iq4_xs_scales_vec(blk);
+    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)kq_iq4_values));
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    __m256i isum = _mm256_setzero_si256();
+    const __m256i half4 = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
+    for (int i = 0; i < 4; i++) {
+        __m256i q0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(blk + 8 + 32 * i)));
+        __m256i q1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(blk + 24 + 32 * i)));
+        __m256i w0 = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srlv_epi32(q0, half4), m4));
+        __m256i w1 = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srlv_epi32(q1, half4), m4));
+        __m256i p0 = pairs_s8s8(w0, _mm256_loadu_si256((const __m256i *)(x + 64 * i)));
+        __m256i p1 = pairs_s8s8(w1, _mm256_loadu_si256((const __m256i *)(x + 64 * i + 32)));
+        isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(p0, bcast_i16(sc, 2 * i)),
+                                                       _mm256_madd_epi16(p1, bcast_i16(sc, 2 * i + 1))));
+    }
+    return isum;
+}
+
+Q8K_ROW_DOT(row_dot_q5_K, row_block_q5_K, 176, 1)
+Q8K_ROW_DOT(row_dot_iq4_xs, row_block_iq4_xs, 136, 0)
 #endif
 Q8K_TILE_DOT(tile_q3_K, unpack_q3_K, pairs_u8s8, 110, 1)
 Q8K_TILE_DOT(tile_q2_K, unpack_q2_K, pairs_u8s8, 84, 1)
@@ -267,10 +331,10 @@ static void tile_iq4_nl(const uint8_t *w, const int8_t *xq, const float *xd, int
 }
 #endif
 
-Q8K_MATMUL(sr_matmul_q5_K, tile_q5_K)
+Q8K_MATMUL_DECODE(sr_matmul_q5_K, tile_q5_K, row_dot_q5_K)
 Q8K_MATMUL(sr_matmul_q3_K, tile_q3_K)
 Q8K_MATMUL(sr_matmul_q2_K, tile_q2_K)
-Q8K_MATMUL(sr_matmul_iq4_xs, tile_iq4_xs)
+Q8K_MATMUL_DECODE(sr_matmul_iq4_xs, tile_iq4_xs, row_dot_iq4_xs)
 
 void sr_matmul_iq4_nl(const uint8_t *w, int64_t row_bytes, int cols, int r0, int r1, const int8_t *xq,
                       const float *xd, int count, float *y, int y_stride) {

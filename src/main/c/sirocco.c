@@ -519,9 +519,61 @@ Q8K_TILE_DOT512(dot_tile_q6_K, unpack2_q6_K, pairs_u8s8, 210, 1)
 #else
 Q8K_TILE_DOT(dot_tile_q4_K, unpack_q4_K, pairs_u8s8, 144, 1)
 Q8K_TILE_DOT(dot_tile_q6_K, unpack_q6_K, pairs_u8s8, 210, 1)
+
+/* Q4_K, one activation row: S[j] and M as unpack_q4_K's, by shuffles of the 16 scale/min bytes */
+static inline __m256i row_block_q4_K(const uint8_t *blk, const int8_t *x, __m256i *M, float *da, float *db) {
+    *da = fp16_to_f32(load_u16(blk));
+    *db = fp16_to_f32(load_u16(blk + 2));
+    __m256i sm2 = k4_scales_mins_row(blk + 4, M);
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    __m256i isum = _mm256_setzero_si256();
+    for (int k = 0; k < 4; k++) {
+        __m256i b = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * k));
+        __m256i s0 = k4_scale(sm2, 2 * k), s1 = k4_scale(sm2, 2 * k + 1);
+        __m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(b, m4), _mm256_loadu_si256((const __m256i *)(x + 64 * k)));
+        __m256i p1 = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(b, 4), m4),
+                                          _mm256_loadu_si256((const __m256i *)(x + 64 * k + 32)));
+        isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(p0, s0), _mm256_madd_epi16(p1, s1)));
+    }
+    return isum;
+}
+
+/* Q6_K, one activation row: the int8 scales widened once, S[j] by a word shuffle of one half */
+static inline __m256i row_block_q6_K(const uint8_t *blk, const int8_t *x, __m256i *M, float *da, float *db) {
+    *da = *db = fp16_to_f32(load_u16(blk + 208));
+    __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(blk + 192)));
+    *M = _mm256_slli_epi16(sc16, 5);
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+    __m256i isum = _mm256_setzero_si256();
+    for (int h = 0; h < 2; h++) {
+        /* scales 8h..8h+7 in both halves; chunk 4h+i takes 8h+2i (low half) and 8h+2i+1 (high half) */
+        __m256i sh = _mm256_permute4x64_epi64(sc16, h ? 0xee : 0x44);
+        __m256i ql0 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h));
+        __m256i ql1 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h + 32));
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+        __m256i w[4];
+        w[0] = _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
+        w[1] = _mm256_or_si256(_mm256_and_si256(ql1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+        w[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4), _mm256_and_si256(qh, m30));
+        w[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
+                               _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+        for (int i = 0; i < 4; i++) {
+            __m256i s = _mm256_shuffle_epi8(sh, _mm256_setr_epi8(4 * i, 4 * i + 1, 4 * i, 4 * i + 1, 4 * i, 4 * i + 1,
+                4 * i, 4 * i + 1, 4 * i, 4 * i + 1, 4 * i, 4 * i + 1, 4 * i, 4 * i + 1, 4 * i, 4 * i + 1,
+                4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3,
+                4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3));
+            __m256i p = _mm256_maddubs_epi16(w[i], _mm256_loadu_si256((const __m256i *)(x + 128 * h + 32 * i)));
+            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, s));
+        }
+    }
+    return isum;
+}
+
+Q8K_ROW_DOT(row_dot_q4_K, row_block_q4_K, 144, 1)
+Q8K_ROW_DOT(row_dot_q6_K, row_block_q6_K, 210, 1)
 #endif
-Q8K_MATMUL(sr_matmul_q4_K, dot_tile_q4_K)
-Q8K_MATMUL(sr_matmul_q6_K, dot_tile_q6_K)
+Q8K_MATMUL_DECODE(sr_matmul_q4_K, dot_tile_q4_K, row_dot_q4_K)
+Q8K_MATMUL_DECODE(sr_matmul_q6_K, dot_tile_q6_K, row_dot_q6_K)
 #else
 static float dot_q8_0(const uint8_t *w, const int8_t *xq, const float *xd, int nb) {
     float s = 0.f;

@@ -177,7 +177,7 @@ async function refused(page, role, paths) {
 async function priceRows(page) {
   await page.goto(BASE + '/');
   return page.$$eval('#price-table tbody tr[data-model]', rows => Object.fromEntries(rows.map(r => [r.dataset.model,
-    ['input', 'cached', 'output'].map(c => r.querySelector('td.' + c).textContent.trim().replace(/^€/, ''))])));
+    ['input', 'cached', 'output', 'batch-input', 'batch-output'].map(c => r.querySelector('td.' + c).textContent.trim().replace(/^€/, ''))])));
 }
 
 function samePrices(name, shown, expected) {

@@ -36,6 +36,8 @@ import java.util.concurrent.Executors;
 @ApplicationScoped
 public class FilesRoutes {
     private static final Logger LOG = Logger.getLogger(FilesRoutes.class);
+    /** The largest body read and dropped before answering a refusal; larger ones are cut. */
+    private static final long DRAINED_REFUSAL_BYTES = 64 * 1024;
 
     @Inject
     ApiRequests api;
@@ -144,8 +146,8 @@ public class FilesRoutes {
                     throw tooLarge(max);
                 }
             } catch (RuntimeException e) {
-                closeAfter(r);
-                throw e;
+                vertx.runOnContext(v -> refuseBeforeBody(r, e));
+                return;
             }
             vertx.runOnContext(v -> receive(r, key, req, max));
         });
@@ -191,6 +193,24 @@ public class FilesRoutes {
     static ApiError tooLarge(long max) {
         return new ApiError(413, "invalid_request_error", "file_too_large", "file",
                 "the file is larger than the limit of " + max + " bytes (sirocco.batch.file-max-bytes)", null);
+    }
+
+    /**
+     * Answers a refusal made before the body was read. A small announced body is read and dropped first, so a client
+     * still sending it sees the answer rather than a broken pipe; a larger or unannounced one is cut by closing.
+     */
+    private static void refuseBeforeBody(ApiRequest r, RuntimeException refusal) {
+        HttpServerRequest req = r.context().request();
+        long announced = StreamedUpload.announcedLength(req);
+        if (announced < 0 || announced > DRAINED_REFUSAL_BYTES) {
+            closeAfter(r);
+            r.fail(refusal);
+            return;
+        }
+        req.handler(dropped -> { });
+        req.exceptionHandler(broken -> { });
+        req.endHandler(end -> r.fail(refusal));
+        req.resume();
     }
 
     /**

@@ -126,10 +126,15 @@ public class RateLimits {
             return false;
         }
 
+        /**
+         * A refusal made here, without a database step. Refused for its requests, the window shows none left (at
+         * least the limit used); refused for its tokens, it shows the requests as counted.
+         */
         State refusal(KeyPrincipal key, long now, AtomicLong refusedHere) {
             refusedHere.incrementAndGet();
-            return new State(key.rpmLimit(), Math.max(claims.get(), tokensSpent ? 0 : key.rpmLimit()), key.tpmLimit(),
-                    tokensUsed, Math.max(0, endNanos - now) / 1e9, false);
+            int requestsUsed = tokensSpent ? claims.get() : Math.max(claims.get(), key.rpmLimit());
+            return new State(key.rpmLimit(), requestsUsed, key.tpmLimit(), tokensUsed,
+                    Math.max(0, endNanos - now) / 1e9, false);
         }
     }
 

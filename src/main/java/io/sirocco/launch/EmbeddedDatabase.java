@@ -46,7 +46,10 @@ final class EmbeddedDatabase implements AutoCloseable {
             Files.createDirectories(dataRoot);
             FileChannel lock = lockDataDir(dataRoot.resolve("postgres.lock"));
             stopOrphanedServer(dataDir);
+            ProcessBuilder.Redirect serverLog = ProcessBuilder.Redirect.appendTo(serverLog(dataRoot).toFile());
             EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                    .setOutputRedirector(serverLog)
+                    .setErrorRedirector(serverLog)
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
@@ -57,12 +60,21 @@ final class EmbeddedDatabase implements AutoCloseable {
                     .start();
             System.setProperty("quarkus.datasource.jdbc.url", pg.getJdbcUrl("postgres", "postgres"));
             System.setProperty("quarkus.datasource.username", "postgres");
-            System.out.println("[sirocco] embedded PostgreSQL on 127.0.0.1:" + port + ", data in " + dataDir);
+            System.out.println("[sirocco] embedded PostgreSQL on 127.0.0.1:" + port + ", data in " + dataDir
+                    + ", its log in " + serverLog(dataRoot));
             return Optional.of(new EmbeddedDatabase(pg, lock));
         } catch (IOException e) {
-            throw new IllegalStateException("could not start the embedded PostgreSQL in " + dataDir
-                    + " (set SIROCCO_DB_URL to use another server)", e);
+            throw new IllegalStateException("could not start the embedded PostgreSQL in " + dataDir + " (its log: "
+                    + serverLog(dataRoot) + "; set SIROCCO_DB_URL to use another server)", e);
         }
+    }
+
+    /**
+     * The server's own log, as a standalone PostgreSQL keeps one: a statement the application expects to fail (a
+     * conflicting insert it retries, say) is logged there by the server, not in Sirocco's log as if it were news.
+     */
+    static Path serverLog(Path dataRoot) {
+        return dataRoot.resolve("postgres.log");
     }
 
     /** Stops the server (a fast, clean shutdown: pg_ctl stop -m fast) and releases the data directory. */

@@ -5,6 +5,7 @@ import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateInstance;
 import io.sirocco.accounts.SignupRequest;
 import io.sirocco.billing.PriceBook;
+import io.sirocco.billing.Prices;
 import io.sirocco.gateway.ModelRegistry;
 import io.sirocco.gateway.ModelTier;
 import jakarta.inject.Inject;
@@ -14,6 +15,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,9 +24,12 @@ import java.util.Optional;
 @Produces(MediaType.TEXT_HTML)
 public class Landing {
 
-    /** One model's row: € per 1M tokens as the price book stores them, and what the loaded model offers. */
+    /**
+     * One model's row: € per 1M tokens as the price book stores them (live, and for batch jobs), and what the loaded
+     * model offers.
+     */
     public record PriceRow(String model, BigDecimal input, BigDecimal output, BigDecimal cachedInput,
-                           Integer contextLength, String capabilities) {
+                           BigDecimal batchInput, BigDecimal batchOutput, Integer contextLength, String capabilities) {
     }
 
     @Inject
@@ -42,11 +47,15 @@ public class Landing {
     }
 
     List<PriceRow> prices() {
+        Instant now = Instant.now();
         return priceBook.currentAndScheduled().stream().filter(PriceBook.Entry::current).map(e -> {
             Optional<ModelRegistry.Served> served = registry.get(e.model());
+            Optional<Prices> batch = priceBook.pricesAt(e.model(), now, true);
             return new PriceRow(e.model(), e.inputEurPerMTok().stripTrailingZeros(),
                     e.outputEurPerMTok().stripTrailingZeros(),
                     e.cachedInputEurPerMTok() == null ? null : e.cachedInputEurPerMTok().stripTrailingZeros(),
+                    batch.map(b -> b.inputEurPerMTok().stripTrailingZeros()).orElse(null),
+                    batch.map(b -> b.outputEurPerMTok().stripTrailingZeros()).orElse(null),
                     served.map(s -> s.engine().info().contextLength()).orElse(null),
                     served.map(Landing::capabilities).orElse(null));
         }).toList();

@@ -94,6 +94,12 @@ class FilesApiTest {
                 .body("error.code", equalTo("file_too_large"));
         given().multiPart("purpose", "batch").multiPart("file", "a.jsonl", line).post("/v1/files")
                 .then().statusCode(401);
+        for (int i = 0; i < 10; i++) {
+            // refused before the body is read; a small body is read and dropped first, so no client sees a broken pipe
+            byte[] body = i % 2 == 0 ? line : new byte[60 * 1024];
+            given().multiPart("purpose", "batch").multiPart("file", "a.jsonl", body).post("/v1/files")
+                    .then().statusCode(401);
+        }
         given().header("Authorization", key.bearer()).contentType("application/json").body("{}").post("/v1/files")
                 .then().statusCode(400);
         given().header("Authorization", key.bearer()).put("/v1/files").then().statusCode(405);

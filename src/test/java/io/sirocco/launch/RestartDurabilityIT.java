@@ -70,6 +70,8 @@ class RestartDurabilityIT {
     void sigtermThenKill9KeepEverything() throws Exception {
         start();
         assertTrue(Files.isRegularFile(DATA.resolve("postgres/PG_VERSION")), "initdb ran in the data folder");
+        assertTrue(Files.readString(DATA.resolve("postgres.log")).contains("ready to accept connections"),
+                "the server's own log is data/postgres.log");
         String first = write("first");
         waitForInvoice(1);
 

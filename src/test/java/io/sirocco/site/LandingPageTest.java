@@ -41,13 +41,15 @@ class LandingPageTest {
         }
     }
 
-    /** The input, cached-input and output cells of a model's row on the landing page. */
+    /** The input, cached-input, output, batch-input and batch-output cells of a model's row on the landing page. */
     static String[] row(String model) {
         String page = given().get("/").then().statusCode(200).extract().asString();
         Matcher m = Pattern.compile("<tr data-model=\"" + Pattern.quote(model) + "\">.*?class=\"num input\">€([0-9.]+)<"
-                + ".*?class=\"num cached\">€([0-9.]+)<.*?class=\"num output\">€([0-9.]+)<", Pattern.DOTALL).matcher(page);
+                + ".*?class=\"num cached\">€([0-9.]+)<.*?class=\"num output\">€([0-9.]+)<"
+                + ".*?class=\"num batch-input\">€([0-9.]+)<.*?class=\"num batch-output\">€([0-9.]+)<", Pattern.DOTALL)
+                .matcher(page);
         assertTrue(m.find(), model + " has a row in the price table");
-        return new String[] {m.group(1), m.group(2), m.group(3)};
+        return new String[] {m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)};
     }
 
     @Test
@@ -55,6 +57,8 @@ class LandingPageTest {
         assertEquals("0.14", row("mistral-tiny")[0]);
         assertEquals("0.42", row("mistral-tiny")[2]);
         assertEquals("7.5", row("mistral-medium")[2]);
+        assertEquals("0.07", row("mistral-tiny")[3], "batch: half the live price by default");
+        assertEquals("0.21", row("mistral-tiny")[4]);
     }
 
     @Test
@@ -79,5 +83,7 @@ class LandingPageTest {
         assertEquals("0.2", after[0]);
         assertEquals("0.05", after[1]);
         assertEquals("2.000000001", after[2]);
+        assertEquals("0.1", after[3]);
+        assertEquals("1.000000001", after[4], "half of 2.000000001, to the price book's 9 decimals, half up");
     }
 }

@@ -10,6 +10,7 @@ import io.sirocco.accounts.Fixtures;
 import io.sirocco.accounts.Organizations;
 import io.sirocco.accounts.SignupRateLimiter;
 import io.sirocco.billing.PriceBook;
+import io.sirocco.billing.Prices;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -96,10 +97,12 @@ class PagesBrowserTest {
             ps.executeUpdate();
         }
         Map<String, List<String>> before = shownPrices();
+        // batch prices default to half the live ones, to the price book's 9 decimals (half up)
+        assertEquals(List.of("0.3", "0.03", "0.900000001", "0.15", "0.450000001"), before.get(MODEL));
         Instant change = Instant.now().plus(CHANGE_AFTER);
         priceBook.schedule(MODEL, new BigDecimal("0.25"), new BigDecimal("1.1"), new BigDecimal("0.02"), change);
         Map<String, List<String>> after = new TreeMap<>(before);
-        after.put(MODEL, List.of("0.25", "0.02", "1.1"));
+        after.put(MODEL, List.of("0.25", "0.02", "1.1", "0.125", "0.55")); // batch: the default, half the live prices
 
         ObjectMapper json = new ObjectMapper();
         Path shots = Path.of("target/pages-browser").toAbsolutePath();
@@ -151,9 +154,10 @@ class PagesBrowserTest {
         Map<String, List<String>> rows = new TreeMap<>();
         for (PriceBook.Entry e : priceBook.currentAndScheduled()) {
             if (e.current()) {
+                Prices batch = priceBook.pricesAt(e.model(), Instant.now(), true).orElseThrow();
                 rows.put(e.model(), List.of(plain(e.inputEurPerMTok()),
                         e.cachedInputEurPerMTok() == null ? "—" : plain(e.cachedInputEurPerMTok()),
-                        plain(e.outputEurPerMTok())));
+                        plain(e.outputEurPerMTok()), plain(batch.inputEurPerMTok()), plain(batch.outputEurPerMTok())));
             }
         }
         return rows;

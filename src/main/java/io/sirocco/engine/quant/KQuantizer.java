@@ -26,56 +26,10 @@ public final class KQuantizer {
         int blocks = x.length / QK;
         byte[] out = new byte[blocks * 144];
         int[] l = new int[QK];
-        int[] laux = new int[32];
-        float[] weights = new float[32];
-        float[] mins = new float[8];
-        float[] scales = new float[8];
-        float[] sub = new float[32];
-        int[] subL = new int[32];
+        K4Scratch scratch = new K4Scratch();
         for (int i = 0; i < blocks; i++) {
-            int xo = i * QK;
             int o = i * 144;
-            float maxScale = 0f;
-            float maxMin = 0f;
-            for (int j = 0; j < 8; j++) {
-                float sumX2 = 0f;
-                for (int k = 0; k < 32; k++) {
-                    float v = x[xo + 32 * j + k];
-                    sumX2 += v * v;
-                }
-                float avX = (float) Math.sqrt(sumX2 / 32);
-                for (int k = 0; k < 32; k++) {
-                    weights[k] = avX + Math.abs(x[xo + 32 * j + k]);
-                    sub[k] = x[xo + 32 * j + k];
-                }
-                float[] theMin = new float[1];
-                scales[j] = makeQkx2Quants(32, 15, sub, weights, subL, theMin, laux, -1f, 0.1f, 20, false);
-                mins[j] = theMin[0];
-                System.arraycopy(subL, 0, l, 32 * j, 32);
-                maxScale = Math.max(maxScale, scales[j]);
-                maxMin = Math.max(maxMin, mins[j]);
-            }
-            byte[] sc = packScalesK4(scales, mins, maxScale, maxMin);
-            short dh = Float.floatToFloat16(maxScale / 63f);
-            short dminh = Float.floatToFloat16(maxMin / 63f);
-            Quantizer.putLe16(out, o, dh);
-            Quantizer.putLe16(out, o + 2, dminh);
-            System.arraycopy(sc, 0, out, o + 4, 12);
-            float dAll = Float.float16ToFloat(dh);
-            float dminAll = Float.float16ToFloat(dminh);
-            for (int j = 0; j < 8; j++) {
-                int s = scaleK4(sc, 0, j);
-                int m = minK4(sc, 0, j);
-                float d = dAll * s;
-                if (d == 0f) {
-                    continue;
-                }
-                float dm = dminAll * m;
-                for (int k = 0; k < 32; k++) {
-                    int q = nearestInt((x[xo + 32 * j + k] + dm) / d);
-                    l[32 * j + k] = Math.max(0, Math.min(15, q));
-                }
-            }
+            scalesAndLevelsK4(x, i * QK, 15, -1f, 20, out, o, l, scratch);
             for (int j = 0; j < QK; j += 64) {
                 for (int k = 0; k < 32; k++) {
                     out[o + 16 + j / 2 + k] = (byte) (l[j + k] | (l[j + k + 32] << 4));
@@ -83,6 +37,64 @@ public final class KQuantizer {
             }
         }
         return out;
+    }
+
+    /** The working arrays of {@link #scalesAndLevelsK4}, made once per tensor. */
+    private static final class K4Scratch {
+        final int[] laux = new int[32];
+        final float[] weights = new float[32];
+        final float[] mins = new float[8];
+        final float[] scales = new float[8];
+        final float[] sub = new float[32];
+        final int[] subL = new int[32];
+        final float[] theMin = new float[1];
+    }
+
+    /**
+     * What Q4_K and Q5_K share, for the super-block at {@code x[xo..xo+256)}: a scale and a min per 32-value
+     * sub-block by make_qkx2_quants ({@code rmin}, {@code nstep} as llama.cpp passes them), written with fp16 d and
+     * dmin as the block's first 16 bytes at {@code out[o..]}; then each value's level in 0..{@code nmax} into
+     * {@code l}, from the rounded scales.
+     */
+    private static void scalesAndLevelsK4(float[] x, int xo, int nmax, float rmin, int nstep, byte[] out, int o,
+                                          int[] l, K4Scratch t) {
+        float maxScale = 0f;
+        float maxMin = 0f;
+        for (int j = 0; j < 8; j++) {
+            float sumX2 = 0f;
+            for (int k = 0; k < 32; k++) {
+                float v = x[xo + 32 * j + k];
+                sumX2 += v * v;
+            }
+            float avX = (float) Math.sqrt(sumX2 / 32);
+            for (int k = 0; k < 32; k++) {
+                t.weights[k] = avX + Math.abs(x[xo + 32 * j + k]);
+                t.sub[k] = x[xo + 32 * j + k];
+            }
+            t.scales[j] = makeQkx2Quants(32, nmax, t.sub, t.weights, t.subL, t.theMin, t.laux, rmin, 0.1f, nstep, false);
+            t.mins[j] = t.theMin[0];
+            System.arraycopy(t.subL, 0, l, 32 * j, 32);
+            maxScale = Math.max(maxScale, t.scales[j]);
+            maxMin = Math.max(maxMin, t.mins[j]);
+        }
+        byte[] sc = packScalesK4(t.scales, t.mins, maxScale, maxMin);
+        short dh = Float.floatToFloat16(maxScale / 63f);
+        short dminh = Float.floatToFloat16(maxMin / 63f);
+        Quantizer.putLe16(out, o, dh);
+        Quantizer.putLe16(out, o + 2, dminh);
+        System.arraycopy(sc, 0, out, o + 4, 12);
+        float dAll = Float.float16ToFloat(dh);
+        float dminAll = Float.float16ToFloat(dminh);
+        for (int j = 0; j < 8; j++) {
+            float d = dAll * scaleK4(sc, 0, j);
+            if (d == 0f) {
+                continue;
+            }
+            float dm = dminAll * minK4(sc, 0, j);
+            for (int k = 0; k < 32; k++) {
+                l[32 * j + k] = Math.max(0, Math.min(nmax, nearestInt((x[xo + 32 * j + k] + dm) / d)));
+            }
+        }
     }
 
     /** get_scale_min_k4: the 6-bit scale of sub-block j from the 12 packed bytes at {@code sc[off..]}. */
@@ -295,53 +307,10 @@ public final class KQuantizer {
         int blocks = x.length / QK;
         byte[] out = new byte[blocks * 176];
         int[] l = new int[QK];
-        int[] laux = new int[32];
-        float[] weights = new float[32];
-        float[] mins = new float[8];
-        float[] scales = new float[8];
-        float[] sub = new float[32];
-        int[] subL = new int[32];
-        float[] theMin = new float[1];
+        K4Scratch scratch = new K4Scratch();
         for (int i = 0; i < blocks; i++) {
-            int xo = i * QK;
             int o = i * 176;
-            float maxScale = 0f;
-            float maxMin = 0f;
-            for (int j = 0; j < 8; j++) {
-                float sumX2 = 0f;
-                for (int k = 0; k < 32; k++) {
-                    float v = x[xo + 32 * j + k];
-                    sumX2 += v * v;
-                }
-                float avX = (float) Math.sqrt(sumX2 / 32);
-                for (int k = 0; k < 32; k++) {
-                    weights[k] = avX + Math.abs(x[xo + 32 * j + k]);
-                    sub[k] = x[xo + 32 * j + k];
-                }
-                scales[j] = makeQkx2Quants(32, 31, sub, weights, subL, theMin, laux, -0.5f, 0.1f, 15, false);
-                mins[j] = theMin[0];
-                System.arraycopy(subL, 0, l, 32 * j, 32);
-                maxScale = Math.max(maxScale, scales[j]);
-                maxMin = Math.max(maxMin, mins[j]);
-            }
-            byte[] sc = packScalesK4(scales, mins, maxScale, maxMin);
-            short dh = Float.floatToFloat16(maxScale / 63f);
-            short dminh = Float.floatToFloat16(maxMin / 63f);
-            Quantizer.putLe16(out, o, dh);
-            Quantizer.putLe16(out, o + 2, dminh);
-            System.arraycopy(sc, 0, out, o + 4, 12);
-            float dAll = Float.float16ToFloat(dh);
-            float dminAll = Float.float16ToFloat(dminh);
-            for (int j = 0; j < 8; j++) {
-                float d = dAll * scaleK4(sc, 0, j);
-                if (d == 0f) {
-                    continue;
-                }
-                float dm = dminAll * minK4(sc, 0, j);
-                for (int k = 0; k < 32; k++) {
-                    l[32 * j + k] = Math.max(0, Math.min(31, nearestInt((x[xo + 32 * j + k] + dm) / d)));
-                }
-            }
+            scalesAndLevelsK4(x, i * QK, 31, -0.5f, 15, out, o, l, scratch);
             int qh = o + 16;
             int ql = o + 48;
             for (int n = 0; n < QK; n += 64) {
