@@ -234,7 +234,8 @@ static inline void k4_scales_mins(const uint8_t *packed, __m512i S2[4], __m256i 
  * order: integers, so the same values) and M, da, db; the float steps are q8k_block_acc's and hsum's, so the
  * result has the same bits as the tile path's (KernelsTest: a token alone and in a batch).
  */
-/* how far ahead of the block in use the one-row kernels prefetch weights: 13-20 % faster from DRAM (round 6) */
+/* how far ahead of the block in use the one-row kernels prefetch weights: 16-25 % less time per block from DRAM,
+ * none in cache (docs/benchmarks.md, issue 13 round 6) */
 #define ROW_PREFETCH 2048
 #define Q8K_ROW_DOT(NAME, BLOCK, BB, HAS_M)                                                                \
     static float NAME(const uint8_t *w, const int8_t *x, const float *xd, const int16_t *bs, int nb) {     \
