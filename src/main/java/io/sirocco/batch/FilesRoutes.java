@@ -196,20 +196,34 @@ public class FilesRoutes {
     }
 
     /**
-     * Answers a refusal made before the body was read. A small announced body is read and dropped first, so a client
-     * still sending it sees the answer rather than a broken pipe; a larger or unannounced one is cut by closing.
+     * Answers a refusal made before the body was read. A small body, announced or sent chunked, is read and dropped
+     * first, so a client still sending it sees the answer rather than a broken pipe; one announced or found to be
+     * larger than {@link #DRAINED_REFUSAL_BYTES} is cut by closing.
      */
     private static void refuseBeforeBody(ApiRequest r, RuntimeException refusal) {
         HttpServerRequest req = r.context().request();
-        long announced = StreamedUpload.announcedLength(req);
-        if (announced < 0 || announced > DRAINED_REFUSAL_BYTES) {
+        if (StreamedUpload.announcedLength(req) > DRAINED_REFUSAL_BYTES) {
             closeAfter(r);
             r.fail(refusal);
             return;
         }
-        req.handler(dropped -> { });
+        long[] dropped = {0};
+        boolean[] answered = {false};
+        req.handler(chunk -> {
+            dropped[0] += chunk.length();
+            if (dropped[0] > DRAINED_REFUSAL_BYTES && !answered[0]) {
+                answered[0] = true;
+                closeAfter(r);
+                r.fail(refusal);
+            }
+        });
         req.exceptionHandler(broken -> { });
-        req.endHandler(end -> r.fail(refusal));
+        req.endHandler(end -> {
+            if (!answered[0]) {
+                answered[0] = true;
+                r.fail(refusal);
+            }
+        });
         req.resume();
     }
 
